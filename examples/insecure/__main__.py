@@ -1,0 +1,9 @@
+"""A deliberately insecure EKS stack: raw provider resources with the settings people copy from old blog posts.
+
+Each module declares the resources of one domain; together they break every resource control of the
+eksguard policy pack at least once (tests/policies prove it).
+"""
+
+import cluster_and_audit  # noqa: F401
+import nodes_and_network  # noqa: F401
+import workloads  # noqa: F401

@@ -1,0 +1,65 @@
+"""``eksguard audit`` from the command line against the moto server: formats, exit codes, usage errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from eksguard.audit.cli import main
+
+REGION = "eu-central-1"  # the environment's credentials act in moto's default account, empty here
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "report.schema.json"
+
+
+def _controls(document: dict) -> dict[str, dict]:
+    return {c["id"]: c for area in document["areas"] for c in area["controls"]}
+
+
+def test_json_report_of_an_account_without_trail_exits_1(endpoint, capsys):
+    code = main(["--region", REGION, "--endpoint-url", endpoint, "--format", "json", "--no-progress"])
+    document = json.loads(capsys.readouterr().out)
+    controls = _controls(document)
+    assert code == 1 == document["verdict"]["exit_code"]
+    assert {cid for cid, c in controls.items() if c["status"] == "violated"} == {"stack-multi-region-trail"}
+    assert controls["eks-endpoint-public-access"]["status"] == "not_applicable"
+    assert document["tool"]["command"] == "audit" and document["target"]["regions"] == [REGION]
+    if SCHEMA.exists():
+        jsonschema.validate(document, json.loads(SCHEMA.read_text()))
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown", "sarif"])
+def test_every_format_renders_to_a_file(endpoint, tmp_path, fmt):
+    out = tmp_path / f"report.{fmt}"
+    code = main(
+        ["--region", REGION, "--endpoint-url", endpoint, "--format", fmt, "--output", str(out), "--no-progress"]
+    )
+    assert code == 1
+    assert "stack-multi-region-trail" in out.read_text()
+
+
+def test_no_region_is_a_usage_error(endpoint, monkeypatch, capsys):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    assert main(["--endpoint-url", endpoint, "--no-progress"]) == 2
+    assert "--region" in capsys.readouterr().err
+
+
+def test_region_and_all_regions_exclude_each_other(endpoint):
+    with pytest.raises(SystemExit) as exc:
+        main(["--region", REGION, "--all-regions", "--endpoint-url", endpoint])
+    assert exc.value.code == 2
+
+
+def test_unknown_profile_is_a_usage_error(capsys):
+    assert main(["--profile", "no-such-profile", "--region", REGION, "--no-progress"]) == 2
+    assert "no-such-profile" in capsys.readouterr().err
+
+
+def test_subcommand_is_wired_into_the_eksguard_cli(endpoint, capsys):
+    from eksguard.cli import main as eksguard_main
+
+    code = eksguard_main(["audit", "--region", REGION, "--endpoint-url", endpoint, "--format", "json", "--no-progress"])
+    assert code == 1 and json.loads(capsys.readouterr().out)["tool"]["command"] == "audit"

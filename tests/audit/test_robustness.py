@@ -1,0 +1,111 @@
+"""Throttling is retried (adaptive mode) and AccessDenied makes controls 'not assessed' while the run goes on.
+
+Errors are injected at botocore's 'before-send' event, after the request is signed: the retry handler and
+the error parser run exactly as for a response from AWS.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from eksguard.audit.runner import run_audit
+from eksguard.audit.session import ReadOnlySession
+from tests.audit.conftest import account_session
+from tests.audit.helpers import audit_catalogue, finding_set, statuses
+from tests.audit.seed import REGION, TODAY, seed_compliant
+
+ACCOUNT = "444444444444"
+SG_CONTROLS = {"sg-open-ingress", "sg-kubelet-exposed", "sg-rule-description"}
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+
+def _json_error(status: int, code: str, message: str) -> AWSResponse:
+    body = json.dumps({"message": message}).encode()
+    return AWSResponse("http://127.0.0.1", status, {"x-amzn-ErrorType": code}, _Raw(body))
+
+
+def _query_error(status: int, code: str, message: str) -> AWSResponse:
+    body = (
+        f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+        "<RequestID>r</RequestID></Response>"
+    ).encode()
+    return AWSResponse("http://127.0.0.1", status, {}, _Raw(body))
+
+
+class Injector:
+    """Answers the first ``times`` matching requests with ``response``; counts every attempt per operation."""
+
+    def __init__(self, operation: str, response: AWSResponse, times: int, region: str | None = None) -> None:
+        self.operation, self.response, self.times, self.region = operation, response, times, region
+        self.attempts: dict[str, int] = {}
+
+    def __call__(self, request, event_name: str, **_):
+        name = event_name.rsplit(".", 1)[-1]
+        self.attempts[name] = self.attempts.get(name, 0) + 1
+        in_region = self.region is None or f"/{self.region}/" in str(request.headers.get("Authorization", ""))
+        if name == self.operation and in_region and self.times > 0:
+            self.times -= 1
+            return self.response
+        return None
+
+
+@pytest.fixture(scope="module")
+def seeded(endpoint):
+    seed_compliant(account_session(endpoint, ACCOUNT), endpoint, ACCOUNT)
+    return endpoint
+
+
+def _audit(endpoint: str, injector: Injector, regions: list[str]):
+    boto_session = account_session(endpoint, ACCOUNT)
+    boto_session.events.register("before-send", injector)
+    session = ReadOnlySession(boto_session=boto_session, endpoint_url=endpoint)
+    return run_audit(session, regions, today=TODAY, catalogue=audit_catalogue())
+
+
+def test_throttling_is_retried_then_succeeds(seeded):
+    injector = Injector("DescribeCluster", _json_error(429, "ThrottlingException", "Rate exceeded"), times=2)
+    report = _audit(seeded, injector, [REGION])
+    assert injector.attempts["DescribeCluster"] == 3
+    assert finding_set(report) == set()
+    assert statuses(report)["eks-endpoint-public-access"] == "passed"
+
+
+def test_access_denied_marks_only_dependent_controls_not_assessed(seeded):
+    denied = _query_error(403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
+    injector = Injector("DescribeSecurityGroups", denied, times=10**6)
+    report = _audit(seeded, injector, [REGION])
+    got = statuses(report)
+    assert {cid for cid, status in got.items() if status == "not_assessed"} == SG_CONTROLS | {
+        "access-policy-cluster-admin-broad"
+    }
+    assert {cid for cid, status in got.items() if status == "passed"} == set(got) - SG_CONTROLS - {
+        "access-policy-cluster-admin-broad"
+    }
+    reason = next(r.reason for r in report.results if r.control.id == "sg-open-ingress")
+    assert reason == (
+        f"not assessed in {REGION}: DescribeSecurityGroups: UnauthorizedOperation: "
+        "You are not authorized to perform this operation."
+    )
+    assert injector.attempts["DescribeSecurityGroups"] == 1  # AccessDenied is not retried
+
+
+def test_access_denied_in_one_region_keeps_the_other_region(seeded):
+    denied = _json_error(403, "AccessDeniedException", "User is not authorized to perform eks:ListClusters")
+    injector = Injector("ListClusters", denied, times=10**6, region="us-west-2")
+    report = _audit(seeded, injector, [REGION, "us-west-2"])
+    cluster_result = next(r for r in report.results if r.control.id == "eks-version-standard-support")
+    assert cluster_result.status == "not_assessed"
+    assert cluster_result.resources_evaluated == 1  # the eu-west-1 cluster was still read and checked
+    assert cluster_result.reason.startswith("not assessed in us-west-2: ListClusters: AccessDeniedException")
+    assert finding_set(report) == set()
+    assert report.extra["clusters"] == 1

@@ -1,0 +1,294 @@
+"""The policy run: the pack decides, over the analyzer protocol; check only collects and groups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from eksguard_policies.catalogue import load_catalogue
+
+from eksguard.analyzer import PolicyPackProcess, config_with_defaults
+from eksguard.check import CheckOptions, run_check
+from eksguard.engine import UsageError
+from tests.check.conftest import make_program, write_files
+
+TINY = ("tiny-no-world-ssh", "tiny-sg-in-known-vpc", "tiny-bucket-owner", "tiny-no-lambda", "tiny-one-vpc")
+SG_URN = "urn:pulumi:dev::tinyprog::aws:ec2/securityGroup:SecurityGroup::ssh"
+BUCKET_URN = "urn:pulumi:dev::tinyprog::aws:s3/bucket:Bucket::logs"
+EMPTY_CATALOGUE = load_catalogue(Path("/nonexistent"))
+
+
+def _check(program: Path, pack: Path, tmp_path: Path, config: dict | None = None, **kw) -> object:
+    configs = []
+    if config is not None:
+        path = tmp_path / "policy-config.json"
+        path.write_text(json.dumps(config))
+        configs = [path]
+    options = CheckOptions(program=program, stack="dev", policy_packs=[pack], policy_pack_configs=configs, **kw)
+    return run_check(options, catalogue=EMPTY_CATALOGUE)
+
+
+def _statuses(report) -> dict[str, str]:
+    return {r.control.id: r.status for r in report.results}
+
+
+def test_each_policy_gets_its_verdict(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    outcome = _check(tiny_program, tiny_pack, tmp_path)
+    report = outcome.report
+    assert _statuses(report) == {
+        "tiny-no-world-ssh": "violated",
+        "tiny-sg-in-known-vpc": "not_checkable",
+        "tiny-bucket-owner": "violated",
+        "tiny-no-lambda": "not_applicable",
+        "tiny-one-vpc": "passed",
+    }
+    ssh = next(r for r in report.results if r.control.id == "tiny-no-world-ssh")
+    [finding] = ssh.findings
+    assert (finding.resource, finding.message, finding.level) == (
+        SG_URN,
+        "ingress allows SSH from 0.0.0.0/0",
+        "mandatory",
+    )
+    assert (finding.location.file, finding.location.line) == ("network.py", 5)
+    unknown = next(r for r in report.results if r.control.id == "tiny-sg-in-known-vpc")
+    assert "vpcId can't be known during preview" in unknown.reason
+    lam = next(r for r in report.results if r.control.id == "tiny-no-lambda")
+    assert lam.reason == "not a function"
+    assert report.exit_code() == 1
+    assert report.target["mode"] == "preview" and report.target["resources"] == 3
+
+
+def test_assume_apply_makes_apply_time_values_checkable(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    report = _check(tiny_program, tiny_pack, tmp_path, assume_apply=True).report
+    assert _statuses(report)["tiny-sg-in-known-vpc"] == "passed"
+    assert report.target["mode"] == "apply"
+
+
+def test_policy_config_sets_levels_and_disables(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    config = {"tiny-no-world-ssh": "advisory", "tiny-bucket-owner": {"enforcementLevel": "disabled"}}
+    report = _check(tiny_program, tiny_pack, tmp_path, config=config).report
+    statuses = _statuses(report)
+    assert statuses["tiny-no-world-ssh"] == "violated"
+    assert statuses["tiny-bucket-owner"] == "not_applicable"
+    assert [f.level for r in report.results for f in r.findings if r.status == "violated"] == ["advisory"]
+    assert report.exit_code() == 0
+
+
+def test_all_level_applies_to_every_policy(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    report = _check(tiny_program, tiny_pack, tmp_path, config={"all": "disabled"}).report
+    assert set(_statuses(report).values()) == {"not_applicable"}
+
+
+def test_remediation_fixes_before_analysis(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    outcome = _check(tiny_program, tiny_pack, tmp_path, config={"tiny-bucket-owner": "remediate"})
+    assert _statuses(outcome.report)["tiny-bucket-owner"] == "passed"
+    [record] = outcome.remediations
+    assert (record.urn, record.policy) == (BUCKET_URN, "tiny-bucket-owner")
+    assert [(c.path, c.before, c.after) for c in record.changes] == [("tags.owner", None, "platform")]
+    bucket = next(r for r in outcome.run.resources if r.resource.urn == BUCKET_URN)
+    assert bucket.resource.properties["tags"] == {"team": "a", "owner": "platform"}
+    assert outcome.report.extra["remediations"][0]["changes"] == [
+        {"path": "tags.owner", "before": None, "after": "platform"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("config_text", "message"),
+    [
+        ("{not json", r"is not valid JSON"),
+        ('["tiny-no-lambda"]', r"must be a JSON object"),
+        ('{"tiny-nope": "mandatory"}', r"names policy 'tiny-nope', which pack 'tiny-pack' does not have"),
+        ('{"tiny-no-lambda": "strict"}', r"enforcement level 'strict' is not one of advisory, mandatory"),
+        ('{"tiny-no-lambda": {"enforcementLevel": "loud"}}', r"enforcement level 'loud'"),
+        ('{"tiny-no-lambda": 3}', r"expected a level or an object, got int"),
+    ],
+)
+def test_malformed_policy_config_is_a_usage_error(
+    tiny_program: Path, tiny_pack: Path, tmp_path: Path, config_text: str, message: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(config_text)
+    options = CheckOptions(program=tiny_program, policy_packs=[tiny_pack], policy_pack_configs=[path])
+    with pytest.raises(UsageError, match=message):
+        run_check(options, catalogue=EMPTY_CATALOGUE)
+
+
+def test_settings_are_validated_against_the_policy_schema(tiny_program: Path, tmp_path: Path) -> None:
+    pack = write_files(
+        tmp_path / "schema-pack",
+        {
+            "PulumiPolicy.yaml": "runtime: python\n",
+            "__main__.py": """
+            from pulumi_policy import EnforcementLevel, PolicyPack, PolicyConfigSchema, ResourceValidationPolicy
+
+            def max_port(args, report_violation):
+                limit = args.get_config()["maxPort"]
+                for rule in args.props.get("ingress") or []:
+                    if (rule.get("toPort") or 0) > limit:
+                        report_violation(f"port {rule['toPort']:.0f} above {limit:.0f}")
+
+            PolicyPack(name="schema-pack", enforcement_level=EnforcementLevel.MANDATORY, policies=[
+                ResourceValidationPolicy(name="max-port", description="Ports stay low.", validate=max_port,
+                    config_schema=PolicyConfigSchema(properties={"maxPort": {"type": "integer", "default": 10}}))])
+        """,
+        },
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"max-port": {"maxPort": "high"}}')
+    with pytest.raises(UsageError, match=r"policy 'max-port'.*setting maxPort: 'high' is not of type 'integer'"):
+        run_check(
+            CheckOptions(program=tiny_program, policy_packs=[pack], policy_pack_configs=[bad]),
+            catalogue=EMPTY_CATALOGUE,
+        )
+    # the schema default (10) flags port 22; a configured 100 does not
+    report = _check(tiny_program, pack, tmp_path).report
+    assert [f.message for r in report.results for f in r.findings] == ["port 22 above 10"]
+    report = _check(tiny_program, pack, tmp_path, config={"max-port": {"maxPort": 100}}).report
+    assert _statuses(report) == {"max-port": "passed"}
+
+
+def test_a_pack_that_fails_to_start_is_a_usage_error(tiny_program: Path, tmp_path: Path) -> None:
+    pack = write_files(
+        tmp_path / "broken-pack",
+        {
+            "PulumiPolicy.yaml": "runtime: python\n",
+            "__main__.py": "raise ImportError('eksguard_rules is not installed')\n",
+        },
+    )
+    with pytest.raises(UsageError, match=r"failed to start: ImportError: eksguard_rules is not installed"):
+        run_check(CheckOptions(program=tiny_program, policy_packs=[pack]), catalogue=EMPTY_CATALOGUE)
+
+
+def test_a_directory_without_pulumipolicy_yaml_is_a_usage_error(tiny_program: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"is not a policy pack directory \(no PulumiPolicy\.yaml\)"):
+        run_check(CheckOptions(program=tiny_program, policy_packs=[tmp_path]), catalogue=EMPTY_CATALOGUE)
+
+
+def test_check_reproduces_the_pack_driven_directly(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    """Same resources, the pack driven by hand over the protocol: the same (policy, resource, message) set."""
+    outcome = _check(tiny_program, tiny_pack, tmp_path)
+    from_check = {
+        (r.control.id, f.resource, f.message)
+        for r in outcome.report.results
+        if r.status == "violated"
+        for f in r.findings
+    }
+    direct: set[tuple[str, str, str]] = set()
+    with PolicyPackProcess(tiny_pack) as pack:
+        info = pack.get_analyzer_info()
+        pack.configure(config_with_defaults(info))
+        pack.configure_stack(stack="dev", project="tinyprog", dry_run=True)
+        resources = [r.resource for r in outcome.run.resources]
+        # the engine attributes a resource policy's diagnostics to the resource it analyzed
+        diagnostics = [(d, res.urn) for res in resources for d in pack.analyze(res).diagnostics]
+        diagnostics += [(d, d.urn) for d in pack.analyze_stack(resources).diagnostics]
+    for d, urn in diagnostics:
+        if "during preview" not in d.message:
+            direct.add((d.policy, urn, d.message.removeprefix(d.description + "\n")))
+    assert from_check == direct
+    assert {p for p, _, _ in direct} == {"tiny-no-world-ssh", "tiny-bucket-owner"}
+
+
+def test_catalogue_controls_without_a_policy_are_not_applicable(
+    tiny_program: Path, tiny_pack: Path, tmp_path: Path
+) -> None:
+    catalogue = load_catalogue(
+        write_files(
+            tmp_path / "controls",
+            {
+                "net.toml": """
+        [[control]]
+        id = "tiny-no-world-ssh"
+        title = "No SSH from the internet"
+        area = "data-plane-security-groups"
+        severity = "critical"
+        description = "Open SSH invites brute force."
+        remediation = "Allow SSH only from a bastion security group."
+        component = "eksguard:index:DataPlaneSecurityGroups"
+
+        [[control]]
+        id = "audit-only-control"
+        title = "Checked only live"
+        area = "audit-logging"
+        severity = "low"
+        description = "d"
+        remediation = "r"
+        component = "eksguard:index:AuditTrail"
+    """
+            },
+        )
+    )
+    options = CheckOptions(program=tiny_program, policy_packs=[tiny_pack])
+    report = run_check(options, catalogue=catalogue).report
+    by_id = {r.control.id: r for r in report.results}
+    assert by_id["tiny-no-world-ssh"].control.area == "data-plane-security-groups"
+    assert by_id["tiny-no-world-ssh"].control.component == "eksguard:index:DataPlaneSecurityGroups"
+    assert by_id["tiny-no-world-ssh"].status == "violated"
+    assert by_id["audit-only-control"].status == "not_applicable"
+    assert by_id["audit-only-control"].reason == "no policy in the pack(s) run checks it"
+    # catalogue areas first, in catalogue.AREAS order; pack-only policies last
+    assert [r.control.area for r in report.results][:2] == ["data-plane-security-groups", "audit-logging"]
+    assert report.results[-1].control.area == "other-policies"
+
+
+def test_program_without_resources(tmp_path: Path, tiny_pack: Path) -> None:
+    program = make_program(tmp_path / "empty", main="import pulumi\n")
+    report = _check(program, tiny_pack, tmp_path).report
+    assert _statuses(report) == {
+        "tiny-no-world-ssh": "not_applicable",
+        "tiny-sg-in-known-vpc": "not_applicable",
+        "tiny-bucket-owner": "not_applicable",
+        "tiny-no-lambda": "not_applicable",
+        "tiny-one-vpc": "violated",  # the stack policy still runs: zero VPCs
+    }
+    [finding] = next(r for r in report.results if r.control.id == "tiny-one-vpc").findings
+    assert finding.message == "stack declares 0 VPCs; expected 1"
+
+
+def test_several_packs_each_with_its_own_config(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    second = write_files(
+        tmp_path / "second-pack",
+        {
+            "PulumiPolicy.yaml": "runtime: python\n",
+            "__main__.py": """
+            from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+            def vpc_cidr(args, report_violation):
+                if args.resource_type != "aws:ec2/vpc:Vpc":
+                    args.not_applicable("not a VPC")
+                if args.props["cidrBlock"] == "10.0.0.0/16":
+                    report_violation("VPC uses the default plan's CIDR")
+
+            PolicyPack(name="second-pack", enforcement_level=EnforcementLevel.MANDATORY, policies=[
+                ResourceValidationPolicy(name="second-vpc-cidr", description="Own CIDR plan.", validate=vpc_cidr)])
+        """,
+        },
+    )
+    first_config = tmp_path / "first.json"
+    first_config.write_text('{"all": "disabled"}')
+    options = CheckOptions(program=tiny_program, policy_packs=[tiny_pack, second], policy_pack_configs=[first_config])
+    report = run_check(options, catalogue=EMPTY_CATALOGUE).report
+    statuses = _statuses(report)
+    assert statuses["second-vpc-cidr"] == "violated"
+    assert {statuses[p] for p in TINY} == {"not_applicable"}
+    assert [p["name"] for p in report.target["policy_packs"]] == ["tiny-pack", "second-pack"]
+    # a config the second pack does not know is refused against that pack
+    second_config = tmp_path / "second.json"
+    second_config.write_text('{"tiny-no-lambda": "mandatory"}')
+    with pytest.raises(UsageError, match="names policy 'tiny-no-lambda', which pack 'second-pack' does not have"):
+        run_check(
+            CheckOptions(
+                program=tiny_program,
+                policy_packs=[tiny_pack, second],
+                policy_pack_configs=[first_config, second_config],
+            ),
+            catalogue=EMPTY_CATALOGUE,
+        )
+
+
+def test_more_configs_than_packs_is_a_usage_error(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    config = tmp_path / "c.json"
+    config.write_text("{}")
+    with pytest.raises(UsageError, match="more --policy-pack-config files than policy packs"):
+        run_check(CheckOptions(program=tiny_program, policy_packs=[tiny_pack], policy_pack_configs=[config, config]))

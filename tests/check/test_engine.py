@@ -1,0 +1,263 @@
+"""The embedded engine records what the real engine would send an analyzer, exactly in wire form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eksguard.engine import InvokeFixtures, ProgramError, UsageError, default_variables, load_project, run_program
+from eksguard.wire import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
+from tests.check.conftest import make_program, write_files
+
+SG_URN = "urn:pulumi:dev::tinyprog::aws:ec2/securityGroup:SecurityGroup::ssh"
+VPC_URN = "urn:pulumi:dev::tinyprog::aws:ec2/vpc:Vpc::vpc"
+
+
+def _by_name(run):
+    return {r.resource.name: r for r in run.resources}
+
+
+def test_records_wire_form_inputs_and_graph(tiny_program: Path) -> None:
+    run = run_program(load_project(tiny_program, "dev"))
+    records = _by_name(run)
+    assert set(records) == {"vpc", "ssh", "logs"}
+    sg = records["ssh"].resource
+    assert sg.type == "aws:ec2/securityGroup:SecurityGroup"
+    assert sg.urn == SG_URN
+    # camelCase names, numbers as floats, the unknown sentinel for an output not known in a preview
+    assert sg.properties["ingress"] == [
+        {"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": ["0.0.0.0/0"]}
+    ]
+    assert sg.properties["vpcId"] == UNKNOWN_SENTINEL
+    assert sg.parent == "urn:pulumi:dev::tinyprog::pulumi:pulumi:Stack::tinyprog-dev"
+    assert sg.dependencies == [VPC_URN]
+    assert sg.property_dependencies["vpcId"] == [VPC_URN]
+    assert sg.provider is not None
+    assert sg.provider["type"] == "pulumi:providers:aws"
+    assert sg.provider["properties"] == {"region": "eu-west-1"}
+    assert records["vpc"].resource.properties == {"cidrBlock": "10.0.0.0/16"}
+    assert run.preview is True
+
+
+def test_locations_name_the_declaring_file_and_line(tiny_program: Path) -> None:
+    run = run_program(load_project(tiny_program, "dev"))
+    where = {name: (r.location.file, r.location.line) for name, r in _by_name(run).items()}
+    assert where == {"vpc": ("__main__.py", 7), "ssh": ("network.py", 5), "logs": ("__main__.py", 9)}
+
+
+def test_locations_are_relative_to_the_source_root(tmp_path: Path) -> None:
+    program = make_program(tmp_path / "repo" / "stacks" / "prog")
+    (tmp_path / "repo" / ".git").mkdir()
+    run = run_program(load_project(program, "dev"))
+    assert _by_name(run)["ssh"].location.file == "stacks/prog/network.py"
+
+
+def test_assume_apply_gives_placeholders_instead_of_unknowns(tiny_program: Path) -> None:
+    run = run_program(load_project(tiny_program, "dev"), assume_apply=True)
+    assert _by_name(run)["ssh"].resource.properties["vpcId"] == "vpc-id"
+    assert run.preview is False
+
+
+def test_secrets_travel_wrapped(tmp_path: Path) -> None:
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import pulumi
+        import pulumi_aws as aws
+        aws.ec2.LaunchTemplate("lt", user_data=pulumi.Output.secret("c2VjcmV0"))
+    """,
+    )
+    run = run_program(load_project(program, "dev"))
+    assert _by_name(run)["lt"].resource.properties["userData"] == {SIG_KEY: SECRET_SIG, "value": "c2VjcmV0"}
+
+
+def test_components_parent_their_children_and_explicit_providers_are_kept(tmp_path: Path) -> None:
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import pulumi
+        import pulumi_aws as aws
+
+        class Box(pulumi.ComponentResource):
+            def __init__(self, name, opts=None):
+                super().__init__("eksguard:index:Box", name, None, opts)
+                aws.s3.Bucket(f"{name}-bucket", opts=pulumi.ResourceOptions(parent=self))
+
+        east = aws.Provider("east", region="us-east-1")
+        Box("box", opts=pulumi.ResourceOptions(providers=[east]))
+    """,
+    )
+    records = _by_name(run_program(load_project(program, "dev")))
+    bucket = records["box-bucket"].resource
+    assert bucket.urn == "urn:pulumi:dev::tinyprog::eksguard:index:Box$aws:s3/bucket:Bucket::box-bucket"
+    assert bucket.parent == records["box"].resource.urn
+    assert records["box"].custom is False
+    assert bucket.provider["urn"] == "urn:pulumi:dev::tinyprog::pulumi:providers:aws::east"
+    assert bucket.provider["properties"]["region"] == "us-east-1"
+    assert records["box-bucket"].location.line == 7
+
+
+@pytest.mark.parametrize(
+    ("parameter", "expected"),
+    [
+        (
+            "/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/arm64/standard/recommended/image_id",
+            "ami-0a2023eksarm640001",
+        ),
+        ("/aws/service/bottlerocket/aws-k8s-1.34/x86_64/latest/image_id", "ami-0b0ttl3r0ckx86_6401"),
+    ],
+)
+def test_embedded_fixtures_answer_ami_parameters(parameter: str, expected: str) -> None:
+    answer = InvokeFixtures(variables=default_variables("eu-west-1")).answer(
+        "aws:ssm/getParameter:getParameter", {"name": parameter}
+    )
+    assert answer["value"] == expected
+
+
+def test_embedded_fixtures_answer_identity_region_and_cluster_lookups() -> None:
+    fixtures = InvokeFixtures(variables=default_variables("eu-west-1"))
+    assert fixtures.answer("aws:index/getCallerIdentity:getCallerIdentity", {})["accountId"] == "123456789012"
+    assert fixtures.answer("aws:index/getRegion:getRegion", {})["name"] == "eu-west-1"
+    assert fixtures.answer("aws:index/getPartition:getPartition", {})["partition"] == "aws"
+    cluster = fixtures.answer("aws:eks/getCluster:getCluster", {"name": "prod"})
+    assert cluster["arn"] == "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
+    assert cluster["vpcConfig"]["endpointPublicAccess"] is False
+
+
+def test_program_invokes_are_answered_and_user_fixtures_come_first(tmp_path: Path) -> None:
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import pulumi_aws as aws
+        ami = aws.ssm.get_parameter_output(
+            name="/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id")
+        aws.ec2.LaunchTemplate("lt", image_id=ami.value)
+    """,
+    )
+    project = load_project(program, "dev")
+    run = run_program(project)
+    assert _by_name(run)["lt"].resource.properties["imageId"] == "ami-0a2023eksx86_640001"
+    assert run.invokes == 1
+    user = (
+        write_files(
+            tmp_path,
+            {
+                "fx.yaml": """
+        invokes:
+          - token: aws:ssm/getParameter:getParameter
+            args: {name: "/aws/service/eks/optimized-ami/*"}
+            result: {name: "${name}", value: ami-user, type: String}
+    """
+            },
+        )
+        / "fx.yaml"
+    )
+    fixtures = InvokeFixtures([user], variables=default_variables("eu-west-1"))
+    run = run_program(project, fixtures=fixtures)
+    assert _by_name(run)["lt"].resource.properties["imageId"] == "ami-user"
+
+
+def test_an_unanswered_invoke_is_a_usage_error_naming_the_token(tmp_path: Path) -> None:
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import pulumi_aws as aws
+        aws.ec2.get_vpc_output(default=True)
+    """,
+    )
+    with pytest.raises(UsageError, match=r"no fixture answers invoke aws:ec2/getVpc:getVpc.*--fixtures"):
+        run_program(load_project(program, "dev"))
+
+
+def test_missing_config_key_is_a_usage_error_naming_key_and_file(tmp_path: Path) -> None:
+    program = make_program(tmp_path / "p", config="  aws:region: eu-west-1\n")
+    with pytest.raises(UsageError, match=r"missing config key 'tinyprog:cidr': set it in .*Pulumi\.dev\.yaml"):
+        run_program(load_project(program, "dev"))
+
+
+def test_a_raising_program_reports_its_own_traceback(tmp_path: Path) -> None:
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import network
+
+        def build():
+            raise RuntimeError("subnet plan is empty")
+
+        build()
+    """,
+    )
+    with pytest.raises(ProgramError) as caught:
+        run_program(load_project(program, "dev"))
+    text = caught.value.program_traceback
+    assert "RuntimeError: subnet plan is empty" in text
+    assert f'File "{program / "__main__.py"}", line 4, in build' in text
+    assert "eksguard/engine" not in text and "pulumi/runtime" not in text
+
+
+def test_program_modules_are_forgotten_between_runs(tmp_path: Path) -> None:
+    first = run_program(load_project(make_program(tmp_path / "a"), "dev"))
+    second_dir = make_program(
+        tmp_path / "b",
+        extra={
+            "network.py": """
+        import pulumi_aws as aws
+
+
+        def security_group(name, vpc):
+            return aws.ec2.SecurityGroup(name + "-other", vpc_id=vpc.id)
+    """
+        },
+    )
+    second = run_program(load_project(second_dir, "dev"))
+    assert "ssh" in _by_name(first)
+    assert set(_by_name(second)) == {"vpc", "ssh-other", "logs"}
+
+
+def test_project_config_defaults_and_secure_values(tmp_path: Path) -> None:
+    program = write_files(
+        tmp_path / "p",
+        {
+            "Pulumi.yaml": "name: proj\nruntime: {name: python}\nstackConfigDir: stacks\nconfig:\n"
+            "  size: {type: integer, default: 3}\n  aws:region: us-west-2\n",
+            "stacks/Pulumi.prod.yaml": "config:\n  proj:token: {secure: v1:abc}\n  proj:tags: {team: a}\n",
+            "__main__.py": "",
+        },
+    )
+    project = load_project(program, "prod")
+    assert project.config == {
+        "proj:size": "3",
+        "aws:region": "us-west-2",
+        "proj:token": "[secret]",
+        "proj:tags": '{"team": "a"}',
+    }
+    assert project.secret_keys == ("proj:token",)
+
+
+@pytest.mark.parametrize(
+    ("files", "stack", "message"),
+    [
+        ({}, "dev", r"is not a Pulumi project: no Pulumi\.yaml"),
+        ({"Pulumi.yaml": "name: x\nruntime: nodejs\n"}, "dev", r"runtime is 'nodejs'"),
+        (
+            {"Pulumi.yaml": "name: x\nruntime: python\n", "__main__.py": ""},
+            "dev",
+            r"stack 'dev' has no config file: expected .*Pulumi\.dev\.yaml",
+        ),
+        (
+            {"Pulumi.yaml": "name: x\nruntime: python\n", "Pulumi.dev.yaml": "config: {}\n"},
+            "dev",
+            r"program entry file .*__main__\.py does not exist",
+        ),
+    ],
+)
+def test_unusable_projects_are_usage_errors(tmp_path: Path, files: dict, stack: str, message: str) -> None:
+    program = write_files(tmp_path / "p", files) if files else tmp_path
+    with pytest.raises(UsageError, match=message):
+        load_project(program, stack)
+
+
+def test_a_missing_program_directory_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"program directory .*nowhere does not exist"):
+        load_project(tmp_path / "nowhere", "dev")

@@ -1,0 +1,126 @@
+"""The reporters render any Report, including the audit's (ARN and region, no source location)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from eksguard_policies.catalogue import Control, References
+
+from eksguard.report import ControlResult, Finding, Report, SourceLocation
+from eksguard.reporters import FORMATS, render
+
+REPO = Path(__file__).resolve().parents[2]
+SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+REPORT_SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
+ARN = "arn:aws:eks:eu-west-1:123456789012:cluster/prod"
+
+
+def _control(cid: str, area: str, severity: str = "high") -> Control:
+    return Control(
+        id=cid,
+        title=f"title of {cid}",
+        area=area,
+        severity=severity,
+        description="why",
+        remediation="do this",
+        component="eksguard:index:Cluster",
+        references=References(cis=("5.4.2",), security_hub=("EKS.1",)),
+    )
+
+
+def _audit_report() -> Report:
+    return Report(
+        tool="audit",
+        target={"account": "123456789012", "regions": ["eu-west-1"]},
+        results=[
+            ControlResult(
+                _control("eks-endpoint-public-access", "network-controls"),
+                "violated",
+                findings=[
+                    Finding(
+                        "eks-endpoint-public-access",
+                        ARN,
+                        "endpoint is public",
+                        level="mandatory",
+                        resource_type="AWS::EKS::Cluster",
+                        resource_name="prod",
+                        region="eu-west-1",
+                        fix={"import": "pulumi import aws:eks/cluster:Cluster prod prod"},
+                    ),
+                ],
+            ),
+            ControlResult(
+                _control("cloudtrail-multi-region", "audit-logging"),
+                "not_assessed",
+                reason="AccessDenied on cloudtrail:DescribeTrails",
+            ),
+            ControlResult(_control("kms-key-rotation", "platform-iam-rbac", "medium"), "passed", resources_evaluated=2),
+        ],
+        generated_at="2026-11-28T12:00:00Z",
+    )
+
+
+def test_audit_report_json_validates() -> None:
+    document = json.loads(render(_audit_report(), "json"))
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(document)
+    assert document["tool"]["command"] == "audit"
+    [finding] = document["areas"][3]["controls"][0]["findings"]
+    assert (finding["resource"], finding["region"], finding["location"]) == (ARN, "eu-west-1", None)
+    assert [a["id"] for a in document["areas"]] == [
+        "data-plane-security-groups",
+        "worker-nodes-containers",
+        "guest-os-patching",
+        "network-controls",
+        "platform-iam-rbac",
+        "audit-logging",
+    ]
+
+
+def test_audit_report_sarif_validates_with_logical_locations_only() -> None:
+    document = json.loads(render(_audit_report(), "sarif"))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
+    [result] = document["runs"][0]["results"]
+    assert result["locations"] == [{"logicalLocations": [{"fullyQualifiedName": ARN, "kind": "resource"}]}]
+    assert result["properties"]["region"] == "eu-west-1"
+    rule = document["runs"][0]["tool"]["driver"]["rules"][0]
+    assert rule["properties"]["security-severity"] == "8.0"
+    assert "Component that implements the fix: eksguard:index:Cluster" in rule["help"]["text"]
+    assert "CIS EKS 5.4.2" in rule["help"]["text"]
+
+
+def test_sarif_location_and_level_follow_the_finding() -> None:
+    report = _audit_report()
+    finding = report.results[0].findings[0]
+    finding.location = SourceLocation("stacks/net.py", 12)
+    finding.level = "advisory"
+    [result] = json.loads(render(report, "sarif"))["runs"][0]["results"]
+    assert result["level"] == "warning"
+    assert result["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "stacks/net.py"},
+        "region": {"startLine": 12},
+    }
+
+
+def test_markdown_and_terminal_show_region_and_reasons() -> None:
+    markdown = render(_audit_report(), "markdown")
+    assert "- `Cluster prod` (eu-west-1) **mandatory**: endpoint is public" in markdown
+    assert "_not assessed: AccessDenied on cloudtrail:DescribeTrails_" in markdown
+    assert "**Fixed by component** `eksguard:index:Cluster`." in markdown
+    terminal = render(_audit_report(), "terminal", width=160)
+    assert "[eu-west-1]: endpoint is public" in terminal
+    assert "AccessDenied on cloudtrail:DescribeTrails" in terminal
+    assert "FAIL: 1 mandatory violation(s)" in terminal
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_renders_an_empty_report(fmt: str) -> None:
+    text = render(Report(tool="check", target={}, results=[], generated_at="2026-11-28T12:00:00Z"), fmt)
+    assert text.strip()
+
+
+def test_unknown_format_is_refused_with_the_accepted_values() -> None:
+    with pytest.raises(ValueError, match="unknown format 'xml'; accepted values: terminal, json, sarif, markdown"):
+        render(_audit_report(), "xml")

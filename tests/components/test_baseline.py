@@ -1,0 +1,205 @@
+"""Baseline under mocks: composition for a created and an existing cluster, responsibility areas, and
+rejection of any bad argument (its own or a child's) before anything is registered."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from eksguard_policies.catalogue import AREAS
+
+from components._common import InvalidArgumentError
+from components.access import AccessControlArgs, AccessMapping, ManagedNamespace
+from components.audit_trail import AuditTrailArgs
+from components.baseline import Baseline, BaselineArgs, BaselineNodeGroup
+from components.cluster import ClusterArgs
+from components.nodegroup import NodeGroupArgs
+from tests.components import harness
+
+ALICE = "arn:aws:iam::123456789012:role/alice"
+COMPONENTS = {
+    "eksguard:index:DataPlaneSecurityGroups",
+    "eksguard:index:NetworkControls",
+    "eksguard:index:NodeGroup",
+    "eksguard:index:AccessControl",
+    "eksguard:index:AuditTrail",
+}
+
+
+def base_args(**overrides) -> BaselineArgs:
+    values = {
+        "vpc_cidr_blocks": ["10.0.0.0/16"],
+        "subnet_ids": ["subnet-a", "subnet-b"],
+        "node_groups": [BaselineNodeGroup("general"), BaselineNodeGroup("arm", NodeGroupArgs(architecture="arm64"))],
+        "access": AccessControlArgs(
+            namespaces=[ManagedNamespace("team-a")],
+            access_mappings=[AccessMapping("alice", ALICE, namespaces=["team-a"])],
+        ),
+        "tags": {"team": "platform"},
+    }
+    values.update(overrides)
+    return BaselineArgs(**values)
+
+
+def created(**overrides) -> BaselineArgs:
+    return base_args(vpc_id="vpc-1", cluster=ClusterArgs(cluster_name="prod", version="1.35"), **overrides)
+
+
+@pytest.fixture(scope="module")
+def new_cluster() -> harness.Result:
+    return harness.run(lambda: Baseline("base", created()))
+
+
+@pytest.fixture(scope="module")
+def existing_cluster() -> harness.Result:
+    return harness.run(lambda: Baseline("base", base_args(existing_cluster_name="existing")))
+
+
+def _areas(result: harness.Result) -> dict[str, set[str]]:
+    """Each area's resources as "type::name"."""
+    urns = result.output(result.value.responsibilities)
+    return {
+        area: {f"{result.by_urn(u).type}::{result.by_urn(u).name}" for u in listed} for area, listed in urns.items()
+    }
+
+
+def test_creates_every_component_once_under_the_baseline(new_cluster):
+    baseline = new_cluster.one("eksguard:index:Baseline")
+    children = new_cluster.children_of(baseline)
+    assert sorted(c.type for c in children) == sorted(
+        [*COMPONENTS, "eksguard:index:Cluster", "eksguard:index:NodeGroup"]
+    )
+    assert {c.name for c in children} == {
+        "base-security-groups",
+        "base-cluster",
+        "base-network",
+        "base-general",
+        "base-arm",
+        "base-access",
+        "base-audit",
+    }
+
+
+def test_responsibilities_name_the_implementing_resources_for_each_area(new_cluster):
+    areas = _areas(new_cluster)
+    assert list(areas) == list(AREAS)
+    cluster, nodes = (
+        "eksguard:index:Cluster::base-cluster",
+        {
+            "eksguard:index:NodeGroup::base-general",
+            "eksguard:index:NodeGroup::base-arm",
+        },
+    )
+    assert areas["data-plane-security-groups"] == {"eksguard:index:DataPlaneSecurityGroups::base-security-groups"}
+    assert areas["guest-os-patching"] == {cluster, *nodes}
+    assert areas["audit-logging"] == {cluster, "eksguard:index:AuditTrail::base-audit"}
+    assert areas["worker-nodes-containers"] == {
+        *nodes,
+        "kubernetes:core/v1:Namespace::base-access-team-a-namespace",
+        "kubernetes:core/v1:ServiceAccount::base-access-team-a-default-sa",
+    }
+    assert areas["network-controls"] == {
+        cluster,
+        "eksguard:index:NetworkControls::base-network",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy::base-access-team-a-default-deny",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy::base-access-team-a-allow-dns",
+    }
+    iam = areas["platform-iam-rbac"]
+    assert cluster in iam
+    assert {
+        "aws:eks/accessEntry:AccessEntry::base-access-access-alice",
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation::base-access-access-alice-policy",
+    } <= iam
+    assert len([r for r in iam if "rbac.authorization.k8s.io" in r]) == 6
+
+
+def test_created_cluster_is_wired_to_its_security_groups_subnets_and_tags(new_cluster):
+    eks = new_cluster.one("aws:eks/cluster:Cluster")
+    assert eks.inputs["name"] == "prod" and eks.inputs["version"] == "1.35"
+    assert eks.inputs["vpcConfig"]["subnetIds"] == ["subnet-a", "subnet-b"]
+    cluster_sg = new_cluster.one("aws:ec2/securityGroup:SecurityGroup", "base-security-groups-cluster")
+    assert eks.inputs["vpcConfig"]["securityGroupIds"] == [f"{cluster_sg.name}-id"]
+    assert eks.inputs["tags"] == {"team": "platform"}
+    node_sg = f"{new_cluster.one('aws:ec2/securityGroup:SecurityGroup', 'base-security-groups-node').name}-id"
+    for template in new_cluster.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        assert template.inputs["networkInterfaces"][0]["securityGroups"] == [node_sg]
+    for group in new_cluster.of_type("aws:eks/nodeGroup:NodeGroup"):
+        assert group.inputs["clusterName"] == "prod"
+        assert group.inputs["subnetIds"] == ["subnet-a", "subnet-b"]
+
+
+def test_access_control_talks_to_the_created_cluster(new_cluster):
+    provider = next(r for r in new_cluster.all if r.type == "pulumi:providers:kubernetes")
+    server = json.loads(provider.inputs["kubeconfig"])["clusters"][0]["cluster"]["server"]
+    assert server == "https://PROD.gr7.us-east-1.eks.amazonaws.com"
+    assert {e.inputs["clusterName"] for e in new_cluster.of_type("aws:eks/accessEntry:AccessEntry")} == {"prod"}
+
+
+def test_existing_cluster_is_referenced_not_created(existing_cluster):
+    assert existing_cluster.of_type("aws:eks/cluster:Cluster") == []
+    assert existing_cluster.output(existing_cluster.value.cluster_name) == "existing"
+    assert {"existing"} == {a["name"] for a in existing_cluster.invokes(harness.EKS_GET_CLUSTER)}
+    # Node rules use the existing cluster's EKS-managed group instead of a new cluster group.
+    assert existing_cluster.names("aws:ec2/securityGroup:SecurityGroup") == {"base-security-groups-node"}
+    areas = _areas(existing_cluster)
+    assert not any("eksguard:index:Cluster::" in r for listed in areas.values() for r in listed)
+    assert all(areas[a] for a in AREAS)
+    assert {e.inputs["clusterName"] for e in existing_cluster.of_type("aws:eks/accessEntry:AccessEntry")} == {
+        "existing"
+    }
+
+
+REJECTED = [
+    ("neither cluster", lambda: base_args(), "Baseline", "cluster"),
+    ("both clusters", lambda: created(existing_cluster_name="existing"), "Baseline", "cluster"),
+    ("no vpc to create", lambda: base_args(cluster=ClusterArgs()), "Baseline", "vpc_id"),
+    ("no subnets", lambda: created(subnet_ids=[]), "Baseline", "subnet_ids"),
+    (
+        "duplicate node group",
+        lambda: created(node_groups=[BaselineNodeGroup("a"), BaselineNodeGroup("a")]),
+        "Baseline",
+        "node_groups.name",
+    ),
+    (
+        "bad cluster version",
+        lambda: base_args(vpc_id="vpc-1", cluster=ClusterArgs(version="1.20")),
+        "Cluster",
+        "version",
+    ),
+    (
+        "bad node group",
+        lambda: created(node_groups=[BaselineNodeGroup("a", NodeGroupArgs(ami_family="AL2"))]),
+        "NodeGroup",
+        "ami_family",
+    ),
+    (
+        "bad mapping",
+        lambda: created(access=AccessControlArgs(access_mappings=[AccessMapping("a", ALICE, namespaces=["x"])])),
+        "AccessControl",
+        "access_mappings[0].namespaces",
+    ),
+    (
+        "bad trail",
+        lambda: created(audit_trail=AuditTrailArgs(log_retention_days=42)),
+        "AuditTrail",
+        "log_retention_days",
+    ),
+    ("internet vpc cidr", lambda: created(vpc_cidr_blocks=["0.0.0.0/0"]), "DataPlaneSecurityGroups", "vpc_cidr_blocks"),
+]
+
+
+@pytest.mark.parametrize(("case", "make_args", "component", "argument"), REJECTED, ids=[r[0] for r in REJECTED])
+def test_any_bad_argument_is_rejected_before_anything_is_registered(case, make_args, component, argument):
+    result = harness.attempt(lambda: Baseline("base", make_args()))
+    assert isinstance(result.error, InvalidArgumentError), case
+    assert (result.error.component, result.error.argument) == (component, argument)
+    assert "accepted values: " in str(result.error)
+    assert result.all == []
+
+
+def test_nested_args_are_not_mutated():
+    args = created()
+    before = dataclasses.asdict(args)
+    harness.run(lambda: Baseline("base", args))
+    assert dataclasses.asdict(args) == before

@@ -1,0 +1,49 @@
+"""Table-driven policy cases shared by every rule test module.
+
+Each rule test module declares ``CASES: list[Case]`` and runs them over the real protocol with
+:func:`run_case`. ``tests/policies/test_catalogue.py`` gathers the CASES of all modules to prove every
+control has at least one violating and one passing case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .pack_driver import PackDriver
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    """Short test id, e.g. ``cluster-public-endpoint``."""
+    resource_type: str
+    props: Mapping[str, Any]
+    violations: frozenset[str]
+    """The EXACT set of policies that must report a violation on this resource."""
+    name: str = "r"
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """``--policy-pack-config``-style overrides for this case."""
+    not_checkable: frozenset[str] = frozenset()
+    """Policies that must say "can't run during preview" (unknown values)."""
+
+
+def case(
+    id: str,
+    resource_type: str,
+    props: Mapping[str, Any],
+    violations: set[str] | frozenset[str] = frozenset(),
+    **kw: Any,
+) -> Case:
+    kw = {k: frozenset(v) if k == "not_checkable" else v for k, v in kw.items()}
+    return Case(id, resource_type, props, frozenset(violations), **kw)
+
+
+def run_case(pack: PackDriver, c: Case) -> None:
+    with pack.configured(c.config):
+        diagnostics = pack.analyze(c.resource_type, c.props, c.name)
+    got = {d.policy for d in diagnostics if "during preview" not in d.message}
+    unknown = {d.policy for d in diagnostics if "during preview" in d.message}
+    assert got == c.violations, f"{c.id}: violations {sorted(got)} != expected {sorted(c.violations)}"
+    assert unknown == c.not_checkable, f"{c.id}: not checkable {sorted(unknown)} != expected {sorted(c.not_checkable)}"

@@ -1,0 +1,95 @@
+"""The catalogue is complete and every control is tested both ways.
+
+Every control has a rule and a policy with full metadata, and the CASES (resource controls) and STACK_CASES
+(stack controls) of all tests/policies/test_*.py modules hold at least one violating and one passing case
+for it (see tests/policies/gather.py for the table shapes).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from eksguard_policies.catalogue import AREAS, SEVERITIES, default_catalogue
+from eksguard_policies.framework import collect
+from eksguard_policies.pack import build
+from eksguard_policies.rules import rule_modules
+
+from .gather import all_cases, all_stack_cases
+
+CATALOGUE = default_catalogue()
+RULES = collect(rule_modules())
+COMPONENTS = {
+    f"eksguard:index:{name}"
+    for name in (
+        "Cluster",
+        "DataPlaneSecurityGroups",
+        "NetworkControls",
+        "NodeGroup",
+        "AccessControl",
+        "AuditTrail",
+        "Baseline",
+    )
+}
+REFERENCE_FORMS = {
+    "cis": re.compile(r"^\d+\.\d+(\.\d+)?$"),
+    "checkov": re.compile(r"^CKV2?_(AWS|K8S)_\d+$"),
+    "security_hub": re.compile(r"^[A-Za-z0-9]+\.\d+$"),
+}
+KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+CASES = all_cases()
+STACK_CASES = all_stack_cases()
+
+
+def test_every_control_becomes_one_policy_in_catalogue_order() -> None:
+    assert [p.name for p in build()] == list(CATALOGUE)
+
+
+def test_titles_are_unique() -> None:
+    titles = [c.title for c in CATALOGUE.values()]
+    assert sorted(t for t in titles if titles.count(t) > 1) == []
+
+
+@pytest.mark.parametrize("control_id", list(CATALOGUE))
+def test_control_metadata_is_complete(control_id: str) -> None:
+    control = CATALOGUE[control_id]
+    assert KEBAB.match(control.id)
+    assert control.area in AREAS
+    assert control.severity in SEVERITIES
+    assert control.component in COMPONENTS
+    for text in (control.title, control.description, control.remediation):
+        assert isinstance(text, str) and len(text.strip()) >= 20, f"{control_id}: {text!r} is too thin"
+    for kind, pattern in REFERENCE_FORMS.items():
+        ids = getattr(control.references, kind)
+        assert len(set(ids)) == len(ids), f"{control_id}: repeated {kind} reference"
+        assert all(pattern.match(i) for i in ids), f"{control_id}: malformed {kind} reference in {ids}"
+    assert control.remediable == (control_id in RULES.remediations), f"{control_id}: remediable flag is wrong"
+
+
+@pytest.mark.parametrize("control_id", [cid for cid in CATALOGUE if RULES.rules[cid].kind == "resource"])
+def test_resource_control_has_violating_and_passing_cases(control_id: str) -> None:
+    types = set(RULES.rules[control_id].types)
+    relevant = [c for c in CASES if c.resource_type in types]
+    violating = [c.id for c in relevant if control_id in c.violations]
+    passing = [c.id for c in relevant if control_id not in c.violations and control_id not in c.not_checkable]
+    assert violating, f"{control_id}: no case where it is violated"
+    assert passing, f"{control_id}: no case of {sorted(types)} where it passes"
+
+
+@pytest.mark.parametrize("control_id", [cid for cid in CATALOGUE if RULES.rules[cid].kind == "stack"])
+def test_stack_control_has_violating_and_passing_cases(control_id: str) -> None:
+    violating = [sid for sid, _, expected, _ in STACK_CASES if any(p == control_id for p, _ in expected)]
+    passing = [sid for sid, _, expected, _ in STACK_CASES if all(p != control_id for p, _ in expected)]
+    assert violating, f"{control_id}: no STACK_CASES entry where it is violated"
+    assert passing, f"{control_id}: no STACK_CASES entry where it passes"
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [c.id for c in CASES] + [sid for sid, *_ in STACK_CASES]
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
+def test_expected_violations_name_real_controls() -> None:
+    named = {p for c in CASES for p in c.violations | c.not_checkable}
+    named |= {p for _, _, expected, _ in STACK_CASES for p, _ in expected}
+    assert named - set(CATALOGUE) == set()

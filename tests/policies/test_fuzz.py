@@ -1,0 +1,124 @@
+"""Random, missing, oddly typed, unknown and secret values thrown at every policy.
+
+No exception may escape a policy and no diagnostic may be the framework's internal-error report. Generated
+resources use the property names the CASES tables use for each resource type (so the rules go deep), with
+values drawn from every wire shape. Most examples run through both servicers in-process (which also checks
+they answer identically); a bounded run goes through the served pack over gRPC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from eksguard_policies.framework import INTERNAL_ERROR_PREFIX, collect
+from eksguard_policies.rules import rule_modules
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eksguard.analyzer import Resource
+from eksguard.wire import UNKNOWN, Secret
+
+from .gather import all_cases
+from .pack_driver import PackDriver, resource
+from .servicers import InProcessPack
+
+RULES = collect(rule_modules())
+PROXY_REPR = "pulumi_policy.proxy."  # a message showing a value as "<pulumi_policy.proxy._ListProxy object ...>"
+RESOURCE_TYPES = sorted({t for spec in RULES.rules.values() for t in spec.types})
+
+
+def _field_names() -> dict[str, list[str]]:
+    """Property names seen in the CASES tables, per resource type, at every depth."""
+    names: dict[str, set[str]] = {t: set() for t in RESOURCE_TYPES}
+
+    def walk(value: Any, into: set[str]) -> None:
+        if isinstance(value, Secret):
+            walk(value.value, into)
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                into.add(str(k))
+                walk(v, into)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v, into)
+
+    for c in all_cases():
+        walk(c.props, names.setdefault(c.resource_type, set()))
+    return {t: sorted(n) or ["name"] for t, n in names.items()}
+
+
+FIELDS = _field_names()
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.sampled_from(["", "*", "0.0.0.0/0", "::/0", "true", "API", "1.35", "arn:aws:iam::111122223333:root", "{"]),
+    st.text(max_size=12),
+    st.just(UNKNOWN),
+)
+
+
+def _values(keys: list[str]) -> st.SearchStrategy[Any]:
+    key = st.sampled_from(keys) | st.text(min_size=1, max_size=8)
+    return st.recursive(
+        SCALARS,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(key, inner, max_size=5),
+            st.builds(Secret, inner),
+        ),
+        max_leaves=12,
+    )
+
+
+@st.composite
+def resources(draw: st.DrawFn) -> Resource:
+    resource_type = draw(st.sampled_from(RESOURCE_TYPES))
+    keys = FIELDS.get(resource_type, ["name"])
+    props = draw(st.dictionaries(st.sampled_from(keys), _values(keys), max_size=8))
+    name = draw(st.sampled_from(["r", "node-role", "legacy", "kube-system"]))
+    return resource(resource_type, props, name=name)
+
+
+def _assert_clean(response: Any, what: str) -> None:
+    for d in response.diagnostics:
+        assert INTERNAL_ERROR_PREFIX not in d.message, f"{what}: {d.policyName} crashed: {d.message}"
+        assert PROXY_REPR not in d.message, f"{what}: {d.policyName} shows a proxy object: use values.show()"
+    for n in response.not_applicable:
+        assert PROXY_REPR not in n.reason, f"{what}: {n.policy_name} shows a proxy object: use values.show()"
+
+
+IN_PROCESS = {"fast": InProcessPack(stock=False), "stock": InProcessPack(stock=True)}
+REMEDIATING = InProcessPack(stock=False)
+REMEDIATING.configure({"all": "remediate"})
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(resources())
+def test_no_policy_crashes_in_process_and_servicers_agree(r: Resource) -> None:
+    fast, stock = IN_PROCESS["fast"].analyze(r), IN_PROCESS["stock"].analyze(r)
+    _assert_clean(fast, f"{r.type} {r.properties!r}")
+    assert fast == stock
+    REMEDIATING.remediate(r)  # no exception escapes a remediation either
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(resources(), max_size=6))
+def test_no_stack_policy_crashes(rs: list[Resource]) -> None:
+    _assert_clean(IN_PROCESS["fast"].analyze_stack(rs), "stack")
+
+
+@pytest.fixture(scope="module")
+def served(pack: PackDriver) -> PackDriver:
+    return pack
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(r=resources())
+def test_no_policy_crashes_over_the_protocol(served: PackDriver, r: Resource) -> None:
+    _assert_clean(served.process.stub.Analyze(r.analyze_request()), f"{r.type} {r.properties!r}")
+    served.process.remediate(r)

@@ -1,0 +1,318 @@
+"""Worker node controls (launch templates, instances, managed node groups) over the real protocol.
+
+Each resource type has a fully compliant baseline; every case changes one thing and states the exact set of
+violations over the whole pack.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from eksguard.wire import UNKNOWN, Secret
+
+from .cases import Case, case, run_case
+
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+INSTANCE = "aws:ec2/instance:Instance"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0d9b5b2c-1111-2222-3333-444455556666"
+
+IMDS = "node-imdsv2-required"
+EBS = "node-ebs-encrypted"
+PUBLIC = "node-public-ip"
+SSH = "nodegroup-ssh-remote-access"
+AS_OF = {"nodegroup-ami-age": {"asOf": "2026-11-28"}}
+BY_DEFAULT = {EBS: {"accountEncryptionByDefault": True}}
+
+METADATA = {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1}
+LT_BASE: dict[str, Any] = {
+    "namePrefix": "nodes-",
+    "metadataOptions": {**METADATA, "instanceMetadataTags": "disabled"},
+    "blockDeviceMappings": [
+        {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KEY_ARN, "volumeSize": 50}}
+    ],
+    "networkInterfaces": [{"deviceIndex": 0, "associatePublicIpAddress": "false", "securityGroups": ["sg-nodes"]}],
+}
+INSTANCE_BASE: dict[str, Any] = {
+    "ami": "ami-0123456789abcdef0",
+    "instanceType": "m7i.large",
+    "subnetId": "subnet-private-a",
+    "metadataOptions": dict(METADATA),
+    "rootBlockDevice": {"encrypted": True, "volumeSize": 50},
+    "ebsBlockDevices": [{"deviceName": "/dev/xvdb", "encrypted": True, "volumeSize": 100}],
+    "associatePublicIpAddress": False,
+}
+NODE_GROUP_BASE: dict[str, Any] = {
+    "clusterName": "prod",
+    "nodeRoleArn": "arn:aws:iam::111122223333:role/prod-nodes",
+    "subnetIds": ["subnet-private-a", "subnet-private-b"],
+    "scalingConfig": {"minSize": 2, "maxSize": 4, "desiredSize": 2},
+    "amiType": "AL2023_x86_64_STANDARD",
+    "version": "1.35",
+    "releaseVersion": "1.35.2-20261120",
+    "launchTemplate": {"id": "lt-0123", "version": "1"},
+}
+
+DROP: Any = object()
+
+
+def variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """``base`` with fields replaced; a key may be a dotted path (``metadataOptions__httpTokens``); DROP removes."""
+    props = copy.deepcopy(base)
+    for key, value in changes.items():
+        *parents, leaf = key.split("__")
+        node = props
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if value is DROP:
+            node.pop(leaf, None)
+        else:
+            node[leaf] = value
+    return props
+
+
+def lt(**changes: Any) -> dict[str, Any]:
+    return variant(LT_BASE, **changes)
+
+
+def instance(**changes: Any) -> dict[str, Any]:
+    return variant(INSTANCE_BASE, **changes)
+
+
+def node_group(**changes: Any) -> dict[str, Any]:
+    return variant(NODE_GROUP_BASE, **changes)
+
+
+def ng(id: str, props: dict[str, Any], violations: set[str] = frozenset(), **kw: Any) -> Case:
+    kw.setdefault("config", AS_OF)
+    return case(id, NODE_GROUP, props, violations, **kw)
+
+
+CASES: list[Case] = [
+    # launch template: IMDS
+    case("lt-baseline", LAUNCH_TEMPLATE, lt()),
+    case("lt-minimal", LAUNCH_TEMPLATE, {}, {IMDS, EBS}),
+    case("lt-no-metadata-options", LAUNCH_TEMPLATE, lt(metadataOptions=DROP), {IMDS}),
+    case("lt-metadata-options-garbage", LAUNCH_TEMPLATE, lt(metadataOptions="required"), {IMDS}),
+    case("lt-tokens-optional", LAUNCH_TEMPLATE, lt(metadataOptions__httpTokens="optional"), {IMDS}),
+    case("lt-tokens-missing", LAUNCH_TEMPLATE, lt(metadataOptions__httpTokens=DROP), {IMDS}),
+    case("lt-tokens-number", LAUNCH_TEMPLATE, lt(metadataOptions__httpTokens=2), {IMDS}),
+    case("lt-tokens-secret-required", LAUNCH_TEMPLATE, lt(metadataOptions__httpTokens=Secret("required"))),
+    case("lt-hop-limit-2", LAUNCH_TEMPLATE, lt(metadataOptions__httpPutResponseHopLimit=2), {IMDS}),
+    case("lt-hop-limit-missing", LAUNCH_TEMPLATE, lt(metadataOptions__httpPutResponseHopLimit=DROP), {IMDS}),
+    case("lt-hop-limit-zero", LAUNCH_TEMPLATE, lt(metadataOptions__httpPutResponseHopLimit=0), {IMDS}),
+    case("lt-hop-limit-garbage", LAUNCH_TEMPLATE, lt(metadataOptions__httpPutResponseHopLimit="one"), {IMDS}),
+    case("lt-hop-limit-string-1", LAUNCH_TEMPLATE, lt(metadataOptions__httpPutResponseHopLimit="1")),
+    case(
+        "lt-endpoint-disabled",
+        LAUNCH_TEMPLATE,
+        lt(metadataOptions={"httpEndpoint": "disabled", "httpTokens": "optional"}),
+    ),
+    case(
+        "lt-tokens-unknown",
+        LAUNCH_TEMPLATE,
+        lt(metadataOptions__httpTokens=UNKNOWN),
+        not_checkable={IMDS},
+    ),
+    case(
+        "lt-tokens-unknown-hop-limit-3",
+        LAUNCH_TEMPLATE,
+        lt(metadataOptions__httpTokens=UNKNOWN, metadataOptions__httpPutResponseHopLimit=3),
+        {IMDS},
+    ),
+    case(
+        "lt-endpoint-unknown-tokens-optional",
+        LAUNCH_TEMPLATE,
+        lt(metadataOptions__httpEndpoint=UNKNOWN, metadataOptions__httpTokens="optional"),
+        not_checkable={IMDS},
+    ),
+    case("lt-endpoint-unknown-compliant", LAUNCH_TEMPLATE, lt(metadataOptions__httpEndpoint=UNKNOWN)),
+    case(
+        "lt-endpoint-disabled-tokens-unknown",
+        LAUNCH_TEMPLATE,
+        lt(metadataOptions={"httpEndpoint": "disabled", "httpTokens": UNKNOWN}),
+    ),
+    # launch template: EBS (pulumi-aws types encrypted as the string "true"/"false")
+    case("lt-ebs-false", LAUNCH_TEMPLATE, lt(blockDeviceMappings__0__ebs__encrypted="false"), {EBS}),
+    case("lt-ebs-bool-false", LAUNCH_TEMPLATE, lt(blockDeviceMappings__0__ebs__encrypted=False), {EBS}),
+    case("lt-ebs-bool-true", LAUNCH_TEMPLATE, lt(blockDeviceMappings__0__ebs__encrypted=True)),
+    case("lt-ebs-not-set", LAUNCH_TEMPLATE, lt(blockDeviceMappings__0__ebs__encrypted=DROP), {EBS}),
+    case("lt-ebs-garbage", LAUNCH_TEMPLATE, lt(blockDeviceMappings__0__ebs__encrypted="yes"), {EBS}),
+    case(
+        "lt-ebs-unknown",
+        LAUNCH_TEMPLATE,
+        lt(blockDeviceMappings__0__ebs__encrypted=UNKNOWN),
+        not_checkable={EBS},
+    ),
+    case("lt-no-block-devices", LAUNCH_TEMPLATE, lt(blockDeviceMappings=DROP), {EBS}),
+    case("lt-empty-block-devices", LAUNCH_TEMPLATE, lt(blockDeviceMappings=[]), {EBS}),
+    case("lt-no-block-devices-default-on", LAUNCH_TEMPLATE, lt(blockDeviceMappings=DROP), config=BY_DEFAULT),
+    case(
+        "lt-ebs-not-set-default-on",
+        LAUNCH_TEMPLATE,
+        lt(blockDeviceMappings__0__ebs__encrypted=DROP),
+        config=BY_DEFAULT,
+    ),
+    case(
+        "lt-ebs-false-default-on",
+        LAUNCH_TEMPLATE,
+        lt(blockDeviceMappings__0__ebs__encrypted="false"),
+        {EBS},
+        config=BY_DEFAULT,
+    ),
+    case(
+        "lt-second-volume-unencrypted",
+        LAUNCH_TEMPLATE,
+        lt(blockDeviceMappings=[*LT_BASE["blockDeviceMappings"], {"deviceName": "/dev/xvdb", "ebs": {}}]),
+        {EBS},
+    ),
+    case(
+        "lt-instance-store-mapping",
+        LAUNCH_TEMPLATE,
+        lt(
+            blockDeviceMappings=[
+                *LT_BASE["blockDeviceMappings"],
+                {"deviceName": "/dev/sdb", "virtualName": "ephemeral0"},
+            ]
+        ),
+    ),
+    # launch template: public IPs
+    case("lt-public-ip-string", LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress="true"), {PUBLIC}),
+    case("lt-public-ip-bool", LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=True), {PUBLIC}),
+    case("lt-public-ip-not-set", LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=DROP)),
+    case("lt-public-ip-garbage", LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=["true"])),
+    case(
+        "lt-public-ip-unknown",
+        LAUNCH_TEMPLATE,
+        lt(networkInterfaces__0__associatePublicIpAddress=UNKNOWN),
+        not_checkable={PUBLIC},
+    ),
+    case("lt-interfaces-unknown", LAUNCH_TEMPLATE, lt(networkInterfaces=UNKNOWN), not_checkable={PUBLIC}),
+    case(
+        "lt-everything-wrong",
+        LAUNCH_TEMPLATE,
+        lt(
+            metadataOptions=DROP,
+            blockDeviceMappings__0__ebs__encrypted="false",
+            networkInterfaces__0__associatePublicIpAddress="true",
+        ),
+        {IMDS, EBS, PUBLIC},
+    ),
+    # instances (real booleans)
+    case("instance-baseline", INSTANCE, instance()),
+    case("instance-no-metadata-options", INSTANCE, instance(metadataOptions=DROP), {IMDS}),
+    case("instance-tokens-optional", INSTANCE, instance(metadataOptions__httpTokens="optional"), {IMDS}),
+    case("instance-hop-limit-64", INSTANCE, instance(metadataOptions__httpPutResponseHopLimit=64), {IMDS}),
+    case(
+        "instance-from-launch-template",
+        INSTANCE,
+        instance(metadataOptions=DROP, rootBlockDevice=DROP, ami=DROP, launchTemplate={"id": "lt-0123"}),
+    ),
+    case("instance-root-unencrypted", INSTANCE, instance(rootBlockDevice__encrypted=False), {EBS}),
+    case("instance-root-not-set", INSTANCE, instance(rootBlockDevice=DROP), {EBS}),
+    case("instance-root-not-set-default-on", INSTANCE, instance(rootBlockDevice=DROP), config=BY_DEFAULT),
+    case("instance-data-volume-unencrypted", INSTANCE, instance(ebsBlockDevices__0__encrypted=DROP), {EBS}),
+    case("instance-public-ip", INSTANCE, instance(associatePublicIpAddress=True), {PUBLIC}),
+    case("instance-public-ip-string", INSTANCE, instance(associatePublicIpAddress="true"), {PUBLIC}),
+    case("instance-public-ip-secret", INSTANCE, instance(associatePublicIpAddress=Secret(True)), {PUBLIC}),
+    case("instance-public-ip-unknown", INSTANCE, instance(associatePublicIpAddress=UNKNOWN), not_checkable={PUBLIC}),
+    # managed node groups: SSH
+    ng("nodegroup-baseline", node_group()),
+    ng("nodegroup-ssh-open", node_group(remoteAccess={"ec2SshKey": "ops"}), {SSH}),
+    ng("nodegroup-ssh-empty-sgs", node_group(remoteAccess={"ec2SshKey": "ops", "sourceSecurityGroupIds": []}), {SSH}),
+    ng(
+        "nodegroup-ssh-from-sg",
+        node_group(remoteAccess={"ec2SshKey": "ops", "sourceSecurityGroupIds": ["sg-bastion"]}),
+        {SSH},
+    ),
+    ng("nodegroup-ssh-key-unknown", node_group(remoteAccess={"ec2SshKey": UNKNOWN}), {SSH}),
+    ng("nodegroup-remote-access-no-key", node_group(remoteAccess={"sourceSecurityGroupIds": ["sg-bastion"]})),
+    ng("nodegroup-ssh-key-empty", node_group(remoteAccess={"ec2SshKey": ""})),
+    ng("nodegroup-remote-access-garbage", node_group(remoteAccess="ops")),
+    ng("nodegroup-remote-access-unknown", node_group(remoteAccess=UNKNOWN), not_checkable={SSH}),
+]
+
+
+@pytest.mark.parametrize("c", CASES, ids=lambda c: c.id)
+def test_node_case(pack, c: Case) -> None:
+    run_case(pack, c)
+
+
+def _messages(pack, resource_type: str, props: dict[str, Any], policy: str) -> list[str]:
+    return [d.message.splitlines()[-1] for d in pack.analyze(resource_type, props) if d.policy == policy]
+
+
+def test_messages_name_field_and_value(pack) -> None:
+    assert _messages(pack, LAUNCH_TEMPLATE, lt(metadataOptions__httpPutResponseHopLimit=2), IMDS) == [
+        "metadataOptions.httpPutResponseHopLimit is 2: pods can reach the node's IMDS credentials"
+    ]
+    assert _messages(pack, LAUNCH_TEMPLATE, lt(blockDeviceMappings__0__ebs__encrypted="false"), EBS) == [
+        "blockDeviceMappings[0].ebs.encrypted is 'false'"
+    ]
+    ssh = _messages(pack, NODE_GROUP, node_group(remoteAccess={"ec2SshKey": "ops"}), SSH)
+    assert len(ssh) == 1 and "0.0.0.0/0" in ssh[0] and "'ops'" in ssh[0]
+
+
+def test_imds_and_ebs_remediation_fix_launch_template(pack) -> None:
+    broken = lt(metadataOptions=DROP, blockDeviceMappings__0__ebs__encrypted=DROP)
+    with pack.configured({"all": "remediate"}):
+        fixed = pack.remediate(LAUNCH_TEMPLATE, broken)
+        assert pack.remediate(LAUNCH_TEMPLATE, lt()) is None
+    assert fixed is not None
+    assert fixed["metadataOptions"] == METADATA
+    assert fixed["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
+    assert fixed["networkInterfaces"] == LT_BASE["networkInterfaces"]
+    assert pack.violations(LAUNCH_TEMPLATE, fixed) == set()
+
+
+def test_remediation_keeps_a_lower_hop_limit_and_other_options(pack) -> None:
+    broken = lt(metadataOptions={"httpTokens": "optional", "instanceMetadataTags": "enabled"})
+    with pack.configured({IMDS: "remediate"}):
+        fixed = pack.remediate(LAUNCH_TEMPLATE, broken)
+    assert fixed["metadataOptions"] == {**METADATA, "instanceMetadataTags": "enabled"}
+
+
+def test_remediation_leaves_disabled_endpoint_alone(pack) -> None:
+    disabled = lt(metadataOptions={"httpEndpoint": "disabled"})
+    with pack.configured({IMDS: "remediate"}):
+        assert pack.remediate(LAUNCH_TEMPLATE, disabled) is None
+
+
+def test_instance_remediation_encrypts_every_volume(pack) -> None:
+    broken = instance(rootBlockDevice=DROP, ebsBlockDevices__0__encrypted=False, metadataOptions__httpTokens="optional")
+    with pack.configured({"all": "remediate"}):
+        fixed = pack.remediate(INSTANCE, broken)
+    assert fixed["rootBlockDevice"] == {"encrypted": True}
+    assert fixed["ebsBlockDevices"][0]["encrypted"] is True
+    assert fixed["metadataOptions"]["httpTokens"] == "required"
+    assert pack.violations(INSTANCE, fixed) == set()
+
+
+def test_remediation_keeps_secrets_secret(pack) -> None:
+    broken = lt(metadataOptions=DROP, userData=Secret("IyEvYmluL2Jhc2g="))
+    with pack.configured({IMDS: "remediate"}):
+        fixed = pack.remediate(LAUNCH_TEMPLATE, broken)
+    assert fixed["userData"] == Secret("IyEvYmluL2Jhc2g=")
+
+
+def test_remediation_of_secret_options_stays_secret(pack) -> None:
+    broken = lt(metadataOptions=Secret({"httpTokens": "optional", "instanceMetadataTags": "enabled"}))
+    with pack.configured({IMDS: "remediate"}):
+        fixed = pack.remediate(LAUNCH_TEMPLATE, broken)
+    assert fixed["metadataOptions"] == Secret({**METADATA, "instanceMetadataTags": "enabled"})
+
+
+def test_remediation_of_unknown_options_waits_for_apply(pack) -> None:
+    with pack.configured({IMDS: "remediate"}):
+        results = pack.process.remediate(_resource(LAUNCH_TEMPLATE, lt(metadataOptions=UNKNOWN)))
+    assert [r.properties for r in results if r.policy == IMDS] == [None]
+    assert any("during preview" in r.diagnostic for r in results if r.policy == IMDS)
+
+
+def _resource(resource_type: str, props: dict[str, Any]) -> Any:
+    from .pack_driver import resource
+
+    return resource(resource_type, props)
