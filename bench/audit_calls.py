@@ -17,24 +17,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_SESSION_TOKEN="testing",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_CONFIG_FILE=os.devnull,
-    AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    MOTO_IAM_LOAD_MANAGED_POLICIES="true",
-    MOTO_EC2_LOAD_DEFAULT_AMIS="false",
-)
-os.environ.pop("AWS_PROFILE", None)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from moto.server import ThreadedMotoServer
 
 from eksguard.audit.runner import run_audit
 from eksguard.audit.session import ReadOnlySession
-from tests.audit.conftest import account_session
+from tests.audit.conftest import FAKE_AWS_ENV, account_session
 from tests.audit.helpers import audit_catalogue
 from tests.audit.seed import REGION, TODAY, seed_compliant
 
@@ -51,6 +40,8 @@ def count_calls(endpoint: str, clusters: int, account_id: str) -> Counter[str]:
 
 
 def main() -> None:
+    os.environ.update(FAKE_AWS_ENV)
+    os.environ.pop("AWS_PROFILE", None)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clusters", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     sizes = sorted(set(parser.parse_args().clusters))

@@ -148,7 +148,7 @@ class AccessControl(pulumi.ComponentResource):
     namespace_names: pulumi.Output[list[str]]
     """The managed namespaces."""
     access_entry_arns: pulumi.Output[list[str]]
-    """ARNs of the EKS access entries (mappings, then cluster admins)."""
+    """ARNs of the EKS access entries (cluster admins, then mappings)."""
     kubernetes_groups: pulumi.Output[dict[str, list[str]]]
     """For each access mapping, the Kubernetes groups its principal joins (eksguard:<role>:<namespace>)."""
 

@@ -8,6 +8,7 @@ parsed here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -288,12 +289,12 @@ _ARGUMENT_KEYS = {
 }
 
 
-def _config_key(exc: InvalidArgumentError) -> str:
+def _config_key(exc: InvalidArgumentError, settings: Settings) -> str:
     root = exc.argument.split(".")[0]
     if root in _ARGUMENT_KEYS:
         return _ARGUMENT_KEYS[root]
     if exc.component == "NodeGroup":
-        return "nodeGroups"
+        return f"nodeGroups[{_failing_node_group(settings)}].{_camel(exc.argument)}"
     if exc.component == "AuditTrail":
         return "auditTrail.trailName" if exc.argument == "name" else f"auditTrail.{_camel(exc.argument)}"
     return ".".join(_camel(part) for part in exc.argument.split("."))
@@ -304,9 +305,19 @@ def _check_consistency(settings: Settings) -> None:
     try:
         validate_baseline(settings.name, settings.args)
     except InvalidArgumentError as exc:
-        key = _config_key(exc)
+        key = _config_key(exc, settings)
         problem, _, accepted = str(exc).partition("; accepted values: ")
         raise StackConfigError(key, f"is rejected ({problem})", accepted or "see the message") from None
+
+
+def _failing_node_group(settings: Settings) -> int:
+    """Index of the first node group the components reject on its own."""
+    for i, node_group in enumerate(settings.args.node_groups):
+        try:
+            validate_baseline(settings.name, dataclasses.replace(settings.args, node_groups=[node_group]))
+        except InvalidArgumentError:
+            return i
+    return 0
 
 
 def _camel(argument: str) -> str:

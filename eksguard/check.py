@@ -180,8 +180,7 @@ def _validate_inputs(options: CheckOptions) -> list[dict[str, Any]]:
     for pack in options.policy_packs:
         if not (Path(pack) / "PulumiPolicy.yaml").is_file():
             raise UsageError(f"policy pack {pack} is not a policy pack directory (no PulumiPolicy.yaml)")
-    configs = [read_policy_config(p) for p in options.policy_pack_configs]
-    return configs
+    return [read_policy_config(p) for p in options.policy_pack_configs]
 
 
 def _start_packs(options: CheckOptions, stack: ExitStack, pool: ThreadPoolExecutor) -> list[Future]:
@@ -242,7 +241,7 @@ def run_check(
                 config=project.config,
             )
             packs.append(_PackRun(process, info, config))
-        return _evaluate(run, packs, catalogue, options, progress)
+        return _evaluate(run, packs, catalogue, progress)
 
 
 def _flatten_diff(before: Any, after: Any, path: str = "") -> Iterator[PropertyChange]:
@@ -295,9 +294,7 @@ class _PolicyTally:
     stack_not_applicable: str | None = None
 
 
-def _evaluate(
-    run: ProgramRun, packs: list[_PackRun], catalogue: Catalogue, options: CheckOptions, progress: Progress
-) -> CheckOutcome:
+def _evaluate(run: ProgramRun, packs: list[_PackRun], catalogue: Catalogue, progress: Progress) -> CheckOutcome:
     remediations = _remediate(run, packs, progress)
     by_urn = {r.resource.urn: r for r in run.resources}
     tallies: dict[str, _PolicyTally] = defaultdict(_PolicyTally)

@@ -49,6 +49,8 @@ class RawFinding:
     name: str
     observed: dict[str, Any] = field(default_factory=dict)
     """Component arguments matching what was observed (for the remediation snippet)."""
+    component_name: str = ""
+    """Name for the component in the snippet (default: ``name``)."""
 
 
 @dataclass
@@ -186,7 +188,9 @@ def _lt_finding(control_id: str, inv: RegionInventory, cluster: dict, ng: dict, 
     lt_id = ng.get("launchTemplateId", "")
     args = _nodegroup_arguments(cluster, ng)
     message = f"node group {ng['nodegroupName']}: {message}"
-    return RawFinding(control_id, lt_id, message, inv.region, "launch_template", lt_id, lt_id, args)
+    return RawFinding(
+        control_id, lt_id, message, inv.region, "launch_template", lt_id, lt_id, args, ng["nodegroupName"]
+    )
 
 
 def _check_nodegroup(

@@ -66,13 +66,15 @@ def run(args: argparse.Namespace) -> int:
         session = ReadOnlySession(
             profile=getattr(args, "profile", None), endpoint_url=getattr(args, "endpoint_url", None)
         )
+        if getattr(args, "max_ami_age_days", 0) < 0:
+            raise ValueError(f"--max-ami-age-days is {args.max_ami_age_days}; accepted values: 0 or more days")
         regions = resolve_regions(args, session)
         with _progress(not getattr(args, "no_progress", False)) as progress:
             task = progress.add_task("auditing regions", total=len(regions))
             report = run_audit(
                 session,
                 regions,
-                max_ami_lag_days=args.max_ami_age_days,
+                max_ami_lag_days=getattr(args, "max_ami_age_days", MAX_AMI_LAG_DAYS),
                 on_region_done=lambda region: progress.advance(task),
             )
     except ValueError as exc:

@@ -9,6 +9,7 @@ NACLs) so the calls per cluster stay constant as the number of clusters grows.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from eksguard.audit.amis import ami_parameter
 from eksguard.audit.session import ReadOnlySession
 
 FILTER_CHUNK = 200  # EC2 accepts up to 200 values per filter
+MAX_REASON = 160
 
 
 @dataclass
@@ -58,7 +60,10 @@ def describe_error(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         code = err.get("Code") or str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
-        return f"{exc.operation_name}: {code}: {err.get('Message', '')}".strip()
+        message = " ".join(re.sub(r"<[^>]*>", " ", str(err.get("Message", ""))).split())  # HTML error pages
+        if len(message) > MAX_REASON:
+            message = message[: MAX_REASON - 3] + "..."
+        return f"{exc.operation_name}: {code}: {message}".strip()
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -75,7 +75,8 @@ def component_snippet(component_token: str, finding: RawFinding) -> str:
         comments.insert(0, f"# components/{module}.py not found: argument names not verified")
     variable = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
     lines += comments
-    lines.append(f'{variable} = {class_name}(\n    "{pulumi_name(finding.name)}",\n    {class_name}Args(')
+    name = pulumi_name(finding.component_name or finding.name)
+    lines.append(f'{variable} = {class_name}(\n    "{name}",\n    {class_name}Args(')
     lines += arguments
     lines.append("    ),\n)")
     return "\n".join(lines)

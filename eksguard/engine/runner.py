@@ -8,6 +8,7 @@ secret wrappers) exactly as the real engine forwards them to a policy pack.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import runpy
 import sys
@@ -264,8 +265,16 @@ def find_source_root(program_dir: Path) -> Path:
     return program_dir
 
 
+# The SDK allocates many short-lived objects per resource (tasks, futures); with the default thresholds the
+# cyclic GC rescans the large, long-lived heap of provider SDK modules over and over (measured: ~45% of
+# the program run's CPU on 800 resources). Collect less often while the program runs.
+_RUN_GC_THRESHOLD = (50_000, 20, 100)
+
+
 @contextlib.contextmanager
 def _program_environment(project: Project):
+    saved_gc = gc.get_threshold()
+    gc.set_threshold(*_RUN_GC_THRESHOLD)
     saved_cwd = os.getcwd()
     saved_path = list(sys.path)
     saved_modules = set(sys.modules)
@@ -276,6 +285,7 @@ def _program_environment(project: Project):
     try:
         yield
     finally:
+        gc.set_threshold(*saved_gc)
         os.chdir(saved_cwd)
         sys.path[:] = saved_path
         sys.argv = saved_argv

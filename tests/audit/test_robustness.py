@@ -10,6 +10,7 @@ import json
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.retries.standard import ExponentialBackoff
 
 from eksguard.audit.runner import run_audit
 from eksguard.audit.session import ReadOnlySession
@@ -30,7 +31,7 @@ class _Raw:
 
 
 def _json_error(status: int, code: str, message: str) -> AWSResponse:
-    body = json.dumps({"message": message}).encode()
+    body = json.dumps({"__type": code, "message": message}).encode()
     return AWSResponse("http://127.0.0.1", status, {"x-amzn-ErrorType": code}, _Raw(body))
 
 
@@ -72,12 +73,16 @@ def _audit(endpoint: str, injector: Injector, regions: list[str]):
     return run_audit(session, regions, today=TODAY, catalogue=audit_catalogue())
 
 
-def test_throttling_is_retried_then_succeeds(seeded):
-    injector = Injector("DescribeCluster", _json_error(429, "ThrottlingException", "Rate exceeded"), times=2)
+def test_throttling_is_retried_then_succeeds(seeded, monkeypatch):
+    # No backoff sleep in a unit test; the retry decision and the adaptive rate limiter still run.
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    # SSM's JSON protocol; the only call on its client, so the adaptive limiter slows nothing else.
+    throttled = _json_error(400, "ThrottlingException", "Rate exceeded")
+    injector = Injector("GetParameterHistory", throttled, times=2)
     report = _audit(seeded, injector, [REGION])
-    assert injector.attempts["DescribeCluster"] == 3
+    assert injector.attempts["GetParameterHistory"] == 3
     assert finding_set(report) == set()
-    assert statuses(report)["eks-endpoint-public-access"] == "passed"
+    assert statuses(report)["nodegroup-ami-age"] == "passed"
 
 
 def test_access_denied_marks_only_dependent_controls_not_assessed(seeded):

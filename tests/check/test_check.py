@@ -292,3 +292,34 @@ def test_more_configs_than_packs_is_a_usage_error(tiny_program: Path, tiny_pack:
     config.write_text("{}")
     with pytest.raises(UsageError, match="more --policy-pack-config files than policy packs"):
         run_check(CheckOptions(program=tiny_program, policy_packs=[tiny_pack], policy_pack_configs=[config, config]))
+
+
+def test_progress_hooks_follow_the_run(tiny_program: Path, tiny_pack: Path) -> None:
+    from eksguard.check import Progress
+
+    class Recorder(Progress):
+        def __init__(self) -> None:
+            self.events: list[tuple[str, int | None]] = []
+            self.advanced: dict[str, int] = {}
+
+        def stage(self, name: str, total: int | None = None) -> None:
+            self.events.append((name, total))
+            self.advanced[name] = 0
+
+        def advance(self, count: int = 1) -> None:
+            self.advanced[self.events[-1][0]] += count
+
+    recorder = Recorder()
+    run_check(
+        CheckOptions(program=tiny_program, policy_packs=[tiny_pack]), catalogue=EMPTY_CATALOGUE, progress=recorder
+    )
+    assert recorder.events == [
+        ("running program", None),
+        ("analyzing with tiny-pack@v0.0.1", 3),
+        ("analyzing the stack with tiny-pack@v0.0.1", None),
+    ]
+    assert recorder.advanced == {
+        "running program": 3,
+        "analyzing with tiny-pack@v0.0.1": 3,
+        "analyzing the stack with tiny-pack@v0.0.1": 0,
+    }

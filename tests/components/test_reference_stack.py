@@ -140,7 +140,12 @@ INVALID = [
     ("nodeGroups", _one(amiFamily="AL2"), "nodeGroups[0].amiFamily", "AL2023, BOTTLEROCKET"),
     ("nodeGroups", _one(architecture="i386"), "nodeGroups[0].architecture", "x86_64, arm64"),
     ("nodeGroups", _one(minSize="two"), "nodeGroups[0].minSize", "a whole number"),
-    ("nodeGroups", _one(minSize=5, maxSize=2), "nodeGroups", "0 <= min <= desired <= max"),
+    (
+        "nodeGroups",
+        json.dumps([{"name": "ok"}, {"name": "small", "minSize": 5, "maxSize": 2}]),
+        "nodeGroups[1].minSize/desiredSize/maxSize",
+        "0 <= min <= desired <= max",
+    ),
     ("nodeGroups", _one(nodeCount=3), "nodeGroups[0].nodeCount", "amiFamily"),
     ("nodeGroups", "[{}]", "nodeGroups[0].name", "a non-empty string"),
     ("namespaces", '[{"name": "kube-system"}]', "namespaces[0].name", "other than default and kube-*"),
