@@ -50,16 +50,28 @@ class ClusterArgs:
 
 
 class Cluster(pulumi.ComponentResource):
+    """An EKS control plane: private endpoint, all control-plane logs, KMS secrets encryption, access entries."""
+
     cluster_name: pulumi.Output[str]
+    """The EKS cluster name."""
     cluster_arn: pulumi.Output[str]
+    """The EKS cluster ARN."""
     kubernetes_version: pulumi.Output[str]
+    """The Kubernetes version of the control plane."""
     endpoint: pulumi.Output[str]
+    """The Kubernetes API server endpoint."""
     certificate_authority: pulumi.Output[str]
+    """Base64 certificate data of the cluster's certificate authority."""
     oidc_issuer: pulumi.Output[str]
+    """The cluster's OIDC issuer URL (for IRSA)."""
     eks_security_group_id: pulumi.Output[str]
+    """The security group EKS creates for the cluster."""
     role_arn: pulumi.Output[str]
+    """ARN of the cluster IAM role."""
     kms_key_arn: pulumi.Output[str]
+    """ARN of the KMS key encrypting secrets and the control-plane log group."""
     log_group_name: pulumi.Output[str]
+    """The control-plane log group, /aws/eks/<name>/cluster."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = coerce_args(ClusterArgs, args)

@@ -106,9 +106,14 @@ class NetworkControlsArgs:
 
 
 class NetworkControls(pulumi.ComponentResource):
+    """A network ACL for the node subnets that keeps admin ports off the internet, and VPC flow logs."""
+
     network_acl_id: pulumi.Output[str]
+    """The network ACL associated with the node subnets."""
     flow_log_id: pulumi.Output[str]
+    """The VPC flow log (ALL traffic)."""
     flow_log_group_name: pulumi.Output[str]
+    """The KMS-encrypted log group receiving the flow logs."""
 
     def __init__(self, name: str, args: NetworkControlsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = coerce_args(NetworkControlsArgs, args)

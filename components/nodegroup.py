@@ -98,11 +98,18 @@ class NodeGroupArgs:
 
 
 class NodeGroup(pulumi.ComponentResource):
+    """A managed node group on a hardened launch template, on the latest patched AL2023 or Bottlerocket AMI."""
+
     node_group_name: pulumi.Output[str]
+    """The EKS managed node group name."""
     node_role_arn: pulumi.Output[str]
+    """ARN of the node IAM role (worker node, ECR read-only and SSM policies only)."""
     cni_role_arn: pulumi.Output[str]
+    """ARN of the role holding AmazonEKS_CNI_Policy for kube-system/aws-node."""
     launch_template_id: pulumi.Output[str]
+    """The hardened launch template."""
     release_version: pulumi.Output[str]
+    """The AMI release version read from the public SSM parameter."""
 
     def __init__(self, name: str, args: NodeGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = coerce_args(NodeGroupArgs, args)

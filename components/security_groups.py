@@ -141,8 +141,12 @@ def rule_table(args: DataPlaneSecurityGroupsArgs, own_cluster_group: bool) -> di
 
 
 class DataPlaneSecurityGroups(pulumi.ComponentResource):
+    """Cluster and node security groups holding only the rules EKS requires, plus explicit opt-ins."""
+
     cluster_security_group_id: pulumi.Output[str]
+    """Security group for the control-plane ENIs (for an existing cluster: its EKS-managed group)."""
     node_security_group_id: pulumi.Output[str]
+    """Security group for the worker nodes (pass it to NodeGroup)."""
 
     def __init__(
         self, name: str, args: DataPlaneSecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None

@@ -175,6 +175,17 @@ class PolicyPackProcess:
         self._channel: grpc.Channel | None = None
         self.stub: analyzer_pb2_grpc.AnalyzerStub | None = None
 
+    @property
+    def version(self) -> str:
+        """The version in PulumiPolicy.yaml, which the CLI uses over the SDK's placeholder ``0.0.1``."""
+        import yaml
+
+        try:
+            meta = yaml.safe_load((self.pack_dir / "PulumiPolicy.yaml").read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            return ""
+        return str(meta.get("version", "")) if isinstance(meta, dict) else ""
+
     # lifecycle -------------------------------------------------------------------------------------
     def start(self) -> PolicyPackProcess:
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():

@@ -169,7 +169,11 @@ class _PackRun:
 
     @property
     def label(self) -> str:
-        return f"{self.info.name}@v{self.info.version}"
+        return f"{self.info.name}@v{self.version}"
+
+    @property
+    def version(self) -> str:
+        return self.process.version or self.info.version
 
 
 def _validate_inputs(options: CheckOptions) -> list[dict[str, Any]]:
@@ -298,6 +302,8 @@ def _evaluate(run: ProgramRun, packs: list[_PackRun], catalogue: Catalogue, prog
     remediations = _remediate(run, packs, progress)
     by_urn = {r.resource.urn: r for r in run.resources}
     tallies: dict[str, _PolicyTally] = defaultdict(_PolicyTally)
+    # A finding about the whole stack points at the program's entry file (code scanning needs a line).
+    stack_location = _entry_location(run)
 
     def finding(policy: str, urn: str, message: str, level: str) -> Finding:
         recorded = by_urn.get(urn)
@@ -307,9 +313,9 @@ def _evaluate(run: ProgramRun, packs: list[_PackRun], catalogue: Catalogue, prog
             resource=urn or run.stack_urn,
             message=message,
             level=level,
-            resource_type=res.type if res else "",
+            resource_type=res.type if res else ("pulumi:pulumi:Stack" if urn in ("", run.stack_urn) else ""),
             resource_name=res.name if res else "",
-            location=recorded.location if recorded else None,
+            location=recorded.location if recorded else stack_location,
         )
 
     def absorb(result: AnalyzeResult, resource_urn: str | None) -> None:
@@ -351,6 +357,14 @@ def _evaluate(run: ProgramRun, packs: list[_PackRun], catalogue: Catalogue, prog
         extra={"remediations": [_remediation_json(r) for r in remediations]},
     )
     return CheckOutcome(report=report, run=run, remediations=remediations)
+
+
+def _entry_location(run: ProgramRun) -> SourceLocation | None:
+    main = run.project.main.resolve()
+    try:
+        return SourceLocation(file=main.relative_to(run.source_root).as_posix(), line=1)
+    except ValueError:
+        return None
 
 
 def declared_types(policy: analyzer_pb2.PolicyInfo) -> frozenset[str]:
@@ -443,7 +457,7 @@ def _target(run: ProgramRun, packs: list[_PackRun]) -> dict[str, Any]:
         "stack": run.project.stack,
         "mode": "preview" if run.preview else "apply",
         "resources": len(run.resources),
-        "policy_packs": [{"name": p.info.name, "version": p.info.version} for p in packs],
+        "policy_packs": [{"name": p.info.name, "version": p.version} for p in packs],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -105,8 +106,9 @@ def run_check_command(args: argparse.Namespace) -> int:
             print(exc.program_traceback, file=sys.stderr, end="")
         return EXIT_USAGE
 
-    color = args.output is None and sys.stdout.isatty()
-    text = render(outcome.report, args.format, color=color, show_remediations=args.show_remediations)
+    interactive = args.output is None and sys.stdout.isatty()
+    width = shutil.get_terminal_size((120, 24)).columns if interactive else 120
+    text = render(outcome.report, args.format, color=interactive, width=width, show_remediations=args.show_remediations)
     if args.output is not None:
         try:
             args.output.write_text(text, encoding="utf-8")
@@ -124,15 +126,36 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="offline verdict on a Pulumi Python program through the policy pack")
     _add_check_arguments(check)
     check.set_defaults(handler=run_check_command)
+    _add_audit(commands)
+    return parser
+
+
+def _add_audit(commands: argparse._SubParsersAction) -> None:
+    """Register ``audit`` when its module loads; ``check`` must keep working whatever state the audit is in."""
     try:
         from eksguard.audit import cli as audit_cli
-    except ImportError:
-        audit_cli = None  # the audit is optional: check works without it
-    if audit_cli is not None:
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("eksguard.audit"):
+            return  # not built yet
+        broken: Exception = exc
+    except Exception as exc:
+        broken = exc
+    else:
         audit = commands.add_parser("audit", help="live read-only audit of an AWS account's EKS clusters")
         audit_cli.add_arguments(audit)
         audit.set_defaults(handler=audit_cli.run)
-    return parser
+        return
+
+    def unavailable(_args: argparse.Namespace) -> int:
+        print(
+            f"eksguard audit: error: the audit module failed to load: {type(broken).__name__}: {broken}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+    audit = commands.add_parser("audit", help="live read-only audit (unavailable: its module failed to load)")
+    audit.add_argument("rest", nargs=argparse.REMAINDER)
+    audit.set_defaults(handler=unavailable)
 
 
 def main(argv: list[str] | None = None) -> int:

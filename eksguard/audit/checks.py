@@ -13,25 +13,26 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from eksguard_policies.rules.eks_cluster import LOG_TYPES, OPEN_CIDRS
+from eksguard_policies.rules.iam import ADMIN_MANAGED_POLICIES
+from eksguard_policies.rules.patching import SUPPORTED_FAMILIES
+from eksguard_policies.rules.security_groups import KUBELET_PORT
 from eksguard_policies.versions import load_versions
 
 from eksguard.audit import controls as c
 from eksguard.audit.amis import ami_parameter, is_unsupported_family, release_lag
 from eksguard.audit.collect import AccountInventory, RegionInventory
+from eksguard.audit.controls import pack_default
 
-INTERNET_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
-KUBELET_PORT = 10250
-# The pack's defaults: allowedPublicPorts (Security Hub EC2.18), trustedCidrs, admin ports (EC2.21 and more).
-ALLOWED_PUBLIC_PORTS = frozenset({80, 443})
-TRUSTED_NETWORKS = tuple(
-    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
-)
-ADMIN_PORTS = (22, 23, 2379, 2380, 3389, 5985, 5986, 10250)
-# docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html: the five control plane log types.
-REQUIRED_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-SUPPORTED_AMI_PREFIXES = ("AL2023_", "BOTTLEROCKET_", "WINDOWS_")
-MAX_AMI_LAG_DAYS = 30
-ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+# Every threshold below is the policy pack's own (rule config defaults and rule constants), so `check` and
+# `audit` judge alike and nothing is restated here.
+INTERNET_CIDRS = frozenset(OPEN_CIDRS)
+ALLOWED_PUBLIC_PORTS = frozenset(pack_default("sg-open-ingress", "allowedPublicPorts"))
+TRUSTED_NETWORKS = tuple(ipaddress.ip_network(n) for n in pack_default("sg-kubelet-exposed", "trustedCidrs"))
+ADMIN_PORTS = tuple(pack_default("nacl-admin-ports-open", "adminPorts"))
+REQUIRED_LOG_TYPES = LOG_TYPES
+SUPPORTED_AMI_PREFIXES = SUPPORTED_FAMILIES
+MAX_AMI_LAG_DAYS = int(pack_default("nodegroup-ami-age", "maxAmiAgeDays"))
 _AWS_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?([^/]+)$")
 _ROOT_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:root$")
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")

@@ -45,9 +45,11 @@ def _config_string(value: Any) -> str:
     return json.dumps(value)
 
 
-def _project_defaults(raw: Any, project: str) -> tuple[dict[str, str], set[str]]:
+def _project_defaults(raw: Any, project: str) -> tuple[dict[str, str], set[str], list[str]]:
+    """Values, secret keys and required keys (declared with no default) from Pulumi.yaml's ``config``."""
     values: dict[str, str] = {}
     secrets: set[str] = set()
+    required: list[str] = []
     for key, spec in (raw or {}).items():
         qualified = _qualify(str(key), project)
         if isinstance(spec, dict) and ({"type", "default", "description", "secret", "value"} & spec.keys()):
@@ -55,11 +57,13 @@ def _project_defaults(raw: Any, project: str) -> tuple[dict[str, str], set[str]]
                 values[qualified] = _config_string(spec["value"])
             elif "default" in spec:
                 values[qualified] = _config_string(spec["default"])
+            else:
+                required.append(qualified)
             if spec.get("secret"):
                 secrets.add(qualified)
         else:
             values[qualified] = _config_string(spec)
-    return values, secrets
+    return values, secrets, required
 
 
 def load_project(directory: str | Path, stack: str) -> Project:
@@ -89,7 +93,7 @@ def load_project(directory: str | Path, stack: str) -> Project:
     stack_file = config_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         raise UsageError(f"stack {stack!r} has no config file: expected {stack_file}")
-    values, secrets = _project_defaults(meta.get("config"), name)
+    values, secrets, required = _project_defaults(meta.get("config"), name)
     stack_meta = _read_yaml(stack_file, "stack config")
     stack_config = stack_meta.get("config") if isinstance(stack_meta, dict) else None
     for key, value in (stack_config or {}).items():
@@ -99,6 +103,13 @@ def load_project(directory: str | Path, stack: str) -> Project:
             secrets.add(qualified)
         else:
             values[qualified] = _config_string(value)
+    missing = [key for key in required if key not in values]
+    if missing:
+        # As the Pulumi CLI does, before the program runs: the project declares them without a default.
+        raise UsageError(
+            f"stack {stack!r} is missing config key {missing[0]!r} (declared in Pulumi.yaml without a default): "
+            f"set it in {stack_file}"
+        )
     return Project(
         directory=directory,
         name=name,

@@ -16,7 +16,6 @@ import threading
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -60,9 +59,14 @@ class _Locator:
     def __init__(self, program_dir: Path, source_root: Path) -> None:
         self.program_dir = program_dir
         self.source_root = source_root
+        self._relative: dict[str, str | None] = {}  # file URIs repeat for every resource
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one locator per run; file URIs repeat for every resource
     def relative(self, uri: str) -> str | None:
+        if uri not in self._relative:
+            self._relative[uri] = self._resolve(uri)
+        return self._relative[uri]
+
+    def _resolve(self, uri: str) -> str | None:
         if not uri.startswith("file:"):
             return None
         path = Path(unquote(urlparse(uri).path))

@@ -61,3 +61,8 @@ def display_name(finding: Finding) -> str:
 
 def visible_findings(result: ControlResult) -> list[Finding]:
     return result.findings if result.status in ("violated", "not_checkable", "not_assessed") else []
+
+
+def remediation_plan(report: Report) -> list[tuple[ControlResult, Finding]]:
+    """Findings that carry a plan (the audit's ``pulumi import`` command and component snippet)."""
+    return [(r, f) for r in report.results for f in visible_findings(r) if f.fix.get("import_command")]

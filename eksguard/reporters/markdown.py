@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from eksguard.report import ControlResult, Report
-from eksguard.reporters.common import STATUS_LABELS, area_title, display_name, verdict_line, where
+from eksguard.reporters.common import (
+    STATUS_LABELS,
+    area_title,
+    display_name,
+    remediation_plan,
+    verdict_line,
+    where,
+)
 
 MAX_FINDINGS_PER_CONTROL = 25
 _ICONS = {"violated": "❌", "not_checkable": "⏳", "not_assessed": "❔", "passed": "✅", "not_applicable": "⚪"}
@@ -38,7 +47,44 @@ def _details(result: ControlResult) -> list[str]:
     return [*lines, ""]
 
 
-def render(report: Report, **_: object) -> str:
+def _remediations(report: Report) -> list[str]:
+    items = report.extra.get("remediations", [])
+    lines = ["### Remediations applied", ""]
+    if not items:
+        return [*lines, "No policy at level remediate changed a resource.", ""]
+    for item in items:
+        loc = item.get("location")
+        at = f" ({loc['file']}:{loc['line']})" if loc else ""
+        lines.append(f"- `{item['policy']}` on `{_cell(item['resource'])}`{at}")
+        lines.extend(
+            f"  - `{change['path']}`: `{json.dumps(change['before'], default=str)}` → "
+            f"`{json.dumps(change['after'], default=str)}`"
+            for change in item["changes"]
+        )
+    return [*lines, ""]
+
+
+def _plan(report: Report) -> list[str]:
+    plan = remediation_plan(report)
+    if not plan:
+        return []
+    lines = ["### Remediation plan", ""]
+    for result, finding in plan:
+        fix = finding.fix
+        lines += [
+            f"- `{result.control.id}` on `{_cell(display_name(finding))}` → `{fix.get('component', '')}`",
+            "",
+            "  ```sh",
+            f"  {fix['import_command']}",
+            "  ```",
+        ]
+        if fix.get("snippet"):
+            lines += ["  ```python", *(f"  {line}" for line in str(fix["snippet"]).splitlines()), "  ```"]
+        lines.append("")
+    return lines
+
+
+def render(report: Report, *, show_remediations: bool = False, **_: object) -> str:
     mark = "❌" if report.has_mandatory_violation else "✅"
     out = [f"## {mark} eksguard {report.tool}: {verdict_line(report)}", ""]
     target = _target(report)
@@ -60,6 +106,9 @@ def render(report: Report, **_: object) -> str:
         out += ["### What needs attention", ""]
         for result in attention:
             out += _details(result)
+    if show_remediations:
+        out += _remediations(report)
+    out += _plan(report)
     out += ["<details><summary>Every control</summary>", ""]
     for area, results in grouped.items():
         if not results:

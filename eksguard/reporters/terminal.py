@@ -15,7 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 from eksguard.report import ControlResult, Report
-from eksguard.reporters.common import STATUS_LABELS, area_title, display_name, verdict_line, where
+from eksguard.reporters.common import (
+    STATUS_LABELS,
+    area_title,
+    display_name,
+    remediation_plan,
+    verdict_line,
+    where,
+)
 
 MAX_FINDINGS_PER_CONTROL = 20
 _STYLES = {
@@ -74,6 +81,19 @@ def _remediations(console: Console, remediations: list[dict[str, Any]]) -> None:
             console.print(Text(f"  {change['path']}: {before} -> {after}"))
 
 
+def _plan(console: Console, report: Report) -> None:
+    plan = remediation_plan(report)
+    if not plan:
+        return
+    console.rule("Remediation plan: bring each resource under an eksguard component")
+    for result, finding in plan:
+        fix = finding.fix
+        console.print(Text(f"{result.control.id}: {display_name(finding)} -> {fix.get('component', '')}", style="bold"))
+        console.print(Text(f"  {fix['import_command']}"))
+        for line in str(fix.get("snippet", "")).splitlines():
+            console.print(Text(f"    {line}", style="cyan"))
+
+
 def render(
     report: Report, *, color: bool = False, width: int = 120, show_remediations: bool = False, **_: object
 ) -> str:
@@ -91,6 +111,7 @@ def render(
             _details(console, result)
     if show_remediations:
         _remediations(console, report.extra.get("remediations", []))
+    _plan(console, report)
     console.rule()
     style = "bold red" if report.has_mandatory_violation else "bold green"
     console.print(Text(verdict_line(report), style=style))

@@ -63,3 +63,18 @@ def test_subcommand_is_wired_into_the_eksguard_cli(endpoint, capsys):
 
     code = eksguard_main(["audit", "--region", REGION, "--endpoint-url", endpoint, "--format", "json", "--no-progress"])
     assert code == 1 and json.loads(capsys.readouterr().out)["tool"]["command"] == "audit"
+
+
+def test_all_regions_lists_the_enabled_regions(endpoint):
+    import argparse
+
+    from eksguard.audit.cli import resolve_regions
+    from eksguard.audit.session import ReadOnlySession
+
+    session = ReadOnlySession(endpoint_url=endpoint)
+    regions = resolve_regions(argparse.Namespace(all_regions=True, regions=None), session)
+    assert regions == sorted(regions) and {"eu-west-1", "us-east-1"} <= set(regions)
+    repeated = resolve_regions(
+        argparse.Namespace(all_regions=False, regions=["eu-west-1", "eu-west-1", "us-east-1"]), session
+    )
+    assert repeated == ["eu-west-1", "us-east-1"]

@@ -244,6 +244,8 @@ def test_program_without_resources(tmp_path: Path, tiny_pack: Path) -> None:
     }
     [finding] = next(r for r in report.results if r.control.id == "tiny-one-vpc").findings
     assert finding.message == "stack declares 0 VPCs; expected 1"
+    assert finding.resource == "urn:pulumi:dev::tinyprog::pulumi:pulumi:Stack::tinyprog-dev"
+    assert (finding.location.file, finding.location.line) == ("__main__.py", 1)
 
 
 def test_several_packs_each_with_its_own_config(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:

@@ -143,6 +143,20 @@ def test_show_remediations_prints_the_changes(capsys, tiny_program, tiny_pack, t
     assert code == 1  # the SSH violation remains
     assert "tiny-bucket-owner on urn:pulumi:dev::tinyprog::aws:s3/bucket:Bucket::logs  [__main__.py:9]" in out
     assert '  tags.owner: null -> "platform"' in out
+    code, out, _ = _run(
+        capsys,
+        "--program",
+        str(tiny_program),
+        "--policy-pack",
+        str(tiny_pack),
+        "--policy-pack-config",
+        str(config),
+        "--show-remediations",
+        "--format",
+        "markdown",
+    )
+    assert "- `tiny-bucket-owner` on `urn:pulumi:dev::tinyprog::aws:s3/bucket:Bucket::logs` (__main__.py:9)" in out
+    assert '  - `tags.owner`: `null` → `"platform"`' in out
 
 
 @pytest.mark.parametrize(
@@ -236,3 +250,33 @@ def test_a_raising_program_shows_its_traceback_through_python_m(tmp_path, tiny_p
     assert "the program raised AttributeError" in proc.stderr
     assert f'File "{program / "__main__.py"}", line 4, in plan' in proc.stderr
     assert "eksguard/engine" not in proc.stderr and "site-packages" not in proc.stderr
+
+
+def test_source_root_sets_what_paths_are_relative_to(capsys, tmp_path, tiny_pack) -> None:
+    program = make_program(tmp_path / "mono" / "teams" / "a")
+    code, out, _ = _run(
+        capsys,
+        "--program",
+        str(program),
+        "--policy-pack",
+        str(tiny_pack),
+        "--format",
+        "sarif",
+        "--source-root",
+        str(tmp_path / "mono"),
+    )
+    assert code == 1
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]
+    }
+    assert uris == {"teams/a/network.py", "teams/a/__main__.py"}
+
+
+def test_check_works_without_the_audit_module(capsys, monkeypatch, tiny_program, tiny_pack) -> None:
+    monkeypatch.setitem(sys.modules, "eksguard.audit", None)  # as if not built yet
+    code, out, _ = _run(capsys, "--program", str(tiny_program), "--policy-pack", str(tiny_pack), "--format", "json")
+    assert code == 1 and json.loads(out)["tool"]["command"] == "check"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["audit"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'audit'" in capsys.readouterr().err

@@ -261,3 +261,42 @@ def test_unusable_projects_are_usage_errors(tmp_path: Path, files: dict, stack: 
 def test_a_missing_program_directory_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"program directory .*nowhere does not exist"):
         load_project(tmp_path / "nowhere", "dev")
+
+
+def test_config_declared_without_default_must_be_set_by_the_stack(tmp_path: Path) -> None:
+    program = write_files(
+        tmp_path / "p",
+        {
+            "Pulumi.yaml": "name: proj\nruntime: python\nconfig:\n  clusterName: {type: string}\n",
+            "Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n",
+            "Pulumi.prod.yaml": "config:\n  proj:clusterName: prod\n",
+            "__main__.py": "",
+        },
+    )
+    with pytest.raises(
+        UsageError,
+        match=r"stack 'dev' is missing config key 'proj:clusterName' \(declared in "
+        r"Pulumi\.yaml without a default\): set it in .*Pulumi\.dev\.yaml",
+    ):
+        load_project(program, "dev")
+    assert load_project(program, "prod").config == {"proj:clusterName": "prod"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("fx.json", "{oops", r"fixtures file .*fx\.json is not valid json"),
+        ("fx.yaml", "invokes: {token: x}", r"must hold \{\"invokes\""),
+        ("fx.yaml", "invokes:\n  - args: {}\n    result: {}\n", r"entry 0 needs a string 'token'"),
+    ],
+)
+def test_malformed_fixtures_are_usage_errors(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(UsageError, match=message):
+        InvokeFixtures([path])
+
+
+def test_a_missing_fixtures_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"cannot read fixtures file .*absent\.yaml"):
+        InvokeFixtures([tmp_path / "absent.yaml"])

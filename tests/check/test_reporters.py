@@ -48,7 +48,11 @@ def _audit_report() -> Report:
                         resource_type="AWS::EKS::Cluster",
                         resource_name="prod",
                         region="eu-west-1",
-                        fix={"import": "pulumi import aws:eks/cluster:Cluster prod prod"},
+                        fix={
+                            "component": "eksguard:index:Cluster",
+                            "import_command": "pulumi import aws:eks/cluster:Cluster prod prod",
+                            "snippet": 'Cluster("prod", ClusterArgs(subnet_ids=["subnet-1"]))',
+                        },
                     ),
                 ],
             ),
@@ -113,6 +117,16 @@ def test_markdown_and_terminal_show_region_and_reasons() -> None:
     assert "[eu-west-1]: endpoint is public" in terminal
     assert "AccessDenied on cloudtrail:DescribeTrails" in terminal
     assert "FAIL: 1 mandatory violation(s)" in terminal
+
+
+def test_markdown_and_terminal_show_the_audit_remediation_plan() -> None:
+    markdown = render(_audit_report(), "markdown")
+    assert "  pulumi import aws:eks/cluster:Cluster prod prod" in markdown
+    assert '  Cluster("prod", ClusterArgs(subnet_ids=["subnet-1"]))' in markdown
+    terminal = render(_audit_report(), "terminal", width=160)
+    assert "eks-endpoint-public-access: Cluster prod -> eksguard:index:Cluster" in terminal
+    assert "pulumi import aws:eks/cluster:Cluster prod prod" in terminal
+    assert 'Cluster("prod", ClusterArgs(subnet_ids=["subnet-1"]))' in terminal
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

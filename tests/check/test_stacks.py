@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from eksguard.analyzer import PolicyPackProcess, config_with_defaults
 from eksguard.check import CheckOptions, run_check
@@ -77,6 +78,9 @@ def test_reference_stack_passes_with_zero_violations(tmp_path: Path) -> None:
     assert violated == []
     assert proc.returncode == 0
     assert document["target"]["stack"] == "dev" and document["target"]["resources"] > 0
+    # As the Pulumi CLI does, the pack's version comes from its PulumiPolicy.yaml, not the SDK placeholder.
+    pack_yaml = yaml.safe_load((REPO / "policies" / "PulumiPolicy.yaml").read_text())
+    assert document["target"]["policy_packs"] == [{"name": "eksguard", "version": str(pack_yaml["version"])}]
     passed = [cid for cid, c in _controls(document).items() if c["status"] == "passed"]
     assert len(passed) >= len(_controls(document)) // 2
 
@@ -91,8 +95,7 @@ def test_insecure_example_breaks_every_resource_control(tmp_path: Path) -> None:
     assert _resource_policies() - violated == set()
     for cid in violated:
         for finding in controls[cid]["findings"]:
-            if finding["resource"].split("::")[2] != "pulumi:pulumi:Stack":
-                assert finding["location"]["file"].startswith("examples/insecure/"), (cid, finding)
+            assert finding["location"]["file"].startswith("examples/insecure/"), (cid, finding)
 
 
 def test_insecure_example_sarif_annotates_the_declaring_lines(tmp_path: Path) -> None:
@@ -124,8 +127,10 @@ def test_insecure_example_sarif_annotates_the_declaring_lines(tmp_path: Path) ->
     assert results
     for result in results:
         location = result["locations"][0]
-        if "physicalLocation" not in location:
-            continue  # a stack policy's finding names the stack, not a line
+        if location["logicalLocations"][0]["fullyQualifiedName"].split("::")[2] == "pulumi:pulumi:Stack":
+            # a finding about the whole stack points at the program's entry file
+            assert location["physicalLocation"]["artifactLocation"]["uri"] == "examples/insecure/__main__.py"
+            continue
         path = REPO / location["physicalLocation"]["artifactLocation"]["uri"]
         line = location["physicalLocation"]["region"]["startLine"]
         source = path.read_text().splitlines()

@@ -94,7 +94,9 @@ ROLE_CASES = [
     case("role-bind-wrong-group", ROLE, role(rule(CORE, ["roles"], ["bind"]))),
     case("role-impersonate-users", CLUSTER_ROLE, role(rule(CORE, ["users", "groups"], ["impersonate"])), {ESC}),
     case("role-impersonate-sa", ROLE, role(rule(CORE, ["serviceaccounts"], ["impersonate"])), {ESC}),
-    case("role-impersonate-uids", ROLE, role(rule(["authentication.k8s.io"], ["uids"], ["impersonate"])), {ESC}),
+    case(
+        "role-impersonate-uids", CLUSTER_ROLE, role(rule(["authentication.k8s.io"], ["uids"], ["impersonate"])), {ESC}
+    ),
     case("role-rbac-read", ROLE, role(rule(RBAC_GROUP, ["roles", "rolebindings"], ["get", "list"]))),
     # dangerous create and friends
     case("role-create-pods", ROLE, role(rule(CORE, ["pods"], ["create"])), {DANGER}),
@@ -105,6 +107,10 @@ ROLE_CASES = [
     case("role-logs", ROLE, role(rule(CORE, ["pods/log"], ["get"]))),
     case("role-ephemeral", ROLE, role(rule(CORE, ["pods/ephemeralcontainers"], ["patch"])), {DANGER}),
     case("role-node-proxy", CLUSTER_ROLE, role(rule(CORE, ["nodes/proxy"], ["get"])), {DANGER}),
+    case("role-node-proxy-namespaced", ROLE, role(rule(CORE, ["nodes/proxy"], ["get"]))),
+    case("role-impersonate-users-namespaced", ROLE, role(rule(CORE, ["users", "groups"], ["impersonate"]))),
+    case("role-bind-clusterroles-namespaced", ROLE, role(rule(RBAC_GROUP, ["clusterroles"], ["bind"])), {ESC}),
+    case("role-escalate-clusterroles-namespaced", ROLE, role(rule(RBAC_GROUP, ["clusterroles"], ["escalate"]))),
     case("role-nodes-read", CLUSTER_ROLE, role(rule(CORE, ["nodes"], ["get", "list"]))),
     case("role-pv-create", CLUSTER_ROLE, role(rule(CORE, ["persistentvolumes"], ["create"])), {DANGER}),
     case("role-sa-token", ROLE, role(rule(CORE, ["serviceaccounts/token"], ["create"])), {DANGER}),
@@ -234,7 +240,7 @@ def _messages(pack, resource_type: str, props: dict[str, Any]) -> dict[str, list
 
 def test_messages_name_the_rule_and_the_permission(pack) -> None:
     props = role(rules=[VIEW_RULE, FULL_WILDCARD, rule(CORE, ["secrets"], ["list", "watch"])])
-    found = _messages(pack, ROLE, props)
+    found = _messages(pack, CLUSTER_ROLE, props)
     assert found[SECRETS] == [
         "rules[1] grants get on secrets, list on secrets, watch on secrets",
         "rules[2] grants list on secrets, watch on secrets",
@@ -249,6 +255,11 @@ def test_messages_name_the_rule_and_the_permission(pack) -> None:
         "rbac.authorization.k8s.io/clusterroles, bind on rbac.authorization.k8s.io/roles, escalate on "
         "rbac.authorization.k8s.io/roles, impersonate on users, impersonate on groups, impersonate on "
         "serviceaccounts, impersonate on authentication.k8s.io/uids"
+    ]
+    # a namespaced Role cannot grant cluster-scoped permissions
+    assert _messages(pack, ROLE, role(rules=[FULL_WILDCARD]))[ESC] == [
+        "rules[0] grants bind on rbac.authorization.k8s.io/clusterroles, bind on rbac.authorization.k8s.io/roles, "
+        "escalate on rbac.authorization.k8s.io/roles, impersonate on serviceaccounts"
     ]
 
 

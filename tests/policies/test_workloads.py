@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 import pytest
+from eksguard_policies.rules._images import parse_image
 
 from eksguard.wire import UNKNOWN, Secret
 
@@ -368,6 +369,7 @@ POD_CASES = [
         {SOCKET, HOSTPATH},
     ),
     case("host-path-unknown", POD, pod(with_volume(volume(UNKNOWN))), not_checkable={SOCKET, HOSTPATH}),
+    case("volume-name-unknown", POD, pod(with_volume(volume("/run/docker.sock", UNKNOWN))), {SOCKET, HOSTPATH}),
     # oddly typed
     case("spec-string", POD, pod("privileged")),
     case("spec-missing", DEPLOYMENT, {"metadata": METADATA, "spec": {"replicas": 1.0}}),
@@ -622,3 +624,29 @@ def test_stack_rule_reports_definite_gap_despite_unknown_policy_namespace(pack) 
     assert pack.stack_violations(resources) == {(NETPOL, _ns_urn("shop"))}
     message = next(d.message for d in pack.process.analyze_stack(resources).diagnostics if d.policy == NETPOL)
     assert "namespace shop runs Deployment api but the stack declares no NetworkPolicy in it" in message
+
+
+# --- image references (pure) -----------------------------------------------------------------------------------
+
+IMAGE_REFS = [
+    ("nginx", ("docker.io", "library/nginx", None, None)),
+    ("nginx:1.27", ("docker.io", "library/nginx", "1.27", None)),
+    ("bitnami/redis:7.2", ("docker.io", "bitnami/redis", "7.2", None)),
+    ("localhost/app", ("localhost", "app", None, None)),
+    ("localhost:5000/team/app:v1", ("localhost:5000", "team/app", "v1", None)),
+    ("Registry.Example.com/app:v1", ("registry.example.com", "app", "v1", None)),
+    (f"public.ecr.aws/eks/coredns@{DIGEST}", ("public.ecr.aws", "eks/coredns", None, DIGEST)),
+    (f"{IMAGE}@{DIGEST}", ("111122223333.dkr.ecr.eu-west-1.amazonaws.com", "shop/api", "1.4.2", DIGEST)),
+    ("app:", ("docker.io", "library/app", None, None)),
+]
+
+
+@pytest.mark.parametrize(("image", "expected"), IMAGE_REFS, ids=[i for i, _ in IMAGE_REFS])
+def test_parse_image(image: str, expected: tuple[Any, ...]) -> None:
+    ref = parse_image(image)
+    assert (ref.registry, ref.repository, ref.tag, ref.digest) == expected
+    assert ref.pinned_by_digest == (expected[3] is not None)
+
+
+def test_short_digest_does_not_pin() -> None:
+    assert not parse_image("nginx@sha256:abc").pinned_by_digest

@@ -2,8 +2,8 @@
 
 A role rule is judged by what it grants, the way the API server's RBAC authorizer matches it
 (https://kubernetes.io/docs/reference/access-authn-authz/rbac/): "*" matches any verb, resource or API group,
-"*/<sub>" any resource's subresource, and a rule without apiGroups matches nothing. So a wildcard rule is also
-reported by every control whose permission it includes.
+"*/<sub>" any resource's subresource, and a rule without apiGroups matches nothing; a namespaced Role cannot grant
+cluster-scoped permissions. So a wildcard rule is also reported by every control whose permission it includes.
 """
 
 from __future__ import annotations
@@ -37,16 +37,20 @@ class Permission:
     group: str
     resource: str
     verbs: tuple[str, ...]
+    cluster_scoped: bool = False
+    """A namespaced Role cannot grant it (the request has no namespace)."""
 
 
 SECRETS_READ = (Permission("", "secrets", ("get", "list", "watch")),)
 ESCALATION = (
-    Permission(RBAC_GROUP, "clusterroles", ("bind", "escalate")),
+    # bind on clusterroles is checked in the RoleBinding's namespace, so a Role can grant it; escalate cannot.
+    Permission(RBAC_GROUP, "clusterroles", ("bind",)),
+    Permission(RBAC_GROUP, "clusterroles", ("escalate",), cluster_scoped=True),
     Permission(RBAC_GROUP, "roles", ("bind", "escalate")),
-    Permission("", "users", ("impersonate",)),
-    Permission("", "groups", ("impersonate",)),
+    Permission("", "users", ("impersonate",), cluster_scoped=True),
+    Permission("", "groups", ("impersonate",), cluster_scoped=True),
     Permission("", "serviceaccounts", ("impersonate",)),
-    Permission("authentication.k8s.io", "uids", ("impersonate",)),
+    Permission("authentication.k8s.io", "uids", ("impersonate",), cluster_scoped=True),
 )
 DANGEROUS_CREATE = (
     Permission("", "pods", ("create",)),  # CIS 4.1.4
@@ -54,11 +58,11 @@ DANGEROUS_CREATE = (
     Permission("", "pods/exec", ("create", "get")),
     Permission("", "pods/attach", ("create", "get")),
     Permission("", "pods/ephemeralcontainers", ("update", "patch")),
-    Permission("", "persistentvolumes", ("create",)),  # CIS 4.1.9: hostPath volumes
-    Permission("", "nodes/proxy", ("create", "get")),  # CIS 4.1.10: the kubelet API
+    Permission("", "persistentvolumes", ("create",), cluster_scoped=True),  # CIS 4.1.9: hostPath volumes
+    Permission("", "nodes/proxy", ("create", "get"), cluster_scoped=True),  # CIS 4.1.10: the kubelet API
     Permission("", "serviceaccounts/token", ("create",)),  # CIS 4.1.12
-    Permission(ADMISSION_GROUP, "validatingwebhookconfigurations", _WEBHOOK_VERBS),  # CIS 4.1.11
-    Permission(ADMISSION_GROUP, "mutatingwebhookconfigurations", _WEBHOOK_VERBS),
+    Permission(ADMISSION_GROUP, "validatingwebhookconfigurations", _WEBHOOK_VERBS, cluster_scoped=True),  # 4.1.11
+    Permission(ADMISSION_GROUP, "mutatingwebhookconfigurations", _WEBHOOK_VERBS, cluster_scoped=True),
 )
 
 
@@ -141,8 +145,11 @@ def _rule_parts(ctx: RuleContext, check: Callable[[int, Any], Iterable[str]]) ->
 
 def _permission_rule(perms: tuple[Permission, ...], *, scoped_by_names: bool = False) -> Callable[..., list[str]]:
     def check(ctx: RuleContext) -> list[str]:
+        namespaced = kind_of(ctx.resource_type) == "Role"
+        grantable = [p for p in perms if not (namespaced and p.cluster_scoped)]
+
         def rule_check(i: int, rule: Any) -> list[str]:
-            granted = _grants(rule, perms, scoped_by_names=scoped_by_names)
+            granted = _grants(rule, grantable, scoped_by_names=scoped_by_names)
             return [f"rules[{i}] grants {', '.join(granted)}"] if granted else []
 
         return definite_first(_rule_parts(ctx, rule_check))

@@ -204,7 +204,10 @@ def _host_paths(ctx: RuleContext) -> list[Callable[[], list[tuple[str, str]]]]:
             host_path = get_path(volume, "hostPath", "path")
             if not isinstance(host_path, str) or not host_path.startswith("/"):
                 return []
-            name = get(volume, "name")
+            try:
+                name = get(volume, "name")
+            except UnknownValueError:
+                name = None
             label = f"{path}.volumes[{i}]" + (f" ({name})" if isinstance(name, str) and name else "")
             return [(label, posixpath.normpath(host_path).replace("//", "/"))]
 
