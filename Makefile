@@ -9,7 +9,6 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	# The repo root and policies/ go on the venv's path (what an editable install does, without a build step).
 	printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/policies" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/eksguard-dev.pth"

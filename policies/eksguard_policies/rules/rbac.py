@@ -83,9 +83,12 @@ def _resource_matches(resources: StringList, resource: str) -> bool:
     return bool(sub) and resources.has(f"*/{sub}")
 
 
-def _granted_verbs(rule: Any, perm: Permission, *, scoped_by_names: bool) -> list[str]:
+_RULE_FIELDS = ("apiGroups", "resources", "verbs", "resourceNames")
+
+
+def _granted_verbs(fields: tuple[Any, ...], perm: Permission, *, scoped_by_names: bool) -> list[str]:
     """The verbs of ``perm`` the rule grants; raises UnknownValueError when that depends on an unknown."""
-    groups, resources, verbs = (string_list(rule, k) for k in ("apiGroups", "resources", "verbs"))
+    groups, resources, verbs, names = fields
     hits = [v for v in perm.verbs if verbs.has("*", v)]
     dimensions = [
         (_dimension(groups.has("*", perm.group), groups), groups),
@@ -93,7 +96,6 @@ def _granted_verbs(rule: Any, perm: Permission, *, scoped_by_names: bool) -> lis
         (_dimension(bool(hits), verbs), verbs),
     ]
     if scoped_by_names:  # a rule naming its objects (resourceNames) grants only those
-        names = string_list(rule, "resourceNames")
         dimensions.append((False if names.values else (None if names.unknown else True), names))
     if any(verdict is False for verdict, _ in dimensions):
         return []
@@ -105,9 +107,10 @@ def _granted_verbs(rule: Any, perm: Permission, *, scoped_by_names: bool) -> lis
 
 def _grants(rule: Any, perms: Iterable[Permission], *, scoped_by_names: bool = False) -> list[str]:
     found, unknown = [], None
+    fields = tuple(string_list(rule, k) for k in _RULE_FIELDS)  # read once: each read goes through the SDK proxy
     for perm in perms:
         try:
-            verbs = _granted_verbs(rule, perm, scoped_by_names=scoped_by_names)
+            verbs = _granted_verbs(fields, perm, scoped_by_names=scoped_by_names)
         except UnknownValueError as exc:
             unknown = unknown or exc
             continue
