@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components._common import InvalidArgumentError, coerce_args, type_token
-from components.iam import CLOUDWATCH_RETENTION_DAYS, policy_document
+from components.iam import CLOUDWATCH_RETENTION_DAYS, AwsAccount, aws_account, policy_document
 
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 _C = "AuditTrail"
@@ -34,19 +34,6 @@ class AuditTrailArgs:
     """Also record S3 object-level (data) events for every bucket; off by default (volume and cost)."""
     log_lambda_data_events: bool = False
     """Also record Lambda Invoke (data) events for every function; off by default (volume and cost)."""
-
-
-@dataclass(frozen=True)
-class _Account:
-    id: str
-    region: str
-    partition: str
-
-    def trail_arn(self, trail_name: str) -> str:
-        return f"arn:{self.partition}:cloudtrail:{self.region}:{self.id}:trail/{trail_name}"
-
-    def log_group_arn(self, log_group_name: str) -> str:
-        return f"arn:{self.partition}:logs:{self.region}:{self.id}:log-group:{log_group_name}"
 
 
 class AuditTrail(pulumi.ComponentResource):
@@ -72,12 +59,7 @@ class AuditTrail(pulumi.ComponentResource):
         self._args = args
         self._trail_name = args.trail_name or name
         self._log_group_name = f"/aws/cloudtrail/{self._trail_name}"
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        self._account = pulumi.Output.all(
-            aws.get_caller_identity_output(opts=invoke).account_id,
-            aws.get_region_output(opts=invoke).region,
-            aws.get_partition_output(opts=invoke).partition,
-        ).apply(lambda a: _Account(*a))
+        self._account = aws_account(self)
 
         key = self._create_kms_key()
         bucket, bucket_guards = self._create_bucket(key)
@@ -112,7 +94,7 @@ class AuditTrail(pulumi.ComponentResource):
     def _create_kms_key(self) -> aws.kms.Key:
         trail_name, log_group_name = self._trail_name, self._log_group_name
 
-        def key_policy(a: _Account) -> str:
+        def key_policy(a: AwsAccount) -> str:
             trail_arn = a.trail_arn(trail_name)
             any_trail_of_account = f"arn:{a.partition}:cloudtrail:*:{a.id}:trail/*"
             log_group_arn = a.log_group_arn(log_group_name)

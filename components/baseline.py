@@ -106,7 +106,11 @@ class Baseline(pulumi.ComponentResource):
             NodeGroup(
                 f"{name}-{ng_name}",
                 dataclasses.replace(
-                    ng_args, cluster_name=cluster_name, node_security_group_id=sgs.node_security_group_id
+                    ng_args,
+                    cluster_name=cluster_name,
+                    node_security_group_id=sgs.node_security_group_id,
+                    # The version the cluster is created with, so the patched-AMI lookup resolves at preview.
+                    kubernetes_version=ng_args.kubernetes_version or (eks.version if eks else None),
                 ),
                 opts_child,
             )

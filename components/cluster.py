@@ -81,6 +81,7 @@ class Cluster(pulumi.ComponentResource):
         self._args = args
         self._eks_name = args.cluster_name or name
         self._version = args.version or versions.latest_version()
+        self.version = self._version  # plain, so same-stack node groups can pick patched AMIs at preview
 
         key_arn = args.kms_key_arn or self._create_key().arn
         log_group = self._create_log_group(key_arn)

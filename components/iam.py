@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -91,3 +92,27 @@ def logs_kms_key(name: str, description: str, parent: pulumi.Resource) -> aws.km
         policy=key_policy,
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+@dataclass(frozen=True)
+class AwsAccount:
+    """Where the stack deploys. Read with invokes that depend on no resource, so it is known at preview."""
+
+    id: str
+    region: str
+    partition: str
+
+    def trail_arn(self, trail_name: str) -> str:
+        return f"arn:{self.partition}:cloudtrail:{self.region}:{self.id}:trail/{trail_name}"
+
+    def log_group_arn(self, log_group_name: str) -> str:
+        return f"arn:{self.partition}:logs:{self.region}:{self.id}:log-group:{log_group_name}"
+
+
+def aws_account(parent: pulumi.Resource) -> pulumi.Output[AwsAccount]:
+    invoke = pulumi.InvokeOutputOptions(parent=parent)
+    return pulumi.Output.all(
+        aws.get_caller_identity_output(opts=invoke).account_id,
+        aws.get_region_output(opts=invoke).region,
+        aws.get_partition_output(opts=invoke).partition,
+    ).apply(lambda a: AwsAccount(*a))

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
-from components.iam import logs_kms_key, policy_document, require_retention, service_trust_policy
+from components.iam import aws_account, logs_kms_key, policy_document, require_retention, service_trust_policy
 
 # Remote administration and node-control ports never reachable from the internet: {rule id: (from, to)}.
 ADMIN_PORTS: dict[str, tuple[int, int]] = {
@@ -194,9 +194,14 @@ class NetworkControls(pulumi.ComponentResource):
         policy = aws.iam.RolePolicy(
             f"{self._name}-flow-logs-delivery",
             role=role.id,
-            policy=log_group.arn.apply(
-                lambda arn: policy_document(
-                    {"Effect": "Allow", "Action": list(_FLOW_LOG_DELIVERY_ACTIONS), "Resource": [arn, f"{arn}:*"]}
+            # Built from the group's name, not its ARN output, so the policy is known (and checkable) at preview.
+            policy=pulumi.Output.all(aws_account(self), log_group.name).apply(
+                lambda a: policy_document(
+                    {
+                        "Effect": "Allow",
+                        "Action": list(_FLOW_LOG_DELIVERY_ACTIONS),
+                        "Resource": [a[0].log_group_arn(a[1]), f"{a[0].log_group_arn(a[1])}:*"],
+                    }
                 )
             ),
             opts=self._opts(),

@@ -10,6 +10,7 @@ the three node policies; the VPC CNI policy sits on a separate role for kube-sys
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +118,7 @@ class NodeGroup(pulumi.ComponentResource):
         super().__init__(type_token(NodeGroup), name, None, opts)
         self._name = name
         self._args = args
-        self._cluster = aws.eks.get_cluster_output(name=args.cluster_name, opts=pulumi.InvokeOutputOptions(parent=self))
+        # A known version keeps the AMI lookup resolvable at preview; only without one is the cluster read.
         k8s_version = pulumi.Output.from_input(args.kubernetes_version or self._cluster.version)
         release = self._lookup_release(k8s_version)
 
@@ -143,6 +144,11 @@ class NodeGroup(pulumi.ComponentResource):
                 "release_version": self.release_version,
             }
         )
+
+    @functools.cached_property
+    def _cluster(self) -> pulumi.Output[aws.eks.GetClusterResult]:
+        """The cluster as AWS describes it; looked up only when its version or OIDC issuer is needed."""
+        return aws.eks.get_cluster_output(name=self._args.cluster_name, opts=pulumi.InvokeOutputOptions(parent=self))
 
     def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
@@ -230,7 +236,7 @@ class NodeGroup(pulumi.ComponentResource):
             binding.append(
                 aws.eks.PodIdentityAssociation(
                     f"{self._name}-cni-pod-identity",
-                    cluster_name=self._cluster.name,
+                    cluster_name=self._args.cluster_name,
                     namespace=CNI_NAMESPACE,
                     service_account=CNI_SERVICE_ACCOUNT,
                     role_arn=role.arn,
@@ -272,7 +278,7 @@ class NodeGroup(pulumi.ComponentResource):
         args = self._args
         return aws.eks.NodeGroup(
             f"{self._name}-ng",
-            cluster_name=self._cluster.name,
+            cluster_name=self._args.cluster_name,
             node_role_arn=role.arn,
             subnet_ids=args.subnet_ids,
             ami_type=AMI_TYPES[(args.ami_family, args.architecture)],

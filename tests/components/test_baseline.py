@@ -203,3 +203,19 @@ def test_nested_args_are_not_mutated():
     before = dataclasses.asdict(args)
     harness.run(lambda: Baseline("base", args))
     assert dataclasses.asdict(args) == before
+
+
+def test_same_stack_node_groups_resolve_the_patched_ami_at_preview():
+    # A preview cannot read a cluster that does not exist yet (the invoke's result is unknown), so node groups
+    # of a cluster created in the same stack must take its version directly: then the AMI release is known at
+    # preview and the ami-age policy can check it before anything is deployed.
+    result = harness.run(lambda: Baseline("base", created()), preview=True)
+    assert result.invokes(harness.EKS_GET_CLUSTER) == []
+    paths = {a["name"] for a in result.invokes(harness.SSM_GET_PARAMETER)}
+    assert paths == {
+        f"/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/{arch}/standard/recommended/release_version"
+        for arch in ("x86_64", "arm64")
+    }
+    groups = result.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert groups and {g.inputs["version"] for g in groups} == {"1.35"}
+    assert {g.inputs["releaseVersion"] for g in groups} == {harness.AL2023_RELEASE}
