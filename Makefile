@@ -26,7 +26,9 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 
 bench: $(STAMP)
-	$(PY) bench/run_all.py
+	$(PY) bench/pack_throughput.py --rounds 7
+	$(PY) bench/check_scale.py
+	$(PY) bench/audit_calls.py --clusters 1 2 4 8 16
 
 lock:
 	$(PYTHON) -m venv /tmp/eksguard-lock && /tmp/eksguard-lock/bin/pip install -r requirements.in

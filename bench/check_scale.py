@@ -30,6 +30,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 COUNT = {count}
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/0e0e0e0e-0000-4000-8000-000000000001"
 cluster_role = aws.iam.Role("cluster-role", assume_role_policy=json.dumps({{
     "Version": "2012-10-17",
     "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "eks.amazonaws.com"}}, "Action": "sts:AssumeRole"}}],
@@ -42,7 +43,12 @@ cluster = aws.eks.Cluster(
                  "endpoint_public_access": False}},
     access_config={{"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False}},
     enabled_cluster_log_types=["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    encryption_config={{"resources": ["secrets"], "provider": {{"key_arn": KEY}}}},
 )
+aws.cloudtrail.Trail("trail", s3_bucket_name="bench-trail-logs", is_multi_region_trail=True,
+    enable_log_file_validation=True, kms_key_id=KEY,
+    cloud_watch_logs_group_arn="arn:aws:logs:eu-west-1:123456789012:log-group:trail:*",
+    cloud_watch_logs_role_arn="arn:aws:iam::123456789012:role/trail-to-logs")
 provider = k8s.Provider("k8s", kubeconfig="{{}}")
 """
 

@@ -41,7 +41,7 @@ import json, sys
 from eksguard.engine import load_project, run_program
 run = run_program(load_project(sys.argv[1], "dev"))
 json.dump([{"type": r.resource.type, "name": r.resource.name, "urn": r.resource.urn,
-            "properties": r.resource.properties} for r in run.resources], sys.stdout)
+            "properties": r.resource.properties, "provider": r.resource.provider} for r in run.resources], sys.stdout)
 """
 
 
@@ -50,27 +50,52 @@ def reference_resources() -> tuple[list[Resource], str]:
     if done.returncode == 0:
         return [Resource(**r) for r in json.loads(done.stdout)], "reference stack (__main__.py, stack dev)"
     from tests.policies.gather import all_cases
-    from tests.policies.pack_driver import resource
 
     cases = all_cases()
-    return [resource(c.resource_type, c.props, c.name) for c in cases], "tests/policies CASES (engine failed)"
+    return [c.resource() for c in cases], "tests/policies CASES (engine failed)"
 
 
-def _cpu_seconds(process: PolicyPackProcess) -> float:
-    """User + system CPU time of the pack process so far (Linux /proc)."""
-    fields = Path(f"/proc/{process._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name (field 3 onwards)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _children() -> set[int]:
+    """Live child processes of this process (Linux /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat_fields(int(entry.name))[1]) == os.getpid():
+                    found.add(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def start_pack(process: PolicyPackProcess) -> int:
+    """Start ``process``; the pid of the pack interpreter it spawned."""
+    before = _children()
+    process.start()
+    (pid,) = _children() - before
+    return pid
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far."""
+    fields = _stat_fields(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def rate(process: PolicyPackProcess, resources: list[Resource], seconds: float) -> tuple[float, float]:
+def rate(process: PolicyPackProcess, pid: int, resources: list[Resource], seconds: float) -> tuple[float, float]:
     """Resources per wall-clock second and per second of the pack's own CPU time."""
     requests = [r.analyze_request() for r in resources]
-    count, start, cpu = 0, time.perf_counter(), _cpu_seconds(process)
+    count, start, cpu = 0, time.perf_counter(), _cpu_seconds(pid)
     while time.perf_counter() - start < seconds:
         for request in requests:
             process.stub.Analyze(request)
         count += len(requests)
-    wall, cpu = time.perf_counter() - start, _cpu_seconds(process) - cpu
+    wall, cpu = time.perf_counter() - start, _cpu_seconds(pid) - cpu
     return count / wall, count / cpu if cpu > 0 else float("nan")
 
 
@@ -94,18 +119,18 @@ def main() -> None:
             ),
         }
         try:
-            policies = {}
+            policies, pids = {}, {}
             for label, process in packs.items():
-                process.start()
+                pids[label] = start_pack(process)
                 info = process.get_analyzer_info()
                 policies[label] = len(info.policies)
                 process.configure(config_with_defaults(info))
                 process.configure_stack(stack="dev", project="bench")
-                rate(process, resources, 0.3)  # warm up
+                rate(process, pids[label], resources, 0.3)  # warm up
             rates: dict[str, list[tuple[float, float]]] = {label: [] for label in packs}
             for _ in range(args.rounds):
                 for label, process in packs.items():
-                    rates[label].append(rate(process, resources, args.seconds))
+                    rates[label].append(rate(process, pids[label], resources, args.seconds))
         finally:
             for process in packs.values():
                 process.stop()

@@ -8,6 +8,7 @@ and infers the package schema from the components' type annotations and attribut
 """
 
 import dataclasses
+import importlib
 import inspect
 import sys
 import typing
@@ -42,8 +43,7 @@ def fix_import_path() -> None:
 
 
 def load_components() -> list[type]:
-    import importlib
-
+    """The component classes of COMPONENTS, imported from the repository's `components` package."""
     modules: dict[str, ModuleType] = {}
     for module_name, _ in COMPONENTS:
         modules.setdefault(module_name, importlib.import_module(module_name))

@@ -154,7 +154,7 @@ class AccessControl(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AccessControlArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = coerce_args(AccessControlArgs, args)
-        _validate(args)
+        validate(name, args)
         super().__init__(type_token(AccessControl), name, None, opts)
         self._name = name
         self._args = args
@@ -384,7 +384,8 @@ def _kubeconfig(
 _C = "AccessControl"
 
 
-def _validate(args: AccessControlArgs) -> None:
+def validate(name: str, args: AccessControlArgs) -> None:
+    """Raise the InvalidArgumentError that ``AccessControl(name, args)`` would raise, registering nothing."""
     if isinstance(args.cluster_name, str) and not args.cluster_name:
         raise InvalidArgumentError(_C, "cluster_name", "is empty", "the name of an EKS cluster")
     if (args.cluster_endpoint is None) != (args.cluster_certificate_authority is None):

@@ -53,7 +53,7 @@ class AuditTrail(pulumi.ComponentResource):
         self, name: str, args: AuditTrailArgs | None = None, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         args = coerce_args(AuditTrailArgs, args)
-        _validate(name, args)
+        validate(name, args)
         super().__init__(type_token(AuditTrail), name, None, opts)
         self._name = name
         self._args = args
@@ -328,7 +328,8 @@ class AuditTrail(pulumi.ComponentResource):
         return selected
 
 
-def _validate(name: str, args: AuditTrailArgs) -> None:
+def validate(name: str, args: AuditTrailArgs) -> None:
+    """Raise the InvalidArgumentError that ``AuditTrail(name, args)`` would raise, registering nothing."""
     trail_name = args.trail_name or name
     if not isinstance(trail_name, str) or not _TRAIL_NAME.match(trail_name):
         argument = "trail_name" if args.trail_name else "name"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 
@@ -34,7 +33,8 @@ class BaselineNodeGroup:
     """Stable id of the node group, used in resource names."""
     args: NodeGroupArgs = field(default_factory=NodeGroupArgs)
     """Node group settings; cluster_name and node_security_group_id are filled in by the Baseline, and
-    subnet_ids default to the Baseline's subnet_ids."""
+    subnet_ids default to the Baseline's subnet_ids. aws-node has one identity per cluster: the first node
+    group's cni_identity provides it, and the others are set to 'external'."""
 
 
 @dataclass
@@ -140,9 +140,9 @@ class Baseline(pulumi.ComponentResource):
         self.register_outputs({"cluster_name": self.cluster_name, "responsibilities": self.responsibilities})
 
 
-def validate_baseline(name: str, args: BaselineArgs) -> None:
+def validate(name: str, args: BaselineArgs) -> None:
     """Raise the InvalidArgumentError that ``Baseline(name, args)`` would raise, registering nothing."""
-    _plan(name, coerce_args(BaselineArgs, args))
+    _plan(name, args)
 
 
 def _plan(name: str, args: BaselineArgs) -> _Plan:
@@ -170,6 +170,14 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
             raise InvalidArgumentError(
                 c, "node_groups.name", f"is {ng_name!r}", "unique DNS-1123 labels (lowercase a-z, 0-9, '-')"
             )
+    identities = {ng.args.cni_identity for ng in args.node_groups} - {"external"}
+    if len(identities) > 1:
+        raise InvalidArgumentError(
+            c,
+            "node_groups.args.cni_identity",
+            f"differs between node groups ({', '.join(sorted(identities))})",
+            "one identity for aws-node per cluster, set on the first node group",
+        )
 
     cluster_args = None
     if args.cluster is not None:
@@ -210,10 +218,12 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
                     cluster_name=cluster_name,
                     subnet_ids=ng.args.subnet_ids or list(args.subnet_ids),
                     node_security_group_id=_PENDING_SECURITY_GROUP,
+                    cni_identity=ng.args.cni_identity if i == 0 else "external",
+                    oidc_provider_arn=ng.args.oidc_provider_arn if i == 0 else None,
                     tags={**args.tags, **ng.args.tags},
                 ),
             )
-            for ng in args.node_groups
+            for i, ng in enumerate(args.node_groups)
         ],
         access=dataclasses.replace(args.access, cluster_name=cluster_name),
         audit_trail=args.audit_trail,
@@ -223,12 +233,11 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
 
 
 def _validate_children(name: str, plan: _Plan) -> None:
-    checks: list[tuple[Any, tuple]] = [(security_groups._validate, (plan.security_groups,))]
+    security_groups.validate(f"{name}-security-groups", plan.security_groups)
     if plan.cluster is not None:
-        checks.append((cluster._validate, (plan.cluster, plan.cluster_name)))
-    checks.append((network._validate, (plan.network,)))
-    checks += [(nodegroup._validate, (ng_args,)) for _, ng_args in plan.node_groups]
-    checks.append((access._validate, (plan.access,)))
-    checks.append((audit_trail._validate, (f"{name}-audit", plan.audit_trail)))
-    for check, check_args in checks:
-        check(*check_args)
+        cluster.validate(f"{name}-cluster", plan.cluster)
+    network.validate(f"{name}-network", plan.network)
+    for ng_name, ng_args in plan.node_groups:
+        nodegroup.validate(f"{name}-{ng_name}", ng_args)
+    access.validate(f"{name}-access", plan.access)
+    audit_trail.validate(f"{name}-audit", plan.audit_trail)

@@ -75,7 +75,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = coerce_args(ClusterArgs, args)
-        _validate(args, args.cluster_name or name)
+        validate(name, args)
         super().__init__(type_token(Cluster), name, None, opts)
         self._name = name
         self._args = args
@@ -171,8 +171,10 @@ class Cluster(pulumi.ComponentResource):
         )
 
 
-def _validate(args: ClusterArgs, eks_name: str) -> None:
+def validate(name: str, args: ClusterArgs) -> None:
+    """Raise the InvalidArgumentError that ``Cluster(name, args)`` would raise, registering nothing."""
     component = "Cluster"
+    eks_name = args.cluster_name or name
     if not _EKS_NAME.match(eks_name):
         raise InvalidArgumentError(
             component, "cluster_name", f"is {eks_name!r}", "1-100 letters, digits, '-' or '_', starting alphanumeric"

@@ -117,7 +117,7 @@ class NetworkControls(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkControlsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = coerce_args(NetworkControlsArgs, args)
-        _validate(args)
+        validate(name, args)
         super().__init__(type_token(NetworkControls), name, None, opts)
         self._name = name
         self._args = args
@@ -219,7 +219,8 @@ class NetworkControls(pulumi.ComponentResource):
         )
 
 
-def _validate(args: NetworkControlsArgs) -> None:
+def validate(name: str, args: NetworkControlsArgs) -> None:
+    """Raise the InvalidArgumentError that ``NetworkControls(name, args)`` would raise, registering nothing."""
     component = "NetworkControls"
     cidrs = validate_cidrs(component, "vpc_cidr_blocks", args.vpc_cidr_blocks, allow_internet=False)
     if not cidrs:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -23,7 +23,7 @@ from components.iam import attach_managed_policies, policy_document, service_tru
 
 AMI_FAMILIES = ("AL2023", "BOTTLEROCKET")
 ARCHITECTURES = ("x86_64", "arm64")
-CNI_IDENTITIES = ("pod-identity", "irsa")
+CNI_IDENTITIES = ("pod-identity", "irsa", "external")
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
 AMI_TYPES = {
     ("AL2023", "x86_64"): "AL2023_x86_64_STANDARD",
@@ -39,6 +39,9 @@ NODE_POLICIES = {
 }
 CNI_POLICIES = {"policy-cni": "AmazonEKS_CNI_Policy"}
 CNI_NAMESPACE, CNI_SERVICE_ACCOUNT = "kube-system", "aws-node"
+# The EKS add-on that lets each identity reach aws-node (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html,
+# https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html).
+CNI_ADDONS = {"pod-identity": "eks-pod-identity-agent", "irsa": "vpc-cni"}
 AL2_END_OF_SUPPORT = "2025-11-26"
 
 
@@ -89,7 +92,11 @@ class NodeGroupArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     """KMS key for the EBS volumes (default: a new key with rotation). A key you bring must let Auto Scaling use it."""
     cni_identity: str = "pod-identity"
-    """How aws-node gets the CNI policy: pod-identity (needs the eks-pod-identity-agent add-on) or irsa."""
+    """How aws-node gets the CNI policy: pod-identity, irsa, or external (one identity per cluster: another
+    NodeGroup of the cluster, or you, provides it; no CNI role is created here)."""
+    manage_cni_addon: bool = True
+    """Create the add-on the CNI identity needs: eks-pod-identity-agent (pod-identity) or vpc-cni pointed at the
+    role (irsa). False when the cluster already has that add-on; for irsa, then bind cni_role_arn yourself."""
     oidc_provider_arn: pulumi.Input[str] | None = None
     """IRSA only: the cluster's IAM OIDC provider (default: derived from the cluster's issuer and this account)."""
     labels: dict[str, str] = field(default_factory=dict)
@@ -105,8 +112,8 @@ class NodeGroup(pulumi.ComponentResource):
     """The EKS managed node group name."""
     node_role_arn: pulumi.Output[str]
     """ARN of the node IAM role (worker node, ECR read-only and SSM policies only)."""
-    cni_role_arn: pulumi.Output[str]
-    """ARN of the role holding AmazonEKS_CNI_Policy for kube-system/aws-node."""
+    cni_role_arn: pulumi.Output[Optional[str]]  # noqa: UP045 (the schema analyzer reads Optional)
+    """ARN of the role holding AmazonEKS_CNI_Policy for kube-system/aws-node (none if cni_identity is external)."""
     launch_template_id: pulumi.Output[str]
     """The hardened launch template."""
     release_version: pulumi.Output[str]
@@ -114,7 +121,7 @@ class NodeGroup(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NodeGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = coerce_args(NodeGroupArgs, args)
-        _validate(args)
+        validate(name, args)
         super().__init__(type_token(NodeGroup), name, None, opts)
         self._name = name
         self._args = args
@@ -125,14 +132,14 @@ class NodeGroup(pulumi.ComponentResource):
         key_arn = args.kms_key_arn or self._create_key().arn
         template = self._create_launch_template(key_arn)
         node_role, node_attachments = self._create_node_role()
-        cni_role, cni_binding = self._create_cni_identity()
+        cni_role, cni_binding = (None, []) if args.cni_identity == "external" else self._create_cni_identity()
         group = self._create_node_group(
             template, node_role, k8s_version, release, depends_on=[*node_attachments, *cni_binding]
         )
 
         self.node_group_name = group.node_group_name
         self.node_role_arn = node_role.arn
-        self.cni_role_arn = cni_role.arn
+        self.cni_role_arn = cni_role.arn if cni_role else pulumi.Output.from_input(None)
         self.launch_template_id = template.id
         self.release_version = release
         self.register_outputs(
@@ -224,15 +231,16 @@ class NodeGroup(pulumi.ComponentResource):
         return role, attach_managed_policies(f"{self._name}-node-role", role, NODE_POLICIES, self)
 
     def _create_cni_identity(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
-        if self._args.cni_identity == "pod-identity":
-            trust: pulumi.Input[str] = service_trust_policy(
-                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
-            )
-        else:
-            trust = self._irsa_trust_policy()
+        """The CNI role and what binds it to aws-node; the node group waits for all of it."""
+        pod_identity = self._args.cni_identity == "pod-identity"
+        trust = (
+            service_trust_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
+            if pod_identity
+            else self._irsa_trust_policy()
+        )
         role = aws.iam.Role(f"{self._name}-cni-role", assume_role_policy=trust, tags=self._args.tags, opts=self._opts())
         binding: list[pulumi.Resource] = attach_managed_policies(f"{self._name}-cni-role", role, CNI_POLICIES, self)
-        if self._args.cni_identity == "pod-identity":
+        if pod_identity:
             binding.append(
                 aws.eks.PodIdentityAssociation(
                     f"{self._name}-cni-pod-identity",
@@ -244,7 +252,22 @@ class NodeGroup(pulumi.ComponentResource):
                     opts=self._opts(),
                 )
             )
+        if self._args.manage_cni_addon:
+            binding.append(self._create_cni_addon(role, depends_on=list(binding)))
         return role, binding
+
+    def _create_cni_addon(self, role: aws.iam.Role, depends_on: list[pulumi.Resource]) -> aws.eks.Addon:
+        addon = CNI_ADDONS[self._args.cni_identity]
+        return aws.eks.Addon(
+            f"{self._name}-{addon}",
+            cluster_name=self._args.cluster_name,
+            addon_name=addon,
+            # irsa: aws-node's service account is annotated with the role; the add-on adopts a self-managed aws-node.
+            service_account_role_arn=role.arn if addon == "vpc-cni" else None,
+            resolve_conflicts_on_create="OVERWRITE",
+            tags=self._args.tags,
+            opts=self._opts(depends_on=depends_on),
+        )
 
     def _irsa_trust_policy(self) -> pulumi.Output[str]:
         issuer = self._cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer.removeprefix("https://"))
@@ -325,7 +348,8 @@ def _check_ami_family(component: str, ami_family: str) -> None:
     require_choice(component, "ami_family", ami_family, AMI_FAMILIES)
 
 
-def _validate(args: NodeGroupArgs) -> None:
+def validate(name: str, args: NodeGroupArgs) -> None:
+    """Raise the InvalidArgumentError that ``NodeGroup(name, args)`` would raise, registering nothing."""
     c = "NodeGroup"
     if not args.cluster_name:
         raise InvalidArgumentError(
@@ -346,6 +370,8 @@ def _validate(args: NodeGroupArgs) -> None:
         require_choice(c, "kubernetes_version", args.kubernetes_version, versions.standard_support_versions())
     require_choice(c, "capacity_type", args.capacity_type, CAPACITY_TYPES)
     require_choice(c, "cni_identity", args.cni_identity, CNI_IDENTITIES)
+    if not isinstance(args.manage_cni_addon, bool):
+        raise InvalidArgumentError(c, "manage_cni_addon", f"is {args.manage_cni_addon!r}", (True, False))
     if args.oidc_provider_arn is not None and args.cni_identity != "irsa":
         raise InvalidArgumentError(c, "oidc_provider_arn", "is set but cni_identity is not 'irsa'", ["irsa"])
     sizes = (args.min_size, args.desired_size, args.max_size)

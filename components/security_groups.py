@@ -152,7 +152,7 @@ class DataPlaneSecurityGroups(pulumi.ComponentResource):
         self, name: str, args: DataPlaneSecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         args = coerce_args(DataPlaneSecurityGroupsArgs, args)
-        _validate(args)
+        validate(name, args)
         super().__init__(type_token(DataPlaneSecurityGroups), name, None, opts)
         self._name = name
         self._args = args
@@ -218,7 +218,8 @@ def _caller_rule(r: SecurityGroupRuleArgs) -> Rule:
     return Rule(r.target, r.direction, r.protocol, ports[0], ports[1], r.description, peer)
 
 
-def _validate(args: DataPlaneSecurityGroupsArgs) -> None:
+def validate(name: str, args: DataPlaneSecurityGroupsArgs) -> None:
+    """Raise the InvalidArgumentError that ``DataPlaneSecurityGroups(name, args)`` would raise, registering nothing."""
     component = "DataPlaneSecurityGroups"
     if args.vpc_id is None and args.cluster_name is None:
         raise InvalidArgumentError(component, "vpc_id", "is missing (and no cluster_name to look it up)", "a VPC id")

@@ -18,11 +18,11 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 from eksguard_policies import versions
 
-from components import access, nodegroup
+from components import access, baseline, nodegroup
 from components._common import InvalidArgumentError
 from components.access import AccessControlArgs, AccessMapping, ClusterAdmin, ManagedNamespace
 from components.audit_trail import AuditTrailArgs
-from components.baseline import BaselineArgs, BaselineNodeGroup, validate_baseline
+from components.baseline import BaselineArgs, BaselineNodeGroup
 from components.cluster import ClusterArgs
 from components.iam import CLOUDWATCH_RETENTION_DAYS
 from components.network import validate_cidrs
@@ -154,6 +154,8 @@ NODE_GROUP = obj(
         "maxSize": ("max_size", integer, False),
         "diskSizeGib": ("disk_size_gib", integer, False),
         "labels": ("labels", string_map, False),
+        "cniIdentity": ("cni_identity", choice(*nodegroup.CNI_IDENTITIES), False),
+        "manageCniAddon": ("manage_cni_addon", flag, False),
     },
     lambda name, **kw: BaselineNodeGroup(name=name, args=NodeGroupArgs(**kw)),
 )
@@ -303,7 +305,7 @@ def _config_key(exc: InvalidArgumentError, settings: Settings) -> str:
 def _check_consistency(settings: Settings) -> None:
     """What only the components can tell (e.g. a mapping naming an unmanaged namespace), in config terms."""
     try:
-        validate_baseline(settings.name, settings.args)
+        baseline.validate(settings.name, settings.args)
     except InvalidArgumentError as exc:
         key = _config_key(exc, settings)
         problem, _, accepted = str(exc).partition("; accepted values: ")
@@ -314,7 +316,7 @@ def _failing_node_group(settings: Settings) -> int:
     """Index of the first node group the components reject on its own."""
     for i, node_group in enumerate(settings.args.node_groups):
         try:
-            validate_baseline(settings.name, dataclasses.replace(settings.args, node_groups=[node_group]))
+            baseline.validate(settings.name, dataclasses.replace(settings.args, node_groups=[node_group]))
         except InvalidArgumentError:
             return i
     return 0

@@ -63,24 +63,23 @@ class Resource:
             properties=to_struct(self.provider.get("properties", {})),
         )
 
+    def _described(self) -> dict[str, Any]:
+        """The fields an Analyze request and an AnalyzeStack resource share."""
+        return {
+            "type": self.type,
+            "properties": to_struct(self.properties),
+            "urn": self.urn,
+            "name": self.name,
+            "options": self._options(),
+            "provider": self._provider(),
+        }
+
     def analyze_request(self) -> analyzer_pb2.AnalyzeRequest:
-        return analyzer_pb2.AnalyzeRequest(
-            type=self.type,
-            properties=to_struct(self.properties),
-            urn=self.urn,
-            name=self.name,
-            options=self._options(),
-            provider=self._provider(),
-        )
+        return analyzer_pb2.AnalyzeRequest(**self._described())
 
     def stack_resource(self) -> analyzer_pb2.AnalyzerResource:
         return analyzer_pb2.AnalyzerResource(
-            type=self.type,
-            properties=to_struct(self.properties),
-            urn=self.urn,
-            name=self.name,
-            options=self._options(),
-            provider=self._provider(),
+            **self._described(),
             parent=self.parent,
             dependencies=list(self.dependencies),
             propertyDependencies={
@@ -151,6 +150,69 @@ def _diagnostics(response: analyzer_pb2.AnalyzeResponse) -> AnalyzeResult:
     )
 
 
+class PluginStartError(RuntimeError):
+    """A plugin process did not print its port; ``stderr`` holds what it wrote."""
+
+    def __init__(self, first_line: bytes, stderr: str) -> None:
+        super().__init__(f"no port on the first stdout line: {first_line!r}")
+        self.stderr = stderr
+
+
+class PluginProcess:
+    """A child process started the way the Pulumi CLI starts a plugin: it prints its gRPC port on the first
+    stdout line. Afterwards stdout is drained (a chatty plugin cannot block on a full pipe) and :attr:`stderr`
+    collects what the process wrote until it exits."""
+
+    def __init__(self, command: Sequence[str], *, cwd: str | os.PathLike[str], env: Mapping[str, str]) -> None:
+        self.stderr = ""
+        self._proc = subprocess.Popen(
+            list(command), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+
+    def read_port(self, timeout: float) -> int:
+        """The port the process printed within ``timeout`` seconds; otherwise the process is killed and
+        :class:`PluginStartError` carries its stderr."""
+        assert self._proc.stdout is not None
+        result: dict[str, bytes] = {}
+
+        def read() -> None:
+            result["line"] = self._proc.stdout.readline()  # type: ignore[union-attr]
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout)
+        line = result.get("line", b"").strip()
+        if not line.isdigit():
+            raise PluginStartError(line, self._kill_and_read_stderr())
+        threading.Thread(target=self._proc.stdout.read, daemon=True).start()
+        threading.Thread(target=self._collect_stderr, daemon=True).start()
+        return int(line)
+
+    def _kill_and_read_stderr(self) -> str:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        try:
+            _, err = self._proc.communicate(timeout=10)
+        except (subprocess.TimeoutExpired, ValueError):
+            return ""
+        return err.decode(errors="replace") if err else ""
+
+    def _collect_stderr(self) -> None:
+        assert self._proc.stderr is not None
+        self.stderr = self._proc.stderr.read().decode(errors="replace")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Terminate the process, killing it if it has not exited within ``timeout`` seconds."""
+        if self._proc.poll() is not None:
+            return
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(timeout=timeout)
+
+
 class PolicyPackProcess:
     """A running policy pack and the analyzer calls the engine makes to it.
 
@@ -161,30 +223,25 @@ class PolicyPackProcess:
         self,
         pack_dir: str | os.PathLike[str],
         *,
-        python: str = sys.executable,
+        python: str | None = None,
         env: Mapping[str, str] | None = None,
         start_timeout: float = 60.0,
     ) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.python = python
+        """The pack's interpreter; by default the one the Pulumi CLI picks (:func:`pack_python`)."""
         self.env = env
         self.start_timeout = start_timeout
         self.engine_log = _EngineLog()
         self._engine: grpc.Server | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._plugin: PluginProcess | None = None
         self._channel: grpc.Channel | None = None
         self.stub: analyzer_pb2_grpc.AnalyzerStub | None = None
 
     @property
     def version(self) -> str:
         """The version in PulumiPolicy.yaml, which the CLI uses over the SDK's placeholder ``0.0.1``."""
-        import yaml
-
-        try:
-            meta = yaml.safe_load((self.pack_dir / "PulumiPolicy.yaml").read_text()) or {}
-        except (OSError, yaml.YAMLError):
-            return ""
-        return str(meta.get("version", "")) if isinstance(meta, dict) else ""
+        return str(_pack_meta(self.pack_dir).get("version", ""))
 
     # lifecycle -------------------------------------------------------------------------------------
     def start(self) -> PolicyPackProcess:
@@ -196,15 +253,20 @@ class PolicyPackProcess:
         self._engine.start()
 
         env = dict(os.environ if self.env is None else self.env)
+        python = self.python
+        if python is None:
+            python = str(pack_python(self.pack_dir))
+            if python != sys.executable:
+                env = _activated(Path(python).parent.parent, env)
         # The CLI runs the pack from the folder that holds it, naming the pack folder relatively.
-        self._proc = subprocess.Popen(
-            [self.python, "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", self.pack_dir.name],
-            cwd=self.pack_dir.parent,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        port = self._read_port()
+        command = [python, "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", self.pack_dir.name]
+        self._plugin = PluginProcess(command, cwd=self.pack_dir.parent, env=env)
+        try:
+            port = self._plugin.read_port(self.start_timeout)
+        except PluginStartError as exc:
+            self.stop()
+            detail = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "no output"
+            raise PolicyPackError(f"policy pack {self.pack_dir} failed to start: {detail}\n{exc.stderr}") from None
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
         try:
             grpc.channel_ready_future(self._channel).result(timeout=self.start_timeout)
@@ -214,51 +276,17 @@ class PolicyPackProcess:
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self
 
-    def _read_port(self) -> int:
-        assert self._proc is not None and self._proc.stdout is not None
-        result: dict[str, bytes] = {}
-
-        def read() -> None:
-            result["line"] = self._proc.stdout.readline()  # type: ignore[union-attr]
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(self.start_timeout)
-        line = result.get("line", b"").strip()
-        if not line.isdigit():
-            stderr = self._drain_stderr()
-            self.stop()
-            detail = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
-            raise PolicyPackError(f"policy pack {self.pack_dir} failed to start: {detail}\n{stderr}")
-        # Keep draining stdout so a chatty pack cannot block on a full pipe.
-        threading.Thread(target=self._proc.stdout.read, daemon=True).start()
-        threading.Thread(target=self._collect_stderr, daemon=True).start()
-        return int(line)
-
-    def _drain_stderr(self) -> str:
-        assert self._proc is not None
-        if self._proc.poll() is None:
-            self._proc.kill()
-        try:
-            _, err = self._proc.communicate(timeout=10)
-        except (subprocess.TimeoutExpired, ValueError):
-            return ""
-        return err.decode(errors="replace") if err else ""
-
-    def _collect_stderr(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        self.stderr = self._proc.stderr.read().decode(errors="replace")
+    @property
+    def stderr(self) -> str:
+        """What the pack process wrote to stderr (complete once it has exited)."""
+        return self._plugin.stderr if self._plugin is not None else ""
 
     def stop(self) -> None:
         if self._channel is not None:
             self._channel.close()
             self._channel = None
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
+        if self._plugin is not None:
+            self._plugin.stop(timeout=5)
         if self._engine is not None:
             self._engine.stop(0)
             self._engine = None
@@ -276,7 +304,10 @@ class PolicyPackProcess:
         try:
             return getattr(self.stub, method)(request)
         except grpc.RpcError as exc:
-            raise PolicyPackError(f"{method} failed: {exc.code().name}: {exc.details()}") from None
+            raise self._call_failed(method, exc) from None
+
+    def _call_failed(self, method: str, exc: grpc.RpcError) -> PolicyPackError:
+        return PolicyPackError(f"policy pack {self.pack_dir}: {method} failed: {exc.code().name}: {exc.details()}")
 
     def get_analyzer_info(self) -> analyzer_pb2.AnalyzerInfo:
         return self._call("GetAnalyzerInfo", empty_pb2.Empty())
@@ -335,7 +366,7 @@ class PolicyPackProcess:
             try:
                 return _diagnostics(pending.popleft().result())
             except grpc.RpcError as exc:
-                raise PolicyPackError(f"Analyze failed: {exc.code().name}: {exc.details()}") from None
+                raise self._call_failed("Analyze", exc) from None
 
         for resource in resources:
             pending.append(self.stub.Analyze.future(resource.analyze_request()))
@@ -359,6 +390,51 @@ class PolicyPackProcess:
                 props = from_struct(r.properties)
             out.append(Remediation(policy=r.policyName, properties=props, diagnostic=r.diagnostic))
         return out
+
+
+def _pack_meta(pack_dir: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        meta = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def pack_python(pack_dir: str | os.PathLike[str]) -> Path:
+    """The interpreter the Pulumi CLI runs a Python pack with: the virtualenv its PulumiPolicy.yaml names
+    (``runtime.options.virtualenv``, relative to the pack folder), else the current interpreter.
+
+    Raises :class:`PolicyPackError` when that virtualenv does not exist (the CLI refuses to start the pack too).
+    """
+    pack_dir = Path(pack_dir).resolve()
+    runtime = _pack_meta(pack_dir).get("runtime")
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
+    if not virtualenv:
+        return Path(sys.executable)
+    venv = pack_dir / str(virtualenv)
+    python = _venv_python(venv)
+    if not python.is_file():
+        raise PolicyPackError(
+            f"policy pack {pack_dir}: PulumiPolicy.yaml sets runtime.options.virtualenv to {virtualenv!r}, "
+            f"but {venv} is not a virtualenv; create it with `python3 -m venv {venv}` and install the pack's "
+            "requirements.txt into it"
+        )
+    return python
+
+
+def _activated(venv: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` as activating ``venv`` leaves it (what the CLI sets for the pack's process)."""
+    out = {k: v for k, v in env.items() if k != "PYTHONHOME"}
+    out["VIRTUAL_ENV"] = str(venv)
+    out["PATH"] = os.pathsep.join(p for p in (str(_venv_python(venv).parent), env.get("PATH", "")) if p)
+    return out
 
 
 def config_with_defaults(

@@ -30,11 +30,13 @@ from eksguard.analyzer import (
     PolicyPackError,
     PolicyPackProcess,
     config_with_defaults,
+    pack_python,
     struct_to_dict,
 )
 from eksguard.engine import (
     InvokeFixtures,
     ProgramRun,
+    RecordedResource,
     UsageError,
     default_variables,
     load_project,
@@ -184,6 +186,10 @@ def _validate_inputs(options: CheckOptions) -> list[dict[str, Any]]:
     for pack in options.policy_packs:
         if not (Path(pack) / "PulumiPolicy.yaml").is_file():
             raise UsageError(f"policy pack {pack} is not a policy pack directory (no PulumiPolicy.yaml)")
+        try:
+            pack_python(pack)
+        except PolicyPackError as exc:
+            raise UsageError(str(exc)) from None
     return [read_policy_config(p) for p in options.policy_pack_configs]
 
 
@@ -225,27 +231,30 @@ def run_check(
             source_root=options.source_root,
             on_resource=lambda _n: progress.advance(),
         )
-        packs: list[_PackRun] = []
-        for i, future in enumerate(starting):
-            try:
-                process = future.result()
-            except PolicyPackError as exc:
-                raise UsageError(str(exc).splitlines()[0]) from None
-            info = process.get_analyzer_info()
-            user = user_configs[i] if i < len(user_configs) else {}
-            if user:
-                validate_policy_config(user, info, options.policy_pack_configs[i])
-            overrides = {**_initial_config(info), **user}
-            config = config_with_defaults(info, overrides)
-            process.configure(config)
-            process.configure_stack(
-                stack=project.stack,
-                project=project.name,
-                dry_run=run.preview,
-                config=project.config,
-            )
-            packs.append(_PackRun(process, info, config))
-        return _evaluate(run, packs, catalogue, progress)
+        try:
+            packs = [
+                _configure(future.result(), run, user_configs[i] if i < len(user_configs) else {}, options, i)
+                for i, future in enumerate(starting)
+            ]
+            return _evaluate(run, packs, catalogue, progress)
+        except PolicyPackError as exc:
+            # A pack that does not start, or a policy that raised: no verdict rather than an incomplete one.
+            raise UsageError(str(exc).splitlines()[0]) from None
+
+
+def _configure(
+    process: PolicyPackProcess, run: ProgramRun, user: dict[str, Any], options: CheckOptions, index: int
+) -> _PackRun:
+    """GetAnalyzerInfo, Configure (schema defaults < the pack's initial config < the user's), ConfigureStack."""
+    info = process.get_analyzer_info()
+    if user:
+        validate_policy_config(user, info, options.policy_pack_configs[index])
+    config = config_with_defaults(info, {**_initial_config(info), **user})
+    process.configure(config)
+    process.configure_stack(
+        stack=run.project.stack, project=run.project.name, dry_run=run.preview, config=run.project.config
+    )
+    return _PackRun(process, info, config)
 
 
 def _flatten_diff(before: Any, after: Any, path: str = "") -> Iterator[PropertyChange]:
@@ -315,7 +324,7 @@ def _evaluate(run: ProgramRun, packs: list[_PackRun], catalogue: Catalogue, prog
             level=level,
             resource_type=res.type if res else ("pulumi:pulumi:Stack" if urn in ("", run.stack_urn) else ""),
             resource_name=res.name if res else "",
-            location=recorded.location if recorded else stack_location,
+            location=_declared_at(recorded, by_urn) or stack_location,
         )
 
     def absorb(result: AnalyzeResult, resource_urn: str | None) -> None:
@@ -359,12 +368,24 @@ def _evaluate(run: ProgramRun, packs: list[_PackRun], catalogue: Catalogue, prog
     return CheckOutcome(report=report, run=run, remediations=remediations)
 
 
-def _entry_location(run: ProgramRun) -> SourceLocation | None:
+def _entry_location(run: ProgramRun) -> SourceLocation:
     main = run.project.main.resolve()
     try:
         return SourceLocation(file=main.relative_to(run.source_root).as_posix(), line=1)
-    except ValueError:
-        return None
+    except ValueError:  # a --source-root outside the program: paths are relative to the program, as the locator's
+        return SourceLocation(file=main.relative_to(run.project.directory).as_posix(), line=1)
+
+
+def _declared_at(recorded: RecordedResource | None, by_urn: Mapping[str, RecordedResource]) -> SourceLocation | None:
+    """Where the program declared the resource, else its nearest ancestor (a resource a library creates in a
+    callback has no frame in the program), so code scanning always has a line to annotate."""
+    seen: set[str] = set()
+    while recorded is not None and recorded.resource.urn not in seen:
+        if recorded.location is not None:
+            return recorded.location
+        seen.add(recorded.resource.urn)
+        recorded = by_urn.get(recorded.resource.parent)
+    return None
 
 
 def declared_types(policy: analyzer_pb2.PolicyInfo) -> frozenset[str]:

@@ -1,12 +1,14 @@
 """One check per control over the collected inventory. Each records what it evaluated and what it found.
 
-Semantics follow the catalogue descriptions and the policy pack's defaults (rules/*.py), so ``check`` and
-``audit`` agree. Missing fields mean the AWS default (a missing ``publicAccessCidrs`` is ``0.0.0.0/0``).
+Semantics follow the catalogue descriptions and the policy pack's rules: constants come from rules/*.py and
+thresholds from the pack's config (:class:`Thresholds`), so ``check`` and ``audit`` agree. Missing fields
+mean the AWS default (a missing ``publicAccessCidrs`` is ``0.0.0.0/0``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
@@ -15,6 +17,7 @@ from typing import Any
 
 from eksguard_policies.rules.eks_cluster import LOG_TYPES, OPEN_CIDRS
 from eksguard_policies.rules.iam import ADMIN_MANAGED_POLICIES
+from eksguard_policies.rules.nodes import MAX_HOP_LIMIT
 from eksguard_policies.rules.patching import SUPPORTED_FAMILIES
 from eksguard_policies.rules.security_groups import KUBELET_PORT
 from eksguard_policies.versions import load_versions
@@ -22,17 +25,9 @@ from eksguard_policies.versions import load_versions
 from eksguard.audit import controls as c
 from eksguard.audit.amis import ami_parameter, is_unsupported_family, release_lag
 from eksguard.audit.collect import AccountInventory, RegionInventory
-from eksguard.audit.controls import pack_default
+from eksguard.audit.config import Network, Thresholds
 
-# Every threshold below is the policy pack's own (rule config defaults and rule constants), so `check` and
-# `audit` judge alike and nothing is restated here.
 INTERNET_CIDRS = frozenset(OPEN_CIDRS)
-ALLOWED_PUBLIC_PORTS = frozenset(pack_default("sg-open-ingress", "allowedPublicPorts"))
-TRUSTED_NETWORKS = tuple(ipaddress.ip_network(n) for n in pack_default("sg-kubelet-exposed", "trustedCidrs"))
-ADMIN_PORTS = tuple(pack_default("nacl-admin-ports-open", "adminPorts"))
-REQUIRED_LOG_TYPES = LOG_TYPES
-SUPPORTED_AMI_PREFIXES = SUPPORTED_FAMILIES
-MAX_AMI_LAG_DAYS = int(pack_default("nodegroup-ami-age", "maxAmiAgeDays"))
 _AWS_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?([^/]+)$")
 _ROOT_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:root$")
 PAB_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -77,20 +72,21 @@ def evaluate(
     regions: list[RegionInventory],
     account: AccountInventory,
     today: dt.date,
-    max_ami_lag_days: int = MAX_AMI_LAG_DAYS,
+    thresholds: Thresholds | None = None,
 ) -> Evaluation:
+    limits = thresholds or Thresholds.defaults()
     ev = Evaluation()
     for inv in regions:
         _mark_failures(ev, inv.region, inv.failures)
         for cluster in inv.clusters:
-            _check_cluster(ev, inv, cluster, today)
+            _check_cluster(ev, inv, cluster, today, limits)
             for ng in cluster["nodegroups"]:
-                _check_nodegroup(ev, inv, cluster, ng, today, max_ami_lag_days)
-            _check_access_entries(ev, inv, cluster)
+                _check_nodegroup(ev, inv, cluster, ng, today, limits.max_ami_age_days)
+            _check_access_entries(ev, inv, cluster, limits.broad_principals)
         for group in inv.security_groups.values():
-            _check_security_group(ev, inv, group)
+            _check_security_group(ev, inv, group, limits)
         for acl in inv.network_acls:
-            _check_network_acl(ev, inv, acl)
+            _check_network_acl(ev, inv, acl, limits.admin_ports)
         _check_kms(ev, inv)
         for trail in inv.trails:
             if trail.get("HomeRegion", inv.region) == inv.region:
@@ -117,14 +113,16 @@ def _cluster_finding(control_id: str, inv: RegionInventory, cluster: dict, messa
     return RawFinding(control_id, cluster.get("arn", name), message, inv.region, "cluster", name, name, args)
 
 
-def _check_cluster(ev: Evaluation, inv: RegionInventory, cluster: dict, today: dt.date) -> None:
+def _check_cluster(ev: Evaluation, inv: RegionInventory, cluster: dict, today: dt.date, limits: Thresholds) -> None:
     ev.count(c.EKS_ENDPOINT_PUBLIC, c.EKS_PUBLIC_CIDRS_OPEN, c.EKS_LOGGING, c.EKS_SECRETS_ENCRYPTION)
     ev.count(c.EKS_VERSION_SUPPORT, c.EKS_AUTH_MODE, c.EKS_BOOTSTRAP_ADMIN)
-    for control_id, message, observed in _cluster_problems(cluster, today):
+    for control_id, message, observed in _cluster_problems(cluster, today, limits.allow_api_and_config_map):
         ev.add(_cluster_finding(control_id, inv, cluster, message, **observed))
 
 
-def _cluster_problems(cluster: dict, today: dt.date) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def _cluster_problems(
+    cluster: dict, today: dt.date, allow_api_and_config_map: bool
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
     vpc = cluster.get("resourcesVpcConfig") or {}
     if vpc.get("endpointPublicAccess", True):
         cidrs = vpc.get("publicAccessCidrs") or ["0.0.0.0/0"]
@@ -136,7 +134,7 @@ def _cluster_problems(cluster: dict, today: dt.date) -> Iterator[tuple[str, str,
     for entry in (cluster.get("logging") or {}).get("clusterLogging", []):
         if entry.get("enabled"):
             enabled.update(entry.get("types", []))
-    missing = [t for t in REQUIRED_LOG_TYPES if t not in enabled]
+    missing = [t for t in LOG_TYPES if t not in enabled]
     if missing:
         yield c.EKS_LOGGING, f"control plane log types not enabled: {', '.join(missing)}", {}
     if not any("secrets" in (e.get("resources") or []) for e in cluster.get("encryptionConfig") or []):
@@ -148,7 +146,7 @@ def _cluster_problems(cluster: dict, today: dt.date) -> Iterator[tuple[str, str,
         yield c.EKS_VERSION_SUPPORT, f"Kubernetes {version}: {why}", {"version": version}
     access = cluster.get("accessConfig") or {}
     mode = access.get("authenticationMode", "CONFIG_MAP")
-    if mode != "API":
+    if mode != "API" and not (mode == "API_AND_CONFIG_MAP" and allow_api_and_config_map):
         yield c.EKS_AUTH_MODE, f"authentication mode is {mode}: the aws-auth ConfigMap still grants access", {}
     if access.get("bootstrapClusterCreatorAdminPermissions", True):
         yield c.EKS_BOOTSTRAP_ADMIN, "bootstrapClusterCreatorAdminPermissions is true", {}
@@ -202,7 +200,7 @@ def _check_nodegroup(
     if is_unsupported_family(ami_type):
         message = f"AMI type {ami_type}: Amazon Linux 2 EKS AMIs are out of support since 2025-11-26"
         ev.add(_ng_finding(c.NODEGROUP_AMI_FAMILY, inv, cluster, ng, message))
-    elif ami_type != "CUSTOM" and not ami_type.startswith(SUPPORTED_AMI_PREFIXES):
+    elif ami_type != "CUSTOM" and not ami_type.startswith(SUPPORTED_FAMILIES):
         ev.add(_ng_finding(c.NODEGROUP_AMI_FAMILY, inv, cluster, ng, f"unrecognised AMI type {ami_type!r}"))
     remote = ng.get("remoteAccess") or {}
     if remote.get("ec2SshKey"):
@@ -239,16 +237,13 @@ def _check_launch_template(ev: Evaluation, inv: RegionInventory, cluster: dict, 
     data = ng.get("launchTemplateData")
     encrypted_default = inv.ebs_encryption_by_default
     if data is None:
-        if not (ng.get("launchTemplate") or {}).get("id") and "ebs_default" not in inv.failures:
-            ev.count(c.NODE_EBS_ENCRYPTED)  # EKS's own launch template: the account default decides
-            if not encrypted_default:
-                message = "no launch template and EBS encryption by default is off in the region"
-                ev.add(_ng_finding(c.NODE_EBS_ENCRYPTED, inv, cluster, ng, message))
+        _check_without_launch_template(ev, inv, cluster, ng)
         return
     ev.count(c.NODE_IMDSV2, c.NODE_EBS_ENCRYPTED, c.NODE_PUBLIC_IP)
     metadata = data.get("MetadataOptions") or {}
     tokens, hops = metadata.get("HttpTokens", "optional"), metadata.get("HttpPutResponseHopLimit")
-    if tokens != "required" or hops != 1:
+    imds_on = metadata.get("HttpEndpoint", "enabled") != "disabled"
+    if imds_on and (tokens != "required" or hops is None or not 1 <= hops <= MAX_HOP_LIMIT):
         hop_text = "not set (the AMI decides, 2 for AL2023)" if hops is None else str(hops)
         message = f"MetadataOptions HttpTokens is {tokens}, HttpPutResponseHopLimit {hop_text}"
         ev.add(_lt_finding(c.NODE_IMDSV2, inv, cluster, ng, message))
@@ -262,12 +257,40 @@ def _check_launch_template(ev: Evaluation, inv: RegionInventory, cluster: dict, 
         ev.add(_lt_finding(c.NODE_PUBLIC_IP, inv, cluster, ng, "network interface associates a public IP address"))
 
 
+def _check_without_launch_template(ev: Evaluation, inv: RegionInventory, cluster: dict, ng: dict) -> None:
+    """A node group without a launch template of its own runs on the one EKS generates, whose metadata and
+    network interface settings AWS does not document (docs.aws.amazon.com/eks/latest/userguide/launch-templates.html):
+    IMDSv2 and public IPs are not assessed rather than guessed; EBS encryption follows the region's default."""
+    if "launch_templates" in inv.failures:
+        return
+    ref = ng.get("launchTemplate") or {}
+    name = ng["nodegroupName"]
+    if ref.get("id") or ref.get("name"):
+        why = f"node group {name}: launch template {ref.get('id') or ref.get('name')} version not found"
+        for control_id in (c.NODE_IMDSV2, c.NODE_EBS_ENCRYPTED, c.NODE_PUBLIC_IP):
+            ev.unassessed(control_id, f"{inv.region}: {why}")
+        return
+    why = f"node group {name} uses the launch template EKS generates, whose settings AWS does not document"
+    for control_id in (c.NODE_IMDSV2, c.NODE_PUBLIC_IP):
+        ev.unassessed(control_id, f"{inv.region}: {why}")
+    if "ebs_default" in inv.failures:
+        return
+    ev.count(c.NODE_EBS_ENCRYPTED)
+    if not inv.ebs_encryption_by_default:
+        message = "no launch template and EBS encryption by default is off in the region"
+        ev.add(_ng_finding(c.NODE_EBS_ENCRYPTED, inv, cluster, ng, message))
+
+
 # --- access entries -------------------------------------------------------------------------------------
-def _broad_principal(principal: str) -> bool:
-    return "*" in principal or bool(_ROOT_PRINCIPAL.match(principal))
+def _broad_principal(principal: str, broad_principals: tuple[str, ...]) -> bool:
+    """As the pack's rule: wildcards and the account root always, and the configured ARN globs."""
+    configured = any(fnmatch.fnmatch(principal.lower(), p.lower()) for p in broad_principals)
+    return "*" in principal or bool(_ROOT_PRINCIPAL.match(principal)) or configured
 
 
-def _check_access_entries(ev: Evaluation, inv: RegionInventory, cluster: dict) -> None:
+def _check_access_entries(
+    ev: Evaluation, inv: RegionInventory, cluster: dict, broad_principals: tuple[str, ...]
+) -> None:
     for entry in cluster.get("accessEntries") or []:
         ev.count(c.ACCESS_POLICY_ADMIN)
         principal = entry["principalArn"]
@@ -275,7 +298,7 @@ def _check_access_entries(ev: Evaluation, inv: RegionInventory, cluster: dict) -
             policy = str(assoc.get("policyArn", "")).rsplit("/", 1)[-1]
             scope = (assoc.get("accessScope") or {}).get("type", "cluster")
             admin = policy == "AmazonEKSClusterAdminPolicy" or (policy == "AmazonEKSAdminPolicy" and scope == "cluster")
-            if admin and _broad_principal(principal):
+            if admin and _broad_principal(principal, broad_principals):
                 message = f"cluster {cluster['name']}: {policy} at {scope} scope for the broad principal {principal}"
                 import_id = f"{cluster['name']}:{principal}"
                 args = {"cluster_name": cluster["name"]}
@@ -328,22 +351,22 @@ def _sources(permission: dict) -> Iterable[tuple[str, str | None]]:
         yield prefix_list.get("PrefixListId", ""), prefix_list.get("Description")
 
 
-def _untrusted(cidr: str) -> bool:
+def _untrusted(cidr: str, trusted: tuple[Network, ...]) -> bool:
     try:
         net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         return False  # a security group or prefix list reference
-    return not any(net.version == t.version and net.subnet_of(t) for t in TRUSTED_NETWORKS)  # type: ignore[arg-type]
+    return not any(net.version == t.version and net.subnet_of(t) for t in trusted)  # type: ignore[arg-type]
 
 
-def _only_allowed_public(permission: dict) -> bool:
+def _only_allowed_public(permission: dict, allowed_ports: frozenset[int]) -> bool:
     span = _span(permission)
     if span is None or str(permission.get("IpProtocol")) not in ("tcp", "udp", "6", "17"):
         return False
-    return span[1] - span[0] < 65536 and all(p in ALLOWED_PUBLIC_PORTS for p in range(span[0], span[1] + 1))
+    return span[1] - span[0] < 65536 and all(p in allowed_ports for p in range(span[0], span[1] + 1))
 
 
-def _check_security_group(ev: Evaluation, inv: RegionInventory, group: dict) -> None:
+def _check_security_group(ev: Evaluation, inv: RegionInventory, group: dict, limits: Thresholds) -> None:
     gid = group["GroupId"]
     attached = ", ".join(sorted(inv.sg_attachments.get(gid, ())))
     ev.count(c.SG_OPEN_INGRESS, c.SG_KUBELET_EXPOSED, c.SG_RULE_DESCRIPTION)
@@ -356,9 +379,9 @@ def _check_security_group(ev: Evaluation, inv: RegionInventory, group: dict) -> 
                     undescribed.append(rule)
                 if direction != "ingress":
                     continue
-                if source in INTERNET_CIDRS and not _only_allowed_public(perm):
+                if source in INTERNET_CIDRS and not _only_allowed_public(perm, limits.allowed_public_ports):
                     open_rules.append(rule)
-                if _untrusted(source) and _covers(perm, KUBELET_PORT):
+                if _untrusted(source, limits.trusted_networks) and _covers(perm, KUBELET_PORT):
                     kubelet_rules.append(rule)
     problems = [
         (c.SG_OPEN_INGRESS, "open to the internet", open_rules),
@@ -374,7 +397,7 @@ def _check_security_group(ev: Evaluation, inv: RegionInventory, group: dict) -> 
 
 
 def _single_cluster(inv: RegionInventory, group_id: str) -> str | None:
-    names = {c["name"] for c in inv.clusters if group_id in _cluster_groups(c)}
+    names = {cluster["name"] for cluster in inv.clusters if group_id in _cluster_groups(cluster)}
     return names.pop() if len(names) == 1 else None
 
 
@@ -397,12 +420,12 @@ def _nacl_covers(entry: dict, port: int) -> bool:
     return int(ports.get("From", 0)) <= port <= int(ports.get("To", 65535))
 
 
-def _check_network_acl(ev: Evaluation, inv: RegionInventory, acl: dict) -> None:
+def _check_network_acl(ev: Evaluation, inv: RegionInventory, acl: dict, admin_ports: tuple[int, ...]) -> None:
     """EC2.21 semantics: for each admin port, the lowest-numbered ingress rule matching internet traffic decides."""
     ev.count(c.NACL_ADMIN_PORTS)
     ingress = sorted((e for e in acl.get("Entries", []) if not e.get("Egress")), key=lambda e: e.get("RuleNumber", 0))
     open_ports = []
-    for port in ADMIN_PORTS:
+    for port in admin_ports:
         for entry in ingress:
             cidr = entry.get("CidrBlock") or entry.get("Ipv6CidrBlock")
             if cidr in INTERNET_CIDRS and _nacl_covers(entry, port):
@@ -463,7 +486,7 @@ def _check_kms(ev: Evaluation, inv: RegionInventory) -> None:
 
 
 # --- CloudTrail ------------------------------------------------------------------------------------------
-def _check_trail(ev: Evaluation, inv: RegionInventory, trail: dict, account_pab: dict[str, Any]) -> None:
+def _check_trail(ev: Evaluation, inv: RegionInventory, trail: dict, account_pab: dict[str, Any] | None) -> None:
     arn, name, bucket = trail["TrailARN"], trail["Name"], trail.get("S3BucketName", "")
     args = {"trail_name": name}
     checks = [
@@ -481,9 +504,10 @@ def _check_trail(ev: Evaluation, inv: RegionInventory, trail: dict, account_pab:
     pab = trail.get("bucketPublicAccessBlock")
     if pab is not None and bucket:
         ev.count(c.TRAIL_BUCKET_PAB)
-        off = [flag for flag in PAB_FLAGS if not (pab.get(flag) or account_pab.get(flag))]
+        off = [flag for flag in PAB_FLAGS if not (pab.get(flag) or (account_pab or {}).get(flag))]
         if off:
-            message = f"trail {name}: bucket {bucket} public access block (bucket or account) off: {', '.join(off)}"
+            scope = "bucket or account" if account_pab is not None else "bucket; the account-level block was not read"
+            message = f"trail {name}: bucket {bucket} public access block ({scope}) off: {', '.join(off)}"
             kind = "bucket_public_access_block"
             ev.add(
                 RawFinding(

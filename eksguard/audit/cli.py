@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from eksguard.audit.checks import MAX_AMI_LAG_DAYS
 from eksguard.audit.collect import describe_error
+from eksguard.audit.config import load_pack_config
 from eksguard.audit.runner import run_audit
-from eksguard.audit.session import ReadOnlySession
+from eksguard.audit.session import ReadOnlySession, WriteRefusedError
+from eksguard.engine.errors import UsageError
 from eksguard.reporters import FORMATS, render
 
 EXIT_USAGE = 2
@@ -28,14 +30,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="region to scan; repeat for several (default: the profile's region)",
     )
     where.add_argument("--all-regions", action="store_true", help="scan every region enabled for the account")
-    parser.add_argument("--endpoint-url", help="AWS-compatible endpoint for every service (e.g. a local emulator)")
+    parser.add_argument(
+        "--endpoint-url",
+        help="AWS-compatible endpoint for every service (e.g. a local emulator); the account-level S3 public "
+        "access block is then not read (S3 Control puts the account id in the host name)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="terminal", help="report format (default: terminal)")
     parser.add_argument("--output", "-o", help="write the report to this file instead of stdout")
     parser.add_argument(
-        "--max-ami-age-days",
-        type=int,
-        default=MAX_AMI_LAG_DAYS,
-        help=f"days a node group may lag behind the newest recommended AMI release (default {MAX_AMI_LAG_DAYS})",
+        "--policy-pack-config",
+        type=Path,
+        metavar="FILE",
+        help="JSON policy config in Pulumi's format, as for `check`: enforcement levels, settings "
+        "(maxAmiAgeDays, allowedPublicPorts, trustedCidrs, adminPorts, allowApiAndConfigMap, broadPrincipals) "
+        "and exemptions (default: the pack's defaults)",
     )
     parser.add_argument("--no-progress", action="store_true", help="do not show the per-region progress display")
 
@@ -66,18 +74,17 @@ def run(args: argparse.Namespace) -> int:
         session = ReadOnlySession(
             profile=getattr(args, "profile", None), endpoint_url=getattr(args, "endpoint_url", None)
         )
-        if getattr(args, "max_ami_age_days", 0) < 0:
-            raise ValueError(f"--max-ami-age-days is {args.max_ami_age_days}; accepted values: 0 or more days")
+        config = load_pack_config(getattr(args, "policy_pack_config", None))
         regions = resolve_regions(args, session)
         with _progress(not getattr(args, "no_progress", False)) as progress:
             task = progress.add_task("auditing regions", total=len(regions))
             report = run_audit(
                 session,
                 regions,
-                max_ami_lag_days=getattr(args, "max_ami_age_days", MAX_AMI_LAG_DAYS),
+                config=config,
                 on_region_done=lambda region: progress.advance(task),
             )
-    except ValueError as exc:
+    except (ValueError, UsageError, WriteRefusedError) as exc:
         print(f"eksguard audit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (ClientError, BotoCoreError) as exc:
@@ -86,8 +93,11 @@ def run(args: argparse.Namespace) -> int:
     color = not getattr(args, "output", None) and sys.stdout.isatty()
     text = render(report, getattr(args, "format", "terminal"), color=color)
     if getattr(args, "output", None):
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"eksguard audit: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return report.exit_code()

@@ -51,8 +51,9 @@ class AccountInventory:
     account_id: str = ""
     node_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Role ARN -> {"attached": [policy ARNs], "inline": {name: document}, "customer_managed": {ARN: document}}."""
-    public_access_block: dict[str, Any] = field(default_factory=dict)
-    """The account-level S3 public access block (empty when none)."""
+    public_access_block: dict[str, Any] | None = None
+    """The account-level S3 public access block (empty when none); None when not read: with ``--endpoint-url``
+    (S3 Control puts the account id in the host name, which one custom endpoint cannot serve) or no trail."""
     failures: dict[str, str] = field(default_factory=dict)
 
 
@@ -197,7 +198,7 @@ def _collect_network_acls(ec2: Any, inv: RegionInventory) -> None:
 
 
 def _collect_ebs_default(ec2: Any, inv: RegionInventory) -> None:
-    if any(ng.get("launchTemplateData") for c in inv.clusters for ng in c["nodegroups"]):
+    if any(c["nodegroups"] for c in inv.clusters):
         inv.ebs_encryption_by_default = bool(ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"])
 
 
@@ -230,15 +231,18 @@ def _collect_trails(session: ReadOnlySession, region: str, inv: RegionInventory)
         trail["bucketPublicAccessBlock"] = _guarded(
             inv.failures,
             "trail_buckets",
-            lambda t=trail: _bucket_public_access_block(s3, t.get("S3BucketName")),
+            lambda t=trail: (
+                _public_access_block(s3.get_public_access_block, Bucket=t["S3BucketName"])
+                if t.get("S3BucketName")
+                else {}
+            ),
         )
 
 
-def _bucket_public_access_block(s3: Any, bucket: str | None) -> dict[str, Any]:
-    if not bucket:
-        return {}
+def _public_access_block(read: Callable[..., dict[str, Any]], **params: Any) -> dict[str, Any]:
+    """An S3 or S3 Control GetPublicAccessBlock answer; empty when no block is configured."""
     try:
-        return s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        return read(**params)["PublicAccessBlockConfiguration"]
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration":
             return {}
@@ -277,27 +281,18 @@ def collect_account(
     session: ReadOnlySession, region: str, regions: list[RegionInventory], account_id: str
 ) -> AccountInventory:
     account = AccountInventory(account_id=account_id)
-    # S3 Control puts the account id in the host name, which a single custom endpoint cannot serve.
     if not session.endpoint_url and any(inv.trails for inv in regions):
         s3control = session.client("s3control", region)
-        account.public_access_block = (
-            _guarded(account.failures, "trail_buckets", lambda: _account_public_access_block(s3control, account_id))
-            or {}
+        account.public_access_block = _guarded(
+            account.failures,
+            "trail_buckets",
+            lambda: _public_access_block(s3control.get_public_access_block, AccountId=account_id),
         )
     roles = {ng["nodeRole"] for inv in regions for c in inv.clusters for ng in c["nodegroups"] if ng.get("nodeRole")}
     if roles:
         iam = session.client("iam", region)
         _guarded(account.failures, "iam", lambda: _collect_roles(iam, sorted(roles), account))
     return account
-
-
-def _account_public_access_block(s3control: Any, account_id: str) -> dict[str, Any]:
-    try:
-        return s3control.get_public_access_block(AccountId=account_id)["PublicAccessBlockConfiguration"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration":
-            return {}
-        raise
 
 
 def _collect_roles(iam: Any, role_arns: list[str], account: AccountInventory) -> None:

@@ -6,12 +6,6 @@ service unavailable, not implemented) the controls that depend on it are *not as
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
-from eksguard_policies.framework import collect
-from eksguard_policies.rules import rule_modules
-
 EKS_ENDPOINT_PUBLIC = "eks-endpoint-public-access"
 EKS_PUBLIC_CIDRS_OPEN = "eks-public-access-cidrs-open"
 EKS_LOGGING = "eks-control-plane-logging"
@@ -89,13 +83,3 @@ IMPORT_TYPES: dict[str, str] = {
     "bucket_public_access_block": "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "account": "",
 }
-
-
-@functools.cache
-def _pack_rules() -> dict[str, Any]:
-    return collect(rule_modules()).rules
-
-
-def pack_default(control_id: str, key: str) -> Any:
-    """The default of a policy's config property, as the pack's schema declares it."""
-    return _pack_rules()[control_id].config[key]["default"]

@@ -1,4 +1,5 @@
-"""Run the audit: regions concurrently, then the account-wide reads, then one Report keyed by catalogue ids."""
+"""Run the audit: regions concurrently, then the account-wide reads, then one Report keyed by catalogue ids,
+judged with the pack configuration (levels, thresholds, exemptions) ``check`` would use."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from eksguard_policies.catalogue import Catalogue, default_catalogue
+from eksguard_policies.framework import exemption_reason
 
 from eksguard.audit import controls as c
-from eksguard.audit.checks import MAX_AMI_LAG_DAYS, Evaluation, evaluate
+from eksguard.audit.checks import Evaluation, evaluate
 from eksguard.audit.collect import RegionInventory, caller_account, collect_account, collect_region, today_utc
+from eksguard.audit.config import PackConfig, Thresholds, load_pack_config
 from eksguard.audit.remediation import plan
 from eksguard.audit.session import ReadOnlySession
 from eksguard.report import ControlResult, Finding, Report
@@ -38,18 +41,20 @@ def run_audit(
     today: dt.date | None = None,
     catalogue: Catalogue | None = None,
     on_region_done: ProgressCallback | None = None,
-    max_ami_lag_days: int = MAX_AMI_LAG_DAYS,
+    config: PackConfig | None = None,
 ) -> Report:
     if not regions:
         raise ValueError("run_audit: argument 'regions' is empty; give at least one region")
     catalogue = catalogue if catalogue is not None else default_catalogue()
+    config = config if config is not None else load_pack_config()
     account_id = caller_account(session, regions[0])
     inventories = scan_regions(session, regions, on_region_done)
     account = collect_account(session, regions[0], inventories, account_id)
-    evaluation = evaluate(inventories, account, today or today_utc(), max_ami_lag_days)
+    evaluation = evaluate(inventories, account, today or today_utc(), Thresholds.from_config(config))
     report = build_report(
         evaluation,
         catalogue,
+        config,
         target={
             "account": account.account_id,
             "regions": list(regions),
@@ -60,10 +65,10 @@ def run_audit(
     return report
 
 
-def _status_for(control_id: str, evaluation: Evaluation) -> tuple[str, str]:
+def _status_for(control_id: str, evaluation: Evaluation, violated: bool) -> tuple[str, str]:
     reasons = evaluation.not_assessed.get(control_id, [])
     reason = "not assessed in " + "; ".join(reasons) if reasons else ""
-    if any(f.control_id == control_id for f in evaluation.findings):
+    if violated:
         return "violated", reason
     if reasons:
         return "not_assessed", reason
@@ -72,16 +77,18 @@ def _status_for(control_id: str, evaluation: Evaluation) -> tuple[str, str]:
     return "not_applicable", "no resource of this kind in the scanned regions"
 
 
-def build_report(evaluation: Evaluation, catalogue: Catalogue, target: dict) -> Report:
-    results = []
-    missing = [cid for cid in c.AUDIT_CONTROL_IDS if cid not in catalogue]
-    for control_id in c.AUDIT_CONTROL_IDS:
-        if control_id not in catalogue:
+def _control_result(control_id: str, evaluation: Evaluation, catalogue: Catalogue, settings: dict) -> ControlResult:
+    control = catalogue[control_id]
+    level = settings.get("enforcementLevel", "advisory")
+    if level == "disabled":
+        return ControlResult(control=control, status="not_applicable", reason="disabled by the policy configuration")
+    findings, exempted = [], []
+    for raw in (f for f in evaluation.findings if f.control_id == control_id):
+        why = exemption_reason(settings, raw.name, raw.resource)  # the pack's globs: name, then ARN or id
+        if why is not None:
+            exempted.append(f"{raw.resource} exempted: {why}")
             continue
-        control = catalogue[control_id]
-        status, reason = _status_for(control_id, evaluation)
-        level = "mandatory" if control.mandatory_by_default else "advisory"
-        findings = [
+        findings.append(
             Finding(
                 control_id=control_id,
                 resource=raw.resource,
@@ -92,18 +99,24 @@ def build_report(evaluation: Evaluation, catalogue: Catalogue, target: dict) -> 
                 region=raw.region,
                 fix=plan(control.component, raw),
             )
-            for raw in evaluation.findings
-            if raw.control_id == control_id
-        ]
-        results.append(
-            ControlResult(
-                control=control,
-                status=status,
-                findings=findings,
-                reason=reason,  # type: ignore[arg-type]
-                resources_evaluated=evaluation.evaluated.get(control_id, 0),
-            )
         )
+    status, reason = _status_for(control_id, evaluation, bool(findings))
+    return ControlResult(
+        control=control,
+        status=status,  # type: ignore[arg-type]
+        findings=findings,
+        reason="; ".join(r for r in (reason, *exempted) if r),
+        resources_evaluated=evaluation.evaluated.get(control_id, 0),
+    )
+
+
+def build_report(evaluation: Evaluation, catalogue: Catalogue, config: PackConfig, target: dict) -> Report:
+    results = [
+        _control_result(cid, evaluation, catalogue, config.get(cid, {}))
+        for cid in c.AUDIT_CONTROL_IDS
+        if cid in catalogue
+    ]
+    missing = [cid for cid in c.AUDIT_CONTROL_IDS if cid not in catalogue]
     extra = {
         "controls_missing_from_catalogue": missing,
         "not_covered_by_audit": [cid for cid in catalogue if cid not in c.SOURCES],

@@ -1,8 +1,10 @@
-"""A boto3 session that can only read.
+"""A boto3 session that can only make the reads the audit needs.
 
 Every API call passes botocore's ``before-call`` event, which fires after the parameters are built and
-before the request is signed or sent. The hook refuses any operation whose name does not start with a
-read prefix, so a write can never leave the process, whatever the credentials allow.
+before the request is signed or sent. The hook refuses any operation outside :data:`ALLOWED_OPERATIONS`,
+so a write can never leave the process, whatever the credentials allow. The allow-list is exact rather
+than a name prefix: some ``Get*`` operations are not reads (``sts:GetSessionToken`` mints credentials,
+``kms:GetParametersForImport`` issues an import token, ``ec2:GetPasswordData`` reveals a password).
 """
 
 from __future__ import annotations
@@ -14,28 +16,62 @@ import boto3
 from botocore.config import Config
 
 READ_PREFIXES = ("Describe", "Get", "List", "Lookup")
+"""Every allowed operation starts with one of these (tests/audit/test_session.py asserts it)."""
+
+ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
+    "eks": frozenset(
+        {
+            "ListClusters",
+            "DescribeCluster",
+            "ListNodegroups",
+            "DescribeNodegroup",
+            "ListAccessEntries",
+            "ListAssociatedAccessPolicies",
+        }
+    ),
+    "ec2": frozenset(
+        {
+            "DescribeRegions",
+            "DescribeLaunchTemplateVersions",
+            "DescribeSecurityGroups",
+            "DescribeNetworkAcls",
+            "GetEbsEncryptionByDefault",
+        }
+    ),
+    "ssm": frozenset({"GetParameterHistory"}),
+    "cloudtrail": frozenset({"DescribeTrails", "GetTrailStatus"}),
+    "s3": frozenset({"GetPublicAccessBlock"}),
+    "s3control": frozenset({"GetPublicAccessBlock"}),
+    "kms": frozenset({"DescribeKey", "GetKeyRotationStatus"}),
+    "sts": frozenset({"GetCallerIdentity"}),
+    "iam": frozenset(
+        {"ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy", "GetPolicy", "GetPolicyVersion"}
+    ),
+}
 RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10, read_timeout=30)
 
 
 class WriteRefusedError(PermissionError):
-    """The audit tried an operation that is not a read; it was refused before signing."""
+    """The audit tried an operation outside its read allow-list; it was refused before signing."""
 
     def __init__(self, service: str, operation: str) -> None:
+        allowed = ", ".join(sorted(ALLOWED_OPERATIONS.get(service, ()))) or "none"
         super().__init__(
             f"eksguard audit is read-only: {service}:{operation} refused before signing "
-            f"(allowed prefixes: {', '.join(READ_PREFIXES)})"
+            f"(allowed {service} operations: {allowed})"
         )
         self.service = service
         self.operation = operation
 
 
-def is_read_operation(operation_name: str) -> bool:
-    return operation_name.startswith(READ_PREFIXES)
+def is_allowed(service: str, operation: str) -> bool:
+    return operation in ALLOWED_OPERATIONS.get(service, frozenset())
 
 
 def _refuse_writes(model: Any, **_: Any) -> None:
-    if not is_read_operation(model.name):
-        raise WriteRefusedError(model.service_model.service_name, model.name)
+    service = model.service_model.service_name
+    if not is_allowed(service, model.name):
+        raise WriteRefusedError(service, model.name)
 
 
 class ReadOnlySession:
@@ -59,6 +95,3 @@ class ReadOnlySession:
             return self.boto_session.client(
                 service, region_name=region, endpoint_url=self.endpoint_url, config=self.config
             )
-
-    def available_regions(self, service: str = "eks") -> list[str]:
-        return sorted(self.boto_session.get_available_regions(service))

@@ -6,11 +6,13 @@ values must be equal; arguments the pattern does not name are ignored. ``result`
 ``${var}`` for captured placeholders and string arguments, ``${recent_date}`` (seven days ago, YYYYMMDD)
 and the run's variables (``${aws_region}``, ``${account_id}``, ``${eks_latest_version}``).
 User fixtures are searched before the embedded defaults (``eksguard/data/invoke_fixtures.json``).
+The format is published as ``eksguard/data/fixtures.schema.json`` and described in docs/fixtures.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import string
@@ -19,11 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from eksguard.engine.errors import UsageError
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "data" / "invoke_fixtures.json"
+DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_FIXTURES = DATA / "invoke_fixtures.json"
+FIXTURES_SCHEMA = DATA / "fixtures.schema.json"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}|\*")
 
 
@@ -90,20 +95,19 @@ def _parse(path: Path) -> list[Fixture]:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"fixtures file {path} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from None
-    entries = data.get("invokes") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise UsageError(f'fixtures file {path} must hold {{"invokes": [{{"token", "args", "result"}}, ...]}}')
-    fixtures = []
-    for i, entry in enumerate(entries):
-        if not (
-            isinstance(entry, dict)
-            and isinstance(entry.get("token"), str)
-            and "result" in entry
-            and isinstance(entry.get("args", {}), dict)
-        ):
-            raise UsageError(f"fixtures file {path}: entry {i} needs a string 'token', an 'args' object and a 'result'")
-        fixtures.append(Fixture(entry["token"], entry.get("args", {}), entry["result"], f"{path}#{i}"))
-    return fixtures
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is not None:
+        at = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        raise UsageError(f"fixtures file {path} does not match {FIXTURES_SCHEMA.name} at {at}: {error.message}")
+    return [
+        Fixture(entry["token"], entry.get("args", {}), entry["result"], f"{path}#{i}")
+        for i, entry in enumerate(data["invokes"])
+    ]
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(FIXTURES_SCHEMA.read_text()))
 
 
 class InvokeFixtures:

@@ -97,6 +97,8 @@ def _wire_object(struct: Any) -> dict[str, Any]:
     return json_format.MessageToDict(struct)
 
 
+_GLOBAL_SERVICES = frozenset({"iam"})
+"""Services whose ARNs carry no region."""
 # Computed outputs given placeholder values under --assume-apply (everything else is inputs + id + arn).
 _APPLY_PLACEHOLDERS: Mapping[str, Mapping[str, Any]] = {
     "aws:eks/cluster:Cluster": {
@@ -130,7 +132,8 @@ class EngineMocks:
         rid = args.resource_id or f"{args.name}-id"
         service = args.typ.split(":")[1].split("/")[0] if args.typ.count(":") >= 2 else "x"
         kind = args.typ.rsplit(":", 1)[-1].lower()
-        state = {"id": rid, "arn": f"arn:aws:{service}:{self.region}:{PLACEHOLDER_ACCOUNT}:{kind}/{args.name}"}
+        region = "" if service in _GLOBAL_SERVICES else self.region
+        state = {"id": rid, "arn": f"arn:aws:{service}:{region}:{PLACEHOLDER_ACCOUNT}:{kind}/{args.name}"}
         for key, value in _APPLY_PLACEHOLDERS.get(args.typ, {}).items():
             state[key] = _format_placeholder(value, name=args.name, region=self.region)
         state.update(args.inputs)
@@ -138,9 +141,14 @@ class EngineMocks:
 
     def call(self, args: Any) -> dict:
         self.invokes += 1
-        try:
-            if self.live is not None and self.live.handles(args.token):
+        if self.live is not None and self.live.handles(args.token):
+            try:
                 return self.live.answer(args.token, args.args)
+            except Exception as exc:  # botocore's errors: no credentials, access denied, not found
+                failure = LookupError(f"--live-lookups: {args.token} failed: {type(exc).__name__}: {exc}")
+                self.invoke_error = self.invoke_error or failure
+                raise failure from None
+        try:
             return self.fixtures.answer(args.token, args.args)
         except MissingFixtureError as exc:
             self.invoke_error = self.invoke_error or exc
@@ -302,17 +310,22 @@ def _program_environment(project: Project):
 
 
 def program_traceback(exc: BaseException, program_dir: Path) -> str:
-    """The exception's traceback with only frames from the program (falls back to the full one)."""
+    """The exception's traceback with only the program's own frames.
+
+    Without any (a syntax error, an error raised inside the SDK) only the exception itself is shown: a
+    SyntaxError names the file and line there, and engine frames would only hide it.
+    """
     te = traceback.TracebackException.from_exception(exc)
     frames = [
         f
         for f in te.stack
         if f.filename.startswith(str(program_dir)) and not any(m in f.filename for m in _SITE_MARKERS)
     ]
-    if frames:
-        te.stack = traceback.StackSummary.from_list(frames)
-        # Chained causes are engine internals (RPC wrappers); the program's own error is enough.
-        te.__cause__ = te.__context__ = None
+    if not frames:
+        return "".join(te.format_exception_only())
+    te.stack = traceback.StackSummary.from_list(frames)
+    # Chained causes are engine internals (RPC wrappers); the program's own error is enough.
+    te.__cause__ = te.__context__ = None
     return "".join(te.format())
 
 

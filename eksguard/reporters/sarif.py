@@ -1,15 +1,18 @@
 """SARIF 2.1.0 for GitHub code scanning: one rule per control, one result per violating resource.
 
 Locations are the program file and line that declared the resource, as URIs relative to the repository
-root, so code scanning annotates that line. Findings without a source location (the audit's) carry the
-resource as a logical location only.
+root, so code scanning annotates that line. GitHub rejects a whole upload when one result has no physical
+location, so a finding without a source location (the audit's) points at line 1 of a path named after the
+resource (``aws/eks/eu-west-1/123456789012/cluster/prod`` for its ARN); the resource is also the logical location.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
+from urllib.parse import quote
 
 from eksguard.report import ControlResult, Finding, Report
 from eksguard.reporters.common import area_title, tool_version
@@ -53,15 +56,25 @@ def _fingerprint(control_id: str, finding: Finding) -> str:
     return hashlib.sha256(f"{control_id}\0{finding.resource}\0{finding.message}".encode()).hexdigest()[:32]
 
 
+def _resource_path(finding: Finding) -> str:
+    """A relative path naming a resource no program line declared: an ARN's parts, else region and id."""
+    name = (
+        finding.resource.removeprefix("arn:")
+        if finding.resource.startswith("arn:")
+        else (f"{finding.region}/{finding.resource}")
+    )
+    return "/".join(quote(part, safe="") for part in re.split(r"[:/]+", name) if part) or "unknown-resource"
+
+
 def _result(rule_index: int, control_id: str, finding: Finding) -> dict[str, Any]:
+    declared = finding.location
     location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": declared.file if declared else _resource_path(finding)},
+            "region": {"startLine": max(1, declared.line) if declared else 1},
+        },
         "logicalLocations": [{"fullyQualifiedName": finding.resource, "kind": "resource"}],
     }
-    if finding.location is not None:
-        location["physicalLocation"] = {
-            "artifactLocation": {"uri": finding.location.file},
-            "region": {"startLine": max(1, finding.location.line)},
-        }
     properties: dict[str, Any] = {"enforcementLevel": finding.level}
     if finding.region:
         properties["region"] = finding.region

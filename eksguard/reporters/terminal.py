@@ -121,7 +121,7 @@ def render(
 class RichProgress:
     """A transient progress bar on stderr, drawn only when stderr is a terminal."""
 
-    def __init__(self, enabled: bool | None = None) -> None:
+    def __init__(self, enabled: bool | None = None, console: Console | None = None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
@@ -130,7 +130,7 @@ class RichProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(file=sys.stderr),
+            console=console or Console(file=sys.stderr),
             transient=True,
             disable=not self.enabled,
         )

@@ -15,7 +15,7 @@ config = pulumi.Config()
 cluster_name = config.require("clusterName")
 vpc_cidr_blocks: list[str] = config.require_object("vpcCidrBlocks")
 subnet_ids: list[str] = config.require_object("privateSubnetIds")
-namespaces = [n["name"] for n in config.require_object("namespaces")]
+namespaces: list[str] = config.require_object("namespaces")
 tags = {"team": "payments", "managed-by": "pulumi"}
 
 security_groups = DataPlaneSecurityGroups(

@@ -8,8 +8,9 @@ its severity implies, and refuses a control without a rule or a rule without a c
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -18,6 +19,7 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyComplianceFramework,
     PolicyConfigSchema,
+    PolicyProviderResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -69,13 +71,16 @@ class NotApplicable(Exception):
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a resource rule sees. ``props`` is the SDK's unknown-checking proxy over wire-form properties."""
+    """What a resource rule sees. ``props`` is the SDK's unknown-checking proxy over wire-form properties;
+    ``provider`` is the resource's provider as the engine describes it (its ``props`` proxied the same way),
+    None when the engine sends none."""
 
     props: Mapping[str, Any]
     resource_type: str
     name: str
     urn: str
     config: Mapping[str, Any]
+    provider: PolicyProviderResource | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,17 @@ def effective_config(spec: RuleSpec, given: Mapping[str, Any] | None) -> dict[st
     return config
 
 
+def as_of_date(config: Mapping[str, Any]) -> dt.date:
+    """The config's ``asOf`` date (YYYY-MM-DD) for rules that judge age, else today (UTC)."""
+    value = config.get("asOf")
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise NotApplicable(f"config asOf {value!r} is not a YYYY-MM-DD date") from None
+    return dt.datetime.now(dt.UTC).date()
+
+
 def exemption_reason(config: Mapping[str, Any], name: str, urn: str) -> str | None:
     entries = config.get("exemptions")
     if not isinstance(entries, list):
@@ -187,6 +203,10 @@ def exemption_reason(config: Mapping[str, Any], name: str, urn: str) -> str | No
 # --- policies ------------------------------------------------------------------------------------------------
 
 
+def _rule_context(args: ResourceValidationArgs, config: Mapping[str, Any]) -> RuleContext:
+    return RuleContext(args.props, args.resource_type, args.name, args.urn, config, args.provider)
+
+
 def _resource_validate(spec: RuleSpec) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if not spec.applies_to(args.resource_type):
@@ -195,7 +215,7 @@ def _resource_validate(spec: RuleSpec) -> Callable[[ResourceValidationArgs, Repo
         reason = exemption_reason(config, args.name, args.urn)
         if reason is not None:
             args.not_applicable(f"exempted: {reason}")
-        ctx = RuleContext(args.props, args.resource_type, args.name, args.urn, config)
+        ctx = _rule_context(args, config)
         try:
             messages = list(spec.func(ctx))
         except UnknownValueError:
@@ -220,7 +240,7 @@ def _resource_remediate(spec: RuleSpec, fix: Callable[[RuleContext], Any]) -> Ca
         if exemption_reason(config, args.name, args.urn) is not None:
             return None
         try:
-            return fix(RuleContext(args.props, args.resource_type, args.name, args.urn, config))
+            return fix(_rule_context(args, config))
         except UnknownValueError:
             raise
         except NotApplicable as exc:
@@ -312,7 +332,3 @@ def build_policies(
         setattr(policy, RESOURCE_TYPES_ATTR, frozenset(spec.types))
         policies.append(policy)
     return policies
-
-
-def iter_rule_specs(collected: CollectedRules) -> Iterator[RuleSpec]:
-    yield from collected.rules.values()

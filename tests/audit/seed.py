@@ -267,28 +267,14 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
             "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "AWS APIs over HTTPS"}],
         }
         ec2.authorize_security_group_egress(GroupId=group, IpPermissions=[described])
-    ec2.authorize_security_group_ingress(
-        GroupId=cluster_sg,
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 443,
-                "ToPort": 443,
-                "UserIdGroupPairs": [{"GroupId": node_sg, "Description": "nodes to the API server"}],
-            },
-        ],
-    )
-    ec2.authorize_security_group_ingress(
-        GroupId=node_sg,
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 10250,
-                "ToPort": 10250,
-                "UserIdGroupPairs": [{"GroupId": cluster_sg, "Description": "control plane to kubelet"}],
-            },
-        ],
-    )
+    ingress = [  # (group, port, source group, description)
+        (cluster_sg, 443, node_sg, "nodes to the API server"),
+        (node_sg, 10250, cluster_sg, "control plane to kubelet"),
+    ]
+    for group, port, source, description in ingress:
+        pair = {"GroupId": source, "Description": description}
+        rule = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [pair]}
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[rule])
     cluster_role = _role(iam, "good-cluster", ASSUME_EKS, ["AmazonEKSClusterPolicy"])
     node_role = _role(
         iam,

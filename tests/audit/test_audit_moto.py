@@ -98,3 +98,28 @@ def test_nodegroup_snippet_carries_observed_values(insecure):
     (finding,) = [f for r in report.results for f in r.findings if f.control_id == "nodegroup-ami-age"]
     assert "cluster_name='weak'" in finding.fix["snippet"]
     assert "ami_family='AL2023'" in finding.fix["snippet"] and "kubernetes_version='1.33'" in finding.fix["snippet"]
+
+
+def test_node_group_without_launch_template(endpoint):
+    """EBS follows the region's default (read even when no node group has a launch template); IMDSv2 and
+    public IPs are not assessed, since AWS does not document the template EKS generates."""
+    account, region = "555555555555", "ap-southeast-2"
+    session = account_session(endpoint, account)
+    ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint)
+    eks = session.client("eks", region_name=region, endpoint_url=endpoint)
+    iam = session.client("iam", region_name=region, endpoint_url=endpoint)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    role = iam.create_role(RoleName="node", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    eks.create_cluster(name="plain", version="1.35", roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.create_nodegroup(clusterName="plain", nodegroupName="ng", nodeRole=role, subnets=subnets)
+    ec2.enable_ebs_encryption_by_default()
+    audit = ReadOnlySession(boto_session=account_session(endpoint, account), endpoint_url=endpoint)
+    report = run_audit(audit, [region], today=TODAY, catalogue=audit_catalogue())
+    results = {r.control.id: r for r in report.results}
+    assert (results["node-ebs-encrypted"].status, results["node-ebs-encrypted"].resources_evaluated) == ("passed", 1)
+    for control_id in ("node-imdsv2-required", "node-public-ip"):
+        assert results[control_id].status == "not_assessed"
+        assert results[control_id].reason == (
+            f"not assessed in {region}: node group ng uses the launch template EKS generates, "
+            "whose settings AWS does not document"
+        )

@@ -212,3 +212,57 @@ def test_node_role_policies(attached, inline, expected):
     account = AccountInventory(account_id="1", node_roles={"arn:r": {"attached": attached, "inline": inline}})
     ev = evaluate([], account, TODAY)
     assert {f.control_id for f in ev.findings} == expected
+
+
+@pytest.mark.parametrize(
+    ("account_block", "scope"),
+    [({}, "(bucket or account)"), (None, "(bucket; the account-level block was not read)")],
+)
+def test_bucket_message_says_whether_the_account_block_was_read(account_block, scope):
+    account = AccountInventory(account_id="1", public_access_block=account_block)
+    ev = evaluate([RegionInventory(REGION, trails=[_trail()])], account, TODAY)
+    (message,) = [f.message for f in ev.findings if f.control_id == "cloudtrail-bucket-public-access-block"]
+    assert message == f"trail t: bucket b public access block {scope} off: " + ", ".join(
+        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    )
+
+
+def test_launch_template_version_not_found_is_not_assessed():
+    ng = {"nodegroupName": "ng", "amiType": "AL2023_x86_64_STANDARD", "launchTemplate": {"id": "lt-1", "version": "7"}}
+    cluster = {"name": "c", "arn": "arn:c", "version": "1.35", "nodegroups": [ng]}
+    ev = evaluate([RegionInventory(REGION, clusters=[cluster])], AccountInventory(account_id="1"), TODAY)
+    why = [f"{REGION}: node group ng: launch template lt-1 version not found"]
+    assert {cid: r for cid, r in ev.not_assessed.items() if cid.startswith("node-")} == {
+        "node-imdsv2-required": why,
+        "node-ebs-encrypted": why,
+        "node-public-ip": why,
+    }
+    assert not any(f.control_id.startswith("node-") for f in ev.findings)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "found"),
+    [
+        ({"HttpTokens": "required", "HttpPutResponseHopLimit": 1}, False),
+        ({"HttpTokens": "required", "HttpPutResponseHopLimit": 2}, True),
+        ({"HttpTokens": "required"}, True),  # the AMI decides: 2 for AL2023
+        ({"HttpTokens": "optional", "HttpPutResponseHopLimit": 1}, True),
+        ({}, True),
+        ({"HttpEndpoint": "disabled"}, False),  # no metadata service at all, as the pack's rule
+    ],
+)
+def test_imdsv2_of_a_launch_template(metadata, found):
+    data = {
+        "MetadataOptions": metadata,
+        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True}}],
+    }
+    ng = {
+        "nodegroupName": "ng",
+        "launchTemplate": {"id": "lt-1"},
+        "launchTemplateId": "lt-1",
+        "launchTemplateData": data,
+    }
+    cluster = {"name": "c", "arn": "arn:c", "version": "1.35", "nodegroups": [ng]}
+    found_ids = {cid for cid, _ in _findings(RegionInventory(REGION, clusters=[cluster]))}
+    assert ("node-imdsv2-required" in found_ids) is found
+    assert not found_ids & {"node-ebs-encrypted", "node-public-ip"}

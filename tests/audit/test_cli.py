@@ -78,3 +78,20 @@ def test_all_regions_lists_the_enabled_regions(endpoint):
         argparse.Namespace(all_regions=False, regions=["eu-west-1", "eu-west-1", "us-east-1"]), session
     )
     assert repeated == ["eu-west-1", "us-east-1"]
+
+
+def test_unwritable_output_is_exit_2(endpoint, tmp_path, capsys):
+    out = tmp_path / "missing-dir" / "report.json"
+    code = main(["--region", REGION, "--endpoint-url", endpoint, "--output", str(out), "--no-progress"])
+    assert code == 2 and f"cannot write {out}" in capsys.readouterr().err
+
+
+def test_a_refused_write_is_exit_2_not_a_verdict(endpoint, monkeypatch, capsys):
+    from eksguard.audit import runner
+
+    def collect_with_a_write(session, region):
+        session.client("ec2", region).create_vpc(CidrBlock="10.7.0.0/16")
+
+    monkeypatch.setattr(runner, "collect_region", collect_with_a_write)
+    code = main(["--region", REGION, "--endpoint-url", endpoint, "--no-progress"])
+    assert code == 2 and "ec2:CreateVpc refused before signing" in capsys.readouterr().err

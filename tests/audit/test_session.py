@@ -2,34 +2,74 @@
 
 from __future__ import annotations
 
-import boto3
-import pytest
+import re
+from pathlib import Path
 
-from eksguard.audit.session import ReadOnlySession, WriteRefusedError, is_read_operation
+import boto3
+import botocore.session
+import pytest
+from botocore.model import OperationModel
+
+from eksguard.audit.session import (
+    ALLOWED_OPERATIONS,
+    READ_PREFIXES,
+    ReadOnlySession,
+    WriteRefusedError,
+    _refuse_writes,
+    is_allowed,
+)
 from tests.audit.conftest import account_session
 
 ACCOUNT = "333333333333"
 
 
-@pytest.mark.parametrize(
-    ("operation", "allowed"),
-    [
-        ("DescribeCluster", True),
-        ("ListAccessEntries", True),
-        ("GetParameterHistory", True),
-        ("LookupEvents", True),
-        ("CreateVpc", False),
-        ("DeleteCluster", False),
-        ("PutParameter", False),
-        ("UpdateClusterConfig", False),
-        ("StopLogging", False),
-        ("AssumeRole", False),
-        ("TagResource", False),
-        ("describeCluster", False),
-    ],
-)
-def test_read_operation_allow_list(operation, allowed):
-    assert is_read_operation(operation) is allowed
+AUDIT_SOURCES = Path(__file__).resolve().parents[2] / "eksguard" / "audit"
+# Read-named operations that are not plain reads: minting credentials or tokens, revealing secrets.
+NOT_PLAIN_READS = {
+    "sts": {"GetSessionToken", "GetFederationToken", "GetWebIdentityToken"},
+    "kms": {"GetParametersForImport"},
+    "ec2": {"GetPasswordData"},
+    "ssm": {"GetParameter", "GetParameters", "GetParametersByPath"},
+}
+
+
+def _operations(service: str) -> list[OperationModel]:
+    model = botocore.session.get_session().get_service_model(service)
+    return [model.operation_model(name) for name in model.operation_names]
+
+
+def _allowed_by_hook(operation: OperationModel) -> bool:
+    try:
+        _refuse_writes(operation)
+    except WriteRefusedError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("service", sorted(ALLOWED_OPERATIONS))
+def test_hook_allows_exactly_the_listed_reads_of_the_service_model(service):
+    operations = _operations(service)
+    allowed = {op.name for op in operations if _allowed_by_hook(op)}
+    assert allowed == ALLOWED_OPERATIONS[service]
+    assert all(name.startswith(READ_PREFIXES) for name in allowed)
+    refused = {op.name for op in operations} - allowed
+    assert {op.name for op in operations if not op.name.startswith(READ_PREFIXES)} <= refused
+    assert {name for name in NOT_PLAIN_READS.get(service, ()) if name in refused} == {
+        name for name in NOT_PLAIN_READS.get(service, ()) if name in {op.name for op in operations}
+    }
+
+
+def test_the_audit_creates_clients_only_for_services_in_the_allow_list():
+    created = set()
+    for path in AUDIT_SOURCES.glob("*.py"):
+        created |= set(re.findall(r"session\.client\(\"([a-z0-9-]+)\"", path.read_text()))
+    assert created == set(ALLOWED_OPERATIONS)
+
+
+def test_a_service_outside_the_allow_list_is_refused_entirely():
+    (operation,) = [op for op in _operations("lambda") if op.name == "ListFunctions"]
+    assert not _allowed_by_hook(operation)
+    assert not is_allowed("lambda", "ListFunctions") and is_allowed("eks", "DescribeCluster")
 
 
 class SendProbe:
@@ -68,11 +108,11 @@ def test_write_has_no_effect_on_the_server_and_reads_go_through(endpoint):
     boto_session.events.register("before-send", probe)
     session = ReadOnlySession(boto_session=boto_session, endpoint_url=endpoint)
     ec2 = session.client("ec2", "eu-west-2")
-    before = len(ec2.describe_vpcs()["Vpcs"])
+    before = len(ec2.describe_security_groups()["SecurityGroups"])
     with pytest.raises(WriteRefusedError):
         ec2.create_vpc(CidrBlock="10.8.0.0/16")
-    assert len(ec2.describe_vpcs()["Vpcs"]) == before
-    assert probe.operations == ["DescribeVpcs", "DescribeVpcs"]
+    assert len(ec2.describe_security_groups()["SecurityGroups"]) == before
+    assert probe.operations == ["DescribeSecurityGroups", "DescribeSecurityGroups"]
 
 
 def test_clients_retry_adaptively():

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from eksguard.analyzer import PolicyPackProcess, config_with_defaults
+
 PACK_MAIN = """
 from pulumi_policy import (EnforcementLevel, PolicyPack, ResourceValidationPolicy,
                            StackValidationPolicy)
@@ -140,3 +142,27 @@ def make_program(
 @pytest.fixture
 def tiny_program(tmp_path: Path) -> Path:
     return make_program(tmp_path / "prog")
+
+
+Verdict = tuple[str, str, str]
+"""(policy, resource URN, message)"""
+
+
+def violations_in(report) -> set[Verdict]:
+    return {(r.control.id, f.resource, f.message) for r in report.results if r.status == "violated" for f in r.findings}
+
+
+def violations_from_the_pack_driven_directly(pack_dir: Path, run) -> set[Verdict]:
+    """The pack alone, driven by hand over the protocol on the resources ``check`` recorded, with its defaults."""
+    with PolicyPackProcess(pack_dir) as pack:
+        pack.configure(config_with_defaults(pack.get_analyzer_info()))
+        pack.configure_stack(stack=run.project.stack, project=run.project.name, dry_run=True)
+        resources = [r.resource for r in run.resources]
+        # the engine attributes a resource policy's diagnostics to the resource it analyzed
+        pairs = [(d, res.urn) for res in resources for d in pack.analyze(res).diagnostics]
+        pairs += [(d, d.urn or run.stack_urn) for d in pack.analyze_stack(resources).diagnostics]
+    return {
+        (d.policy, urn, d.message.removeprefix(d.description + "\n"))
+        for d, urn in pairs
+        if "during preview" not in d.message
+    }

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from eksguard_policies.catalogue import load_catalogue
 
-from eksguard.analyzer import PolicyPackProcess, config_with_defaults
 from eksguard.check import CheckOptions, run_check
 from eksguard.engine import UsageError
-from tests.check.conftest import make_program, write_files
+from tests.check.conftest import (
+    make_program,
+    violations_from_the_pack_driven_directly,
+    violations_in,
+    write_files,
+)
 
 TINY = ("tiny-no-world-ssh", "tiny-sg-in-known-vpc", "tiny-bucket-owner", "tiny-no-lambda", "tiny-one-vpc")
 SG_URN = "urn:pulumi:dev::tinyprog::aws:ec2/securityGroup:SecurityGroup::ssh"
@@ -168,25 +173,8 @@ def test_a_directory_without_pulumipolicy_yaml_is_a_usage_error(tiny_program: Pa
 def test_check_reproduces_the_pack_driven_directly(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
     """Same resources, the pack driven by hand over the protocol: the same (policy, resource, message) set."""
     outcome = _check(tiny_program, tiny_pack, tmp_path)
-    from_check = {
-        (r.control.id, f.resource, f.message)
-        for r in outcome.report.results
-        if r.status == "violated"
-        for f in r.findings
-    }
-    direct: set[tuple[str, str, str]] = set()
-    with PolicyPackProcess(tiny_pack) as pack:
-        info = pack.get_analyzer_info()
-        pack.configure(config_with_defaults(info))
-        pack.configure_stack(stack="dev", project="tinyprog", dry_run=True)
-        resources = [r.resource for r in outcome.run.resources]
-        # the engine attributes a resource policy's diagnostics to the resource it analyzed
-        diagnostics = [(d, res.urn) for res in resources for d in pack.analyze(res).diagnostics]
-        diagnostics += [(d, d.urn) for d in pack.analyze_stack(resources).diagnostics]
-    for d, urn in diagnostics:
-        if "during preview" not in d.message:
-            direct.add((d.policy, urn, d.message.removeprefix(d.description + "\n")))
-    assert from_check == direct
+    direct = violations_from_the_pack_driven_directly(tiny_pack, outcome.run)
+    assert violations_in(outcome.report) == direct
     assert {p for p, _, _ in direct} == {"tiny-no-world-ssh", "tiny-bucket-owner"}
 
 
@@ -325,3 +313,90 @@ def test_progress_hooks_follow_the_run(tiny_program: Path, tiny_pack: Path) -> N
         "analyzing with tiny-pack@v0.0.1": 3,
         "analyzing the stack with tiny-pack@v0.0.1": 0,
     }
+
+
+def test_a_pack_runs_in_the_virtualenv_its_pulumipolicy_yaml_names(
+    tiny_program: Path, tiny_pack: Path, tmp_path: Path
+) -> None:
+    """As the Pulumi CLI does: runtime.options.virtualenv, relative to the pack, with that venv activated."""
+    (tiny_pack / "PulumiPolicy.yaml").write_text("runtime:\n  name: python\n  options:\n    virtualenv: venv\n")
+    interpreter = (
+        write_files(
+            tiny_pack / "venv" / "bin",
+            {
+                "python": f"""
+            #!/bin/sh
+            printf '%s' "$VIRTUAL_ENV" > "$(dirname "$0")/../used-by-check"
+            exec {sys.executable} "$@"
+        """
+            },
+        )
+        / "python"
+    )
+    interpreter.chmod(0o755)
+    report = _check(tiny_program, tiny_pack, tmp_path).report
+    assert (tiny_pack / "venv" / "used-by-check").read_text() == str((tiny_pack / "venv").resolve())
+    assert _statuses(report)["tiny-no-world-ssh"] == "violated"
+
+
+def test_a_declared_virtualenv_that_does_not_exist_is_a_usage_error(tiny_program: Path, tiny_pack: Path) -> None:
+    (tiny_pack / "PulumiPolicy.yaml").write_text("runtime:\n  name: python\n  options:\n    virtualenv: venv\n")
+    with pytest.raises(
+        UsageError, match=r"sets runtime\.options\.virtualenv to 'venv', but .*venv is not a virtualenv"
+    ):
+        run_check(CheckOptions(program=tiny_program, policy_packs=[tiny_pack]), catalogue=EMPTY_CATALOGUE)
+
+
+def test_a_resource_a_library_creates_in_a_callback_points_at_its_component(tmp_path: Path, tiny_pack: Path) -> None:
+    """No frame of the program declared the bucket: the finding takes its parent's line (never no line)."""
+    library = write_files(
+        tmp_path / "lib",
+        {
+            "storage.py": """
+            import pulumi
+            import pulumi_aws as aws
+
+            class Store(pulumi.ComponentResource):
+                def __init__(self, name):
+                    super().__init__("lib:index:Store", name)
+                    pulumi.Output.from_input(name).apply(
+                        lambda n: aws.s3.Bucket(f"{n}-bucket", opts=pulumi.ResourceOptions(parent=self))
+                    )
+        """
+        },
+    )
+    program = make_program(
+        tmp_path / "prog",
+        main=f"""
+        import sys
+        sys.path.insert(0, {str(library)!r})
+        import storage
+
+        storage.Store("archive")
+    """,
+    )
+    report = _check(program, tiny_pack, tmp_path).report
+    [finding] = next(r for r in report.results if r.control.id == "tiny-bucket-owner").findings
+    assert finding.resource == "urn:pulumi:dev::tinyprog::lib:index:Store$aws:s3/bucket:Bucket::archive-bucket"
+    assert (finding.location.file, finding.location.line) == ("__main__.py", 5)
+
+
+def test_a_policy_that_raises_is_a_usage_error_naming_pack_and_error(tiny_program: Path, tmp_path: Path) -> None:
+    """No verdict rather than one missing a policy's answer (the CLI exits 2, writes nothing)."""
+    pack = write_files(
+        tmp_path / "raising-pack",
+        {
+            "PulumiPolicy.yaml": "runtime: python\n",
+            "__main__.py": """
+            from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+            def broken(args, report_violation):
+                raise RuntimeError("policy bug")
+
+            PolicyPack(name="raising-pack", enforcement_level=EnforcementLevel.MANDATORY, policies=[
+                ResourceValidationPolicy(name="broken", description="Raises.", validate=broken)])
+        """,
+        },
+    )
+    with pytest.raises(UsageError, match=r"^policy pack .*raising-pack: Analyze failed: UNKNOWN: .*policy bug$"):
+        run_check(CheckOptions(program=tiny_program, policy_packs=[pack]), catalogue=EMPTY_CATALOGUE)

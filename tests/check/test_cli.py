@@ -130,31 +130,12 @@ def test_markdown_for_a_pull_request(capsys, tiny_program, tiny_pack) -> None:
 def test_show_remediations_prints_the_changes(capsys, tiny_program, tiny_pack, tmp_path) -> None:
     config = tmp_path / "remediate.json"
     config.write_text(json.dumps({"tiny-bucket-owner": "remediate"}))
-    code, out, _ = _run(
-        capsys,
-        "--program",
-        str(tiny_program),
-        "--policy-pack",
-        str(tiny_pack),
-        "--policy-pack-config",
-        str(config),
-        "--show-remediations",
-    )
+    args = ["--program", str(tiny_program), "--policy-pack", str(tiny_pack), "--policy-pack-config", str(config)]
+    code, out, _ = _run(capsys, *args, "--show-remediations")
     assert code == 1  # the SSH violation remains
     assert "tiny-bucket-owner on urn:pulumi:dev::tinyprog::aws:s3/bucket:Bucket::logs  [__main__.py:9]" in out
     assert '  tags.owner: null -> "platform"' in out
-    code, out, _ = _run(
-        capsys,
-        "--program",
-        str(tiny_program),
-        "--policy-pack",
-        str(tiny_pack),
-        "--policy-pack-config",
-        str(config),
-        "--show-remediations",
-        "--format",
-        "markdown",
-    )
+    code, out, _ = _run(capsys, *args, "--show-remediations", "--format", "markdown")
     assert "- `tiny-bucket-owner` on `urn:pulumi:dev::tinyprog::aws:s3/bucket:Bucket::logs` (__main__.py:9)" in out
     assert '  - `tags.owner`: `null` → `"platform"`' in out
 

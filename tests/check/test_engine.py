@@ -59,6 +59,45 @@ def test_assume_apply_gives_placeholders_instead_of_unknowns(tiny_program: Path)
     assert run.preview is False
 
 
+def test_assume_apply_fills_id_arn_and_the_eks_cluster_outputs_only(tmp_path: Path) -> None:
+    """What dependents of a resource see under --assume-apply (docs/fixtures.md lists the same)."""
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import pulumi_aws as aws
+        cluster = aws.eks.Cluster("prod", role_arn="arn:aws:iam::123456789012:role/eks",
+                                  vpc_config={"subnet_ids": ["s-1"]})
+        role = aws.iam.Role("nodes", assume_role_policy="{}")
+        seen = {
+            "id": role.id,
+            "arn": role.arn,
+            "endpoint": cluster.endpoint,
+            "issuer": cluster.identities[0].oidcs[0].issuer,
+            "status": cluster.status,
+            "unique-id": role.unique_id,
+            "cluster-sg": cluster.vpc_config.cluster_security_group_id,
+        }
+        for key, value in seen.items():
+            aws.ec2.Tag(key, resource_id="i-1", key=key, value=value)
+    """,
+    )
+    records = _by_name(run_program(load_project(program, "dev"), assume_apply=True))
+    seen = {
+        name: records[name].resource.properties.get("value")
+        for name in records
+        if records[name].resource.type == "aws:ec2/tag:Tag"
+    }
+    assert seen == {
+        "id": "nodes-id",
+        "arn": "arn:aws:iam::123456789012:role/nodes",  # IAM is global: no region
+        "endpoint": "https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com",
+        "issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF",
+        "status": "ACTIVE",
+        "unique-id": None,  # every other computed output is absent
+        "cluster-sg": None,
+    }
+
+
 def test_secrets_travel_wrapped(tmp_path: Path) -> None:
     program = make_program(
         tmp_path / "p",
@@ -196,6 +235,18 @@ def test_a_raising_program_reports_its_own_traceback(tmp_path: Path) -> None:
     assert "eksguard/engine" not in text and "pulumi/runtime" not in text
 
 
+def test_a_syntax_error_shows_the_program_line_not_engine_frames(tmp_path: Path) -> None:
+    program = make_program(tmp_path / "p", main="import pulumi\n\nplan = (1,\n")
+    with pytest.raises(ProgramError, match=r"the program raised SyntaxError") as caught:
+        run_program(load_project(program, "dev"))
+    assert caught.value.program_traceback.splitlines() == [
+        f'  File "{program / "__main__.py"}", line 3',
+        "    plan = (1,",
+        "           ^",
+        "SyntaxError: '(' was never closed",
+    ]
+
+
 def test_program_modules_are_forgotten_between_runs(tmp_path: Path) -> None:
     first = run_program(load_project(make_program(tmp_path / "a"), "dev"))
     second_dir = make_program(
@@ -286,8 +337,20 @@ def test_config_declared_without_default_must_be_set_by_the_stack(tmp_path: Path
     ("name", "text", "message"),
     [
         ("fx.json", "{oops", r"fixtures file .*fx\.json is not valid json"),
-        ("fx.yaml", "invokes: {token: x}", r"must hold \{\"invokes\""),
-        ("fx.yaml", "invokes:\n  - args: {}\n    result: {}\n", r"entry 0 needs a string 'token'"),
+        ("fx.yaml", "invokes: {token: x}", r"fixtures\.schema\.json at invokes: .* is not of type 'array'"),
+        ("fx.yaml", "invokes:\n  - args: {}\n    result: {}\n", r"at invokes/0: 'token' is a required property"),
+        # a misspelt key would otherwise match every call silently
+        (
+            "fx.yaml",
+            "invokes:\n  - token: aws:ssm/getParameter:getParameter\n    arg: {name: x}\n    result: {}\n",
+            r"at invokes/0: Additional properties are not allowed \('arg' was unexpected\)",
+        ),
+        (
+            "fx.yaml",
+            "invokes:\n  - token: getParameter\n    result: {}\n",
+            r"at invokes/0/token: 'getParameter' does not",
+        ),
+        ("fx.yaml", "invokes:\n  - token: a:b:c\n    result: ami-1\n", r"at invokes/0/result: 'ami-1' is not of type"),
     ],
 )
 def test_malformed_fixtures_are_usage_errors(tmp_path: Path, name: str, text: str, message: str) -> None:

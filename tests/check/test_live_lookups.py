@@ -84,3 +84,21 @@ def test_check_uses_live_lookups_when_asked(aws, tmp_path, tiny_pack) -> None:
     # without --live-lookups only fixtures answer, and none knows this parameter
     with pytest.raises(UsageError, match="no fixture answers invoke aws:ssm/getParameter:getParameter"):
         run_check(CheckOptions(program=program, policy_packs=[tiny_pack]))
+
+
+def test_a_failed_live_lookup_is_a_usage_error_naming_the_call(aws, tmp_path, tiny_pack) -> None:
+    from eksguard.check import CheckOptions, run_check
+    from eksguard.engine import UsageError
+    from tests.check.conftest import make_program
+
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import pulumi_aws as aws
+        aws.ssm.get_parameter_output(name="/team/absent")
+    """,
+    )
+    with pytest.raises(
+        UsageError, match=r"^--live-lookups: aws:ssm/getParameter:getParameter failed: ParameterNotFound: "
+    ):
+        run_check(CheckOptions(program=program, policy_packs=[tiny_pack], live_lookups=True))

@@ -83,16 +83,45 @@ def test_audit_report_json_validates() -> None:
     ]
 
 
-def test_audit_report_sarif_validates_with_logical_locations_only() -> None:
+def test_audit_report_sarif_validates_and_every_result_has_a_physical_location() -> None:
+    """GitHub code scanning rejects the whole upload if any result lacks one."""
     document = json.loads(render(_audit_report(), "sarif"))
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
     [result] = document["runs"][0]["results"]
-    assert result["locations"] == [{"logicalLocations": [{"fullyQualifiedName": ARN, "kind": "resource"}]}]
+    assert result["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "aws/eks/eu-west-1/123456789012/cluster/prod"},
+                "region": {"startLine": 1},
+            },
+            "logicalLocations": [{"fullyQualifiedName": ARN, "kind": "resource"}],
+        }
+    ]
     assert result["properties"]["region"] == "eu-west-1"
     rule = document["runs"][0]["tool"]["driver"]["rules"][0]
     assert rule["properties"]["security-severity"] == "8.0"
     assert "Component that implements the fix: eksguard:index:Cluster" in rule["help"]["text"]
     assert "CIS EKS 5.4.2" in rule["help"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("resource", "region", "uri"),
+    [
+        ("arn:aws:iam::123456789012:role/nodes", "", "aws/iam/123456789012/role/nodes"),
+        (
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/eks/prod:*",
+            "",
+            "aws/logs/eu-west-1/123456789012/log-group/aws/eks/prod/%2A",
+        ),
+        ("sg-0123", "eu-west-1", "eu-west-1/sg-0123"),
+    ],
+)
+def test_sarif_names_a_path_for_resources_without_a_source_line(resource: str, region: str, uri: str) -> None:
+    report = _audit_report()
+    finding = report.results[0].findings[0]
+    finding.resource, finding.region = resource, region
+    [result] = json.loads(render(report, "sarif"))["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == uri
 
 
 def test_sarif_location_and_level_follow_the_finding() -> None:
@@ -138,3 +167,23 @@ def test_every_format_renders_an_empty_report(fmt: str) -> None:
 def test_unknown_format_is_refused_with_the_accepted_values() -> None:
     with pytest.raises(ValueError, match="unknown format 'xml'; accepted values: terminal, json, sarif, markdown"):
         render(_audit_report(), "xml")
+
+
+@pytest.mark.parametrize(("enabled", "drawn"), [(True, True), (False, False)])
+def test_the_progress_display_draws_each_stage_with_its_count(enabled: bool, drawn: bool) -> None:
+    import io
+
+    from rich.console import Console
+
+    from eksguard.reporters.terminal import RichProgress
+
+    screen = io.StringIO()
+    with RichProgress(enabled=enabled, console=Console(file=screen, force_terminal=True, width=100)) as progress:
+        progress.stage("running program")
+        progress.advance(3)
+        progress.stage("analyzing with eksguard@v0.1.0", 8003)
+        progress.advance(4000)
+        progress._progress.refresh()
+    text = screen.getvalue()
+    assert ("analyzing with eksguard@v0.1.0" in text and "4000/8003" in text) is drawn
+    assert bool(text) is drawn

@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 import yaml
 
-from eksguard.analyzer import PolicyPackProcess, config_with_defaults
 from eksguard.check import CheckOptions, run_check
+from tests.check.conftest import violations_from_the_pack_driven_directly, violations_in
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "policies"
@@ -144,22 +144,6 @@ def test_insecure_example_sarif_annotates_the_declaring_lines(tmp_path: Path) ->
 def test_check_matches_the_real_pack_driven_directly_on_the_insecure_stack() -> None:
     _require_insecure()
     outcome = run_check(CheckOptions(program=INSECURE, policy_packs=[PACK]))
-    from_check = {
-        (r.control.id, f.resource, f.message)
-        for r in outcome.report.results
-        if r.status == "violated"
-        for f in r.findings
-    }
-    direct: set[tuple[str, str, str]] = set()
-    with PolicyPackProcess(PACK) as pack:
-        info = pack.get_analyzer_info()
-        pack.configure(config_with_defaults(info))
-        pack.configure_stack(stack="dev", project=outcome.run.project.name, dry_run=True)
-        resources = [r.resource for r in outcome.run.resources]
-        pairs = [(d, res.urn) for res in resources for d in pack.analyze(res).diagnostics]
-        pairs += [(d, d.urn or outcome.run.stack_urn) for d in pack.analyze_stack(resources).diagnostics]
-    for d, urn in pairs:
-        if "during preview" not in d.message:
-            direct.add((d.policy, urn, d.message.removeprefix(d.description + "\n")))
-    assert from_check == direct
+    from_check = violations_in(outcome.report)
+    assert from_check == violations_from_the_pack_driven_directly(PACK, outcome.run)
     assert from_check

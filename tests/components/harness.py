@@ -138,9 +138,10 @@ class Result:
 
 
 class _Mocks(pulumi_mocks.Mocks):
-    def __init__(self, result: Result, answers: Mapping[str, InvokeAnswer]) -> None:
+    def __init__(self, result: Result, answers: Mapping[str, InvokeAnswer], preview: bool) -> None:
         self.result = result
         self.answers = answers
+        self.preview = preview
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         self.result.calls.append((args.token, copy.deepcopy(dict(args.args))))
@@ -151,6 +152,8 @@ class _Mocks(pulumi_mocks.Mocks):
         return dict(out)
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
+        if self.preview:  # as a preview of a create: only the inputs are known, ids and computed values are not
+            return "", dict(args.inputs)
         computed = _computed(args.typ, args.name, args.inputs)
         state = {**computed, **args.inputs}
         if "vpcConfig" in computed:  # inputs plus the EKS-managed cluster security group
@@ -321,10 +324,11 @@ def attempt(
     ``ssm``: SSM parameter values by path (defaults: see ``default_ssm_parameter``).
     ``invokes``: answers by token, overriding the defaults (a dict, or a function of the invoke's args).
     ``config``: stack config as ``{"project:key": "value"}``.
+    ``preview``: run as a preview of creating everything: resource ids and provider-computed outputs are unknown.
     """
     result = Result()
     answers = {**default_answers(clusters, ssm, result), **(invokes or {})}
-    mocks = _Mocks(result, answers)
+    mocks = _Mocks(result, answers, preview)
     pulumi.runtime.set_all_config(dict(config or {}))
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(

@@ -186,6 +186,14 @@ REJECTED = [
         "log_retention_days",
     ),
     ("internet vpc cidr", lambda: created(vpc_cidr_blocks=["0.0.0.0/0"]), "DataPlaneSecurityGroups", "vpc_cidr_blocks"),
+    (
+        "two cni identities",
+        lambda: created(
+            node_groups=[BaselineNodeGroup("a"), BaselineNodeGroup("b", NodeGroupArgs(cni_identity="irsa"))]
+        ),
+        "Baseline",
+        "node_groups.args.cni_identity",
+    ),
 ]
 
 
@@ -219,3 +227,12 @@ def test_same_stack_node_groups_resolve_the_patched_ami_at_preview():
     groups = result.of_type("aws:eks/nodeGroup:NodeGroup")
     assert groups and {g.inputs["version"] for g in groups} == {"1.35"}
     assert {g.inputs["releaseVersion"] for g in groups} == {harness.AL2023_RELEASE}
+
+
+@pytest.mark.parametrize("fixture", ["new_cluster", "existing_cluster"])
+def test_aws_node_gets_one_identity_per_cluster_from_the_first_node_group(fixture, request):
+    # EKS allows one pod identity association per service account, and one add-on of each name per cluster.
+    result = request.getfixturevalue(fixture)
+    assert {r.name for r in result.of_type("aws:iam/role:Role") if "-cni-" in r.name} == {"base-general-cni-role"}
+    assert result.names("aws:eks/podIdentityAssociation:PodIdentityAssociation") == {"base-general-cni-pod-identity"}
+    assert result.names("aws:eks/addon:Addon") == {"base-general-eks-pod-identity-agent"}

@@ -28,6 +28,7 @@ ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 KEY = "aws:kms/key:Key"
+ADDON = "aws:eks/addon:Addon"
 BASE = {"cluster_name": "existing", "subnet_ids": ["subnet-0a", "subnet-0b"], "node_security_group_id": "sg-0nodes"}
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/ng-kms-key-id"
 ISSUER_HOST = f"oidc.eks.{REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -221,11 +222,53 @@ def test_cni_policy_is_on_a_pod_identity_role_for_aws_node(default):
     }
 
 
+def test_pod_identity_agent_add_on_is_installed_for_the_cni_identity(default):
+    addon = default.one(ADDON)
+    assert addon.name == "ng-eks-pod-identity-agent"
+    assert addon.inputs == {
+        "clusterName": "existing",
+        "addonName": "eks-pod-identity-agent",
+        "resolveConflictsOnCreate": "OVERWRITE",
+        "tags": {},
+    }
+
+
 def test_node_group_waits_for_its_role_policies_and_the_cni_identity(default):
     dependencies = set(default.one(NG).dependencies)
     for attachment in default.of_type(ATTACHMENT):
         assert attachment.urn in dependencies
     assert default.one(POD_IDENTITY).urn in dependencies
+    assert default.one(ADDON).urn in dependencies
+
+
+def test_irsa_points_the_vpc_cni_add_on_at_the_cni_role():
+    result = nodegroup(cni_identity="irsa")
+    addon = result.one(ADDON)
+    assert addon.name == "ng-vpc-cni"
+    assert addon.inputs == {
+        "clusterName": "existing",
+        "addonName": "vpc-cni",
+        "serviceAccountRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/ng-cni-role",
+        "resolveConflictsOnCreate": "OVERWRITE",
+        "tags": {},
+    }
+    assert addon.urn in result.one(NG).dependencies
+
+
+@pytest.mark.parametrize("identity", ["pod-identity", "irsa"])
+def test_cluster_that_already_has_the_add_on_keeps_the_role_without_a_new_add_on(identity):
+    result = nodegroup(cni_identity=identity, manage_cni_addon=False)
+    assert result.of_type(ADDON) == []
+    assert policy_arns(result, "ng-cni-role") == ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]
+    assert len(result.of_type(POD_IDENTITY)) == (identity == "pod-identity")
+
+
+def test_external_cni_identity_creates_no_cni_role_association_or_add_on():
+    result = nodegroup(cni_identity="external")
+    assert result.names(ROLE) == {"ng-node-role"}
+    assert result.of_type(POD_IDENTITY) == []
+    assert result.of_type(ADDON) == []
+    assert result.output(result.value.cni_role_arn) is None
 
 
 def test_irsa_trusts_only_aws_node_through_the_clusters_oidc_provider():
@@ -301,7 +344,11 @@ REJECTED = [
     ({"architecture": "aarch64"}, f"{C} 'architecture' is 'aarch64'; accepted values: 'x86_64', 'arm64'"),
     ({"kubernetes_version": "1.31"}, f"{C} 'kubernetes_version' is '1.31'; accepted values: {SUPPORTED}"),
     ({"capacity_type": "spot"}, f"{C} 'capacity_type' is 'spot'; accepted values: 'ON_DEMAND', 'SPOT'"),
-    ({"cni_identity": "node-role"}, f"{C} 'cni_identity' is 'node-role'; accepted values: 'pod-identity', 'irsa'"),
+    (
+        {"cni_identity": "node-role"},
+        f"{C} 'cni_identity' is 'node-role'; accepted values: 'pod-identity', 'irsa', 'external'",
+    ),
+    ({"manage_cni_addon": "yes"}, f"{C} 'manage_cni_addon' is 'yes'; accepted values: True, False"),
     (
         {"oidc_provider_arn": "arn:aws:iam::1:oidc-provider/x"},
         f"{C} 'oidc_provider_arn' is set but cni_identity is not 'irsa'; accepted values: 'irsa'",

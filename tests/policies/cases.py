@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .pack_driver import PackDriver
+from eksguard.analyzer import Resource
+
+from .pack_driver import PREVIEW_MARKER, PackDriver, resource
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class Case:
     """``--policy-pack-config``-style overrides for this case."""
     not_checkable: frozenset[str] = frozenset()
     """Policies that must say "can't run during preview" (unknown values)."""
+    provider: Mapping[str, Any] | None = None
+    """The resource's provider as the engine sends it: ``{"type", "urn", "name", "properties"}``."""
+
+    def resource(self) -> Resource:
+        return resource(self.resource_type, self.props, self.name, provider=self.provider)
 
 
 def case(
@@ -42,8 +49,8 @@ def case(
 
 def run_case(pack: PackDriver, c: Case) -> None:
     with pack.configured(c.config):
-        diagnostics = pack.analyze(c.resource_type, c.props, c.name)
-    got = {d.policy for d in diagnostics if "during preview" not in d.message}
-    unknown = {d.policy for d in diagnostics if "during preview" in d.message}
+        diagnostics = pack.process.analyze(c.resource()).diagnostics
+    got = {d.policy for d in diagnostics if PREVIEW_MARKER not in d.message}
+    unknown = {d.policy for d in diagnostics if PREVIEW_MARKER in d.message}
     assert got == c.violations, f"{c.id}: violations {sorted(got)} != expected {sorted(c.violations)}"
     assert unknown == c.not_checkable, f"{c.id}: not checkable {sorted(unknown)} != expected {sorted(c.not_checkable)}"

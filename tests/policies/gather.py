@@ -14,7 +14,14 @@ from typing import Any
 from .cases import Case
 
 HERE = Path(__file__).parent
-SELF_REFERENCING = {"test_catalogue", "test_protocol", "test_fuzz", "test_examples"}
+SELF_REFERENCING = {
+    "test_catalogue",
+    "test_protocol",
+    "test_fuzz",
+    "test_examples",
+    "test_remediation",
+    "test_self_contained",
+}
 
 
 def case_modules() -> list[Any]:

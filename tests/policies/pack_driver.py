@@ -52,6 +52,13 @@ class PackDriver:
         """Policies that reported a violation (not the 'can't run during preview' diagnostics)."""
         return {d.policy for d in self.analyze(resource_type, props, name) if PREVIEW_MARKER not in d.message}
 
+    def messages(self, resource_type: str, props: Mapping[str, Any], name: str = "r") -> dict[str, list[str]]:
+        """Each reporting policy's messages, without the policy description the SDK puts on the first line."""
+        found: dict[str, list[str]] = {}
+        for d in self.analyze(resource_type, props, name):
+            found.setdefault(d.policy, []).append(d.message.splitlines()[-1])
+        return found
+
     def not_checkable(self, resource_type: str, props: Mapping[str, Any], name: str = "r") -> set[str]:
         return {d.policy for d in self.analyze(resource_type, props, name) if PREVIEW_MARKER in d.message}
 

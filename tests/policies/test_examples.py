@@ -25,12 +25,17 @@ from .pack_driver import PREVIEW_MARKER, REPO, PackDriver
 
 RUN_PROGRAM = """
 import json, sys
-from eksguard.engine import load_project, run_program
-run = run_program(load_project(sys.argv[1], sys.argv[2]))
+from pathlib import Path
+from eksguard.engine import InvokeFixtures, load_project, run_program
+from eksguard.engine.runner import default_variables
+project = load_project(sys.argv[1], sys.argv[2])
+fixtures = InvokeFixtures([Path(p) for p in sys.argv[3:]], variables=default_variables("us-east-1"))
+run = run_program(project, fixtures=fixtures)
 json.dump([
     {"type": r.resource.type, "name": r.resource.name, "urn": r.resource.urn, "parent": r.resource.parent,
      "properties": r.resource.properties, "dependencies": list(r.resource.dependencies),
-     "property_dependencies": {k: list(v) for k, v in r.resource.property_dependencies.items()}}
+     "property_dependencies": {k: list(v) for k, v in r.resource.property_dependencies.items()},
+     "provider": r.resource.provider}
     for r in run.resources
 ], sys.stdout)
 """
@@ -47,13 +52,13 @@ class Finding:
         return f"{self.policy} on {self.resource}: {self.message.splitlines()[-1]}"
 
 
-def run_program(directory: str, stack: str = "dev") -> list[Resource]:
+def run_program(directory: str, stack: str = "dev", fixtures: tuple[str, ...] = ()) -> list[Resource]:
     try:
         import eksguard.engine  # noqa: F401
     except ImportError as exc:  # the embedded engine is built by another part of the project
         pytest.skip(f"eksguard.engine is not available yet: {exc}")
     done = subprocess.run(
-        [sys.executable, "-c", RUN_PROGRAM, str(REPO / directory), stack],
+        [sys.executable, "-c", RUN_PROGRAM, str(REPO / directory), stack, *(str(REPO / f) for f in fixtures)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -101,3 +106,30 @@ def test_insecure_example_breaks_the_audit_stack_controls(pack: PackDriver, inse
     violated = {f.policy for f in findings(pack, insecure)}
     assert {"stack-multi-region-trail", "stack-trail-bucket-public-access-block"} <= violated
     assert set(default_catalogue()) >= violated
+
+
+HELM_PROGRAM = "tests/policies/programs/helm_chart"
+CHART = "kubernetes:helm.sh/v3:Chart"
+
+
+def test_helm_chart_children_are_checked_like_any_resource(pack: PackDriver) -> None:
+    resources = run_program(HELM_PROGRAM, fixtures=(f"{HELM_PROGRAM}/fixtures.yaml",))
+    chart = next(r.urn for r in resources if r.type == CHART)
+    children = {r.name: r for r in resources if r.parent == chart}
+    assert {name: r.type for name, r in children.items()} == {
+        "monitoring/node-agent": "kubernetes:apps/v1:DaemonSet",
+        "node-agent-cleanup": "kubernetes:batch/v1:CronJob",
+    }
+    found = {(f.resource, f.policy) for f in findings(pack, list(children.values()))}
+    stack_policy = "stack-namespace-network-policy"
+    daemonset = {"workload-privileged", "workload-host-namespaces", "workload-privilege-escalation"}
+    daemonset |= {"workload-run-as-root", "workload-image-unpinned", "workload-image-registry"}
+    daemonset |= {"workload-capabilities", "workload-sa-token-automount"}
+    # The CronJob sets no namespace: its provider's ("monitoring") applies, so only its image is at fault...
+    cronjob = {"workload-image-unpinned", "workload-image-registry"}
+    expected = {("monitoring/node-agent", p) for p in daemonset} | {("node-agent-cleanup", p) for p in cronjob}
+    assert {f for f in found if f[1] != stack_policy} == expected
+    # ...and both workloads share one namespace without a NetworkPolicy: one stack finding, not two.
+    stack = pack.process.analyze_stack(resources).diagnostics
+    messages = [d.message.splitlines()[-1] for d in stack if d.policy == stack_policy]
+    assert len(messages) == 1 and messages[0].startswith("namespace monitoring runs "), messages

@@ -241,18 +241,14 @@ def test_node_case(pack, c: Case) -> None:
     run_case(pack, c)
 
 
-def _messages(pack, resource_type: str, props: dict[str, Any], policy: str) -> list[str]:
-    return [d.message.splitlines()[-1] for d in pack.analyze(resource_type, props) if d.policy == policy]
-
-
 def test_messages_name_field_and_value(pack) -> None:
-    assert _messages(pack, LAUNCH_TEMPLATE, lt(metadataOptions__httpPutResponseHopLimit=2), IMDS) == [
+    assert pack.messages(LAUNCH_TEMPLATE, lt(metadataOptions__httpPutResponseHopLimit=2)).get(IMDS, []) == [
         "metadataOptions.httpPutResponseHopLimit is 2: pods can reach the node's IMDS credentials"
     ]
-    assert _messages(pack, LAUNCH_TEMPLATE, lt(blockDeviceMappings__0__ebs__encrypted="false"), EBS) == [
+    assert pack.messages(LAUNCH_TEMPLATE, lt(blockDeviceMappings__0__ebs__encrypted="false")).get(EBS, []) == [
         "blockDeviceMappings[0].ebs.encrypted is 'false'"
     ]
-    ssh = _messages(pack, NODE_GROUP, node_group(remoteAccess={"ec2SshKey": "ops"}), SSH)
+    ssh = pack.messages(NODE_GROUP, node_group(remoteAccess={"ec2SshKey": "ops"})).get(SSH, [])
     assert len(ssh) == 1 and "0.0.0.0/0" in ssh[0] and "'ops'" in ssh[0]
 
 

@@ -3,6 +3,7 @@ unknowns and secrets, and the proof that eksguard's fast Analyze answers exactly
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 from collections.abc import Iterator
@@ -216,6 +217,45 @@ def test_secret_values_are_checked_like_plain_ones(pack: PackDriver) -> None:
         assert pack.violations(CLUSTER, {**PRIVATE_CLUSTER, "version": Secret("1.35")}) == set()
 
 
+SECRET_TEXT = "hunter2-do-not-print"
+SECRET_DATA_FIELDS = [
+    (
+        "kubernetes:core/v1:Pod",
+        {
+            "spec": {
+                "containers": [
+                    {
+                        "name": "app",
+                        "image": "app",
+                        "env": [
+                            {"name": "DB_PASSWORD", "value": Secret(SECRET_TEXT)},
+                            {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "t", "key": "k"}}},
+                        ],
+                    }
+                ]
+            }
+        },
+    ),
+    ("aws:ec2/launchTemplate:LaunchTemplate", {"userData": Secret(SECRET_TEXT), "metadataOptions": {}}),
+    (
+        "aws:iam/policy:Policy",
+        {
+            "policy": Secret(
+                json.dumps({"Statement": [{"Sid": SECRET_TEXT, "Effect": "Allow", "Action": "*", "Resource": "*"}]})
+            )
+        },
+    ),
+    ("aws:kms/key:Key", {"description": Secret(SECRET_TEXT), "tags": {"owner": Secret(SECRET_TEXT)}}),
+]
+
+
+@pytest.mark.parametrize(("resource_type", "props"), SECRET_DATA_FIELDS, ids=lambda v: str(v)[:40])
+def test_messages_never_echo_secret_data_fields(pack: PackDriver, resource_type: str, props: dict) -> None:
+    diagnostics = pack.analyze(resource_type, props)
+    assert diagnostics, "the resource must violate something for the test to mean anything"
+    assert [d.message for d in diagnostics if SECRET_TEXT in d.message] == []
+
+
 # --- the fast servicer ----------------------------------------------------------------------------------------
 
 
@@ -237,7 +277,7 @@ def test_served_fast_and_stock_packs_answer_identically(pack: PackDriver, stock_
     for config in DIFFERENTIAL_CONFIGS:
         with pack.configured(config), stock_pack.configured(config):
             for c in cases:
-                request = resource(c.resource_type, c.props, c.name).analyze_request()
+                request = c.resource().analyze_request()
                 fast, stock = pack.process.stub.Analyze(request), stock_pack.process.stub.Analyze(request)
                 assert fast == stock, f"{c.id} under {config}: Analyze differs"
                 if config.get("all") == "remediate":  # Remediate is stock code in both; checked where it acts

@@ -231,16 +231,9 @@ def test_rbac_case(pack, c: Case) -> None:
     run_case(pack, c)
 
 
-def _messages(pack, resource_type: str, props: dict[str, Any]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for d in pack.analyze(resource_type, props):
-        found.setdefault(d.policy, []).append(d.message.splitlines()[-1])
-    return found
-
-
 def test_messages_name_the_rule_and_the_permission(pack) -> None:
     props = role(rules=[VIEW_RULE, FULL_WILDCARD, rule(CORE, ["secrets"], ["list", "watch"])])
-    found = _messages(pack, CLUSTER_ROLE, props)
+    found = pack.messages(CLUSTER_ROLE, props)
     assert found[SECRETS] == [
         "rules[1] grants get on secrets, list on secrets, watch on secrets",
         "rules[2] grants list on secrets, watch on secrets",
@@ -257,14 +250,14 @@ def test_messages_name_the_rule_and_the_permission(pack) -> None:
         "serviceaccounts, impersonate on authentication.k8s.io/uids"
     ]
     # a namespaced Role cannot grant cluster-scoped permissions
-    assert _messages(pack, ROLE, role(rules=[FULL_WILDCARD]))[ESC] == [
+    assert pack.messages(ROLE, role(rules=[FULL_WILDCARD]))[ESC] == [
         "rules[0] grants bind on rbac.authorization.k8s.io/clusterroles, bind on rbac.authorization.k8s.io/roles, "
         "escalate on rbac.authorization.k8s.io/roles, impersonate on serviceaccounts"
     ]
 
 
 def test_binding_messages(pack) -> None:
-    found = _messages(pack, RB, binding("cluster-admin", group("dev"), user("system:anonymous")))
+    found = pack.messages(RB, binding("cluster-admin", group("dev"), user("system:anonymous")))
     assert found == {
         ADMIN: ["roleRef.name is ClusterRole cluster-admin: the subjects get full control of its namespace"],
         ANON: ["subjects[1] is User system:anonymous"],

@@ -228,20 +228,16 @@ def test_security_group_case(pack, c: Case) -> None:
     run_case(pack, c)
 
 
-def _messages(pack, resource_type: str, props: dict[str, Any], policy: str) -> list[str]:
-    return [d.message.splitlines()[-1] for d in pack.analyze(resource_type, props) if d.policy == policy]
-
-
 def test_messages_show_ports_as_integers_and_the_cidr(pack) -> None:
     props = sg(ingress("tcp", (22, 22), "0.0.0.0/0"), ingress("tcp", (10000, 11000), "0.0.0.0/0", ipv6=("::/0",)))
-    assert _messages(pack, SG, props, OPEN) == [
+    assert pack.messages(SG, props).get(OPEN, []) == [
         "ingress[3] allows tcp 22 from 0.0.0.0/0",
         "ingress[4] allows tcp 10000-11000 from 0.0.0.0/0, ::/0",
     ]
-    assert _messages(pack, SG, props, KUBELET) == [
+    assert pack.messages(SG, props).get(KUBELET, []) == [
         "ingress[4] allows tcp 10000-11000 (kubelet 10250) from 0.0.0.0/0, ::/0, outside trustedCidrs"
     ]
-    assert _messages(pack, VPC_OUT, vpc_out(description=None), DESC) == ["egress rule has no description"]
+    assert pack.messages(VPC_OUT, vpc_out(description=None)).get(DESC, []) == ["egress rule has no description"]
 
 
 def test_security_group_controls_have_no_remediation(pack) -> None:

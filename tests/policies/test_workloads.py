@@ -117,6 +117,20 @@ def workload(kind: str, pod_spec: Any = None, **metadata: Any) -> dict[str, Any]
     }
 
 
+def k8s_provider(namespace: Any) -> dict[str, Any]:
+    """An explicit Kubernetes provider; its ``namespace`` input is where resources without one go."""
+    properties = {"kubeconfig": "{}"} if namespace is None else {"kubeconfig": "{}", "namespace": namespace}
+    return {
+        "type": "pulumi:providers:kubernetes",
+        "urn": urn_for("pulumi:providers:kubernetes", "k8s"),
+        "name": "k8s",
+        "properties": properties,
+    }
+
+
+AWS_PROVIDER = {"type": "pulumi:providers:aws", "urn": "", "name": "aws", "properties": {"namespace": "shop"}}
+
+
 def pod(pod_spec: Any = None, **metadata: Any) -> dict[str, Any]:
     return workload(POD, pod_spec, **metadata)
 
@@ -286,6 +300,18 @@ POD_CASES = [
     case("namespace-empty", POD, pod(namespace=""), {DEFAULT_NS}),
     case("namespace-unknown", POD, pod(namespace=UNKNOWN), not_checkable={DEFAULT_NS}),
     case("metadata-missing", POD, {"spec": spec()}, {DEFAULT_NS}),
+    case("namespace-from-provider", POD, pod(namespace=None), provider=k8s_provider("shop")),
+    case("namespace-provider-default", POD, pod(namespace=None), {DEFAULT_NS}, provider=k8s_provider("default")),
+    case("namespace-provider-unset", POD, pod(namespace=None), {DEFAULT_NS}, provider=k8s_provider(None)),
+    case(
+        "namespace-provider-unknown",
+        POD,
+        pod(namespace=None),
+        provider=k8s_provider(UNKNOWN),
+        not_checkable={DEFAULT_NS},
+    ),
+    case("namespace-own-beats-provider", POD, pod(namespace="default"), {DEFAULT_NS}, provider=k8s_provider("shop")),
+    case("namespace-other-provider", POD, pod(namespace=None), {DEFAULT_NS}, provider=AWS_PROVIDER),
     # service account token automount
     case("automount-missing", POD, pod(spec(automountServiceAccountToken=None)), {AUTOMOUNT}),
     case("automount-true", CRONJOB, workload(CRONJOB, spec(automountServiceAccountToken=True)), {AUTOMOUNT}),
@@ -439,13 +465,6 @@ def test_workload_case(pack, c: Case) -> None:
     run_case(pack, c)
 
 
-def _messages(pack, resource_type: str, props: dict[str, Any]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for d in pack.analyze(resource_type, props):
-        found.setdefault(d.policy, []).append(d.message.splitlines()[-1])
-    return found
-
-
 def test_messages_name_the_field_and_the_value(pack) -> None:
     bad = container(
         "web",
@@ -454,7 +473,7 @@ def test_messages_name_the_field_and_the_value(pack) -> None:
         env=[{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "api-token", "key": "t"}}}],
     )
     props = workload(CRONJOB, spec(bad, hostNetwork=True, volumes=[volume("/run/containerd", "rt")]))
-    found = _messages(pack, CRONJOB, props)
+    found = pack.messages(CRONJOB, props)
     where = "spec.jobTemplate.spec.template.spec"
     assert found == {
         PRIV: [f"{where}.containers[0] (web) is privileged (securityContext.privileged: true): it is root on the node"],
@@ -542,8 +561,9 @@ def _ns(name: str) -> Any:
     return resource(NAMESPACE, {"metadata": {"name": name, "labels": {ENFORCE: "restricted"}}}, name=f"{name}-ns")
 
 
-def _deploy(name: str, namespace: Any) -> Any:
-    return resource(DEPLOYMENT, workload(DEPLOYMENT, name=name, namespace=namespace), name=name)
+def _deploy(name: str, namespace: Any, provider_namespace: str | None = None) -> Any:
+    provider = k8s_provider(provider_namespace) if provider_namespace else None
+    return resource(DEPLOYMENT, workload(DEPLOYMENT, name=name, namespace=namespace), name=name, provider=provider)
 
 
 def _netpol(namespace: Any, rtype: str = NETWORK_POLICY) -> Any:
@@ -575,6 +595,8 @@ STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] =
     ),
     ("netpol-default-namespace", [_deploy("api", None), _netpol(None)], set(), {}),
     ("netpol-default-namespace-missing", [_deploy("api", "default")], {(NETPOL, _deploy_urn("api"))}, {}),
+    ("netpol-provider-namespace", [_ns("shop"), _deploy("api", None, "shop"), _netpol("shop")], set(), {}),
+    ("netpol-provider-namespace-missing", [_ns("shop"), _deploy("api", None, "shop")], {(NETPOL, _ns_urn("shop"))}, {}),
     (
         "netpol-calico-not-counted",
         [_deploy("api", "shop"), _netpol("shop", CALICO)],

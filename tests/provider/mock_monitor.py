@@ -21,6 +21,7 @@ class RecordingMonitor(resource_pb2_grpc.ResourceMonitorServicer):
         self.answer = answer
         self.prefix = f"urn:pulumi:{stack}::{project}::"
         self.registrations: list[dict[str, Any]] = []
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
         self.component_outputs: dict[str, dict[str, Any]] = {}
         self._server: grpc.Server | None = None
 
@@ -63,8 +64,10 @@ class RecordingMonitor(resource_pb2_grpc.ResourceMonitorServicer):
         return empty_pb2.Empty()
 
     def Invoke(self, request, context):
+        args = json_format.MessageToDict(request.args)
+        self.invokes.append((request.tok, args))
         result = struct_pb2.Struct()
-        result.update(dict(self.answer(request.tok, json_format.MessageToDict(request.args))))
-        response = resource_pb2.InvokeResponse()
+        result.update(dict(self.answer(request.tok, args)))
+        response = resource_pb2.ResourceInvokeResponse()
         getattr(response, "return").CopyFrom(result)
         return response

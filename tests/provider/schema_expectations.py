@@ -19,6 +19,15 @@ import pulumi
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = REPO_ROOT / "components"
 _SIMPLE = {str: "string", int: "integer", float: "number", bool: "boolean"}
+DESIGN_COMPONENTS = {  # docs/DESIGN.md "Names"
+    "Cluster",
+    "DataPlaneSecurityGroups",
+    "NetworkControls",
+    "NodeGroup",
+    "AccessControl",
+    "AuditTrail",
+    "Baseline",
+}
 
 
 def plugin_module() -> ModuleType:

@@ -13,12 +13,15 @@ from google.protobuf import struct_pb2
 from pulumi.runtime.proto import provider_pb2
 
 from eksguard.engine.fixtures import InvokeFixtures
+from eksguard.engine.runner import default_variables
 from tests.provider.mock_monitor import RecordingMonitor
 from tests.provider.plugin_process import ComponentPluginProcess
 from tests.provider.schema_expectations import PLUGIN_DIR
 
 SG = "eksguard:index:DataPlaneSecurityGroups"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+NODE_GROUP = "eksguard:index:NodeGroup"
+FIXTURES = InvokeFixtures(variables=default_variables("eu-west-1"))  # what `eksguard check` answers
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +32,7 @@ def plugin() -> Iterator[ComponentPluginProcess]:
 
 @pytest.fixture
 def monitor() -> Iterator[RecordingMonitor]:
-    fixtures = InvokeFixtures(variables={"aws_region": "eu-west-1", "account_id": "123456789012"})
-    recording = RecordingMonitor(fixtures.answer)
+    recording = RecordingMonitor(FIXTURES.answer)
     recording.address = recording.start()
     yield recording
     recording.stop()
@@ -90,3 +92,27 @@ def test_construct_refuses_an_invalid_argument_with_its_name(plugin, monitor) ->
         _construct(plugin, monitor, SG, "bad-sg", {"vpcId": "vpc-0123", "egressMode": "open"})
     assert "egress_mode" in raised.value.details()
     assert monitor.registrations == []  # validated before anything was registered
+
+
+def test_a_component_looks_its_existing_cluster_up_through_the_engine(plugin, monitor) -> None:
+    """NodeGroup on a cluster it only names: the plugin's invokes reach the engine's monitor, and the node
+    group takes the cluster's version and the patched AMI release that version's SSM parameter names."""
+    inputs = {"clusterName": "shared-prod", "subnetIds": ["subnet-1", "subnet-2"], "nodeSecurityGroupId": "sg-1"}
+    response = _construct(plugin, monitor, NODE_GROUP, "team-nodes", {**inputs, "architecture": "arm64"})
+
+    cluster_version = FIXTURES.answer("aws:eks/getCluster:getCluster", {"name": "shared-prod"})["version"]
+    parameter = (
+        f"/aws/service/eks/optimized-ami/{cluster_version}/amazon-linux-2023/arm64/standard/recommended/release_version"
+    )
+    release = FIXTURES.answer("aws:ssm/getParameter:getParameter", {"name": parameter})["value"]
+    assert ("aws:eks/getCluster:getCluster", {"name": "shared-prod"}) in monitor.invokes
+    assert ("aws:ssm/getParameter:getParameter", {"name": parameter}) in monitor.invokes
+    node_group = monitor.by_type("aws:eks/nodeGroup:NodeGroup")["team-nodes-ng"]
+    assert (node_group["parent"], node_group["inputs"]["version"], node_group["inputs"]["releaseVersion"]) == (
+        response.urn,
+        cluster_version,
+        release,
+    )
+    assert dict(response.state)["releaseVersion"] == release
+    template = monitor.by_type("aws:ec2/launchTemplate:LaunchTemplate")["team-nodes-lt"]["inputs"]
+    assert template["metadataOptions"]["httpTokens"] == "required"

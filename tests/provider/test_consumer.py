@@ -8,32 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = "examples/consumer-py"
 STACK = "shared-prod"
 
 
-def _check(*extra: str, output: Path) -> subprocess.CompletedProcess[str]:
-    if not (REPO_ROOT / "eksguard" / "cli.py").is_file():
-        pytest.skip("eksguard check is not written yet (eksguard/cli.py)")
-    command = [
-        sys.executable,
-        "-m",
-        "eksguard",
-        "check",
-        "--program",
-        PROGRAM,
-        "--stack",
-        STACK,
-        "--no-progress",
-        "--format",
-        "json",
-        "--output",
-        str(output),
-        *extra,
-    ]
+def _check(
+    *extra: str, output: Path, program: str | Path = PROGRAM, stack: str = STACK
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "eksguard", "check", "--program", str(program), "--stack", stack]
+    command += ["--no-progress", "--format", "json", "--output", str(output), *extra]
     return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
 
 
@@ -65,21 +49,6 @@ def test_the_consumer_reads_its_own_stack_config(tmp_path: Path) -> None:
         (program / name).write_text((REPO_ROOT / PROGRAM / name).read_text())
     (program / "Pulumi.empty.yaml").write_text("config:\n  aws:region: eu-west-1\n")
     # The copied Pulumi.yaml names ../../.venv; the check runs in this interpreter whatever it names.
-    command = [
-        sys.executable,
-        "-m",
-        "eksguard",
-        "check",
-        "--program",
-        str(program),
-        "--stack",
-        "empty",
-        "--no-progress",
-        "--format",
-        "json",
-        "--output",
-        str(tmp_path / "r.json"),
-    ]
-    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    result = _check(output=tmp_path / "r.json", program=program, stack="empty")
     assert result.returncode == 2, result.stderr + result.stdout
     assert "clusterName" in result.stderr + result.stdout

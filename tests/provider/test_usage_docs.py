@@ -1,8 +1,11 @@
-"""docs/usage.md stays true: its commands parse, its links resolve, its Python imports exist, and the IAM
-policy it gives ``eksguard audit`` allows exactly reads, covering every AWS call the audit makes."""
+"""docs/usage.md stays true and complete: it shows every way of use, its commands parse, its option tables
+list exactly the commands' options, its links and anchors resolve, its Python imports exist, its CI snippet
+uploads the SARIF that its check writes, and the IAM policy it gives ``eksguard audit`` allows exactly reads,
+covering every AWS call the audit makes."""
 
 from __future__ import annotations
 
+import argparse
 import ast
 import importlib
 import json
@@ -12,7 +15,10 @@ from pathlib import Path
 
 import botocore.session
 import pytest
+import yaml
 from botocore import xform_name
+
+from eksguard.cli import build_parser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 USAGE = REPO_ROOT / "docs" / "usage.md"
@@ -20,7 +26,6 @@ TEXT = USAGE.read_text()
 _BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 AUDIT_SERVICES = ("cloudtrail", "ec2", "eks", "iam", "kms", "s3", "ssm", "sts")
 # boto3 operation -> IAM action where they differ; None: no permission needed.
-PACK_README = "../policies/README.md"
 ACTION_EXCEPTIONS = {"s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock", "sts:GetCallerIdentity": None}
 
 
@@ -39,9 +44,6 @@ def _eksguard_commands() -> list[list[str]]:
 
 
 def test_every_eksguard_command_in_the_guide_parses() -> None:
-    pytest.importorskip("eksguard.cli", reason="the eksguard CLI is not written yet")
-    from eksguard.cli import build_parser
-
     commands = _eksguard_commands()
     assert {c[0] for c in commands} == {"check", "audit"}
     for command in commands:
@@ -51,14 +53,73 @@ def test_every_eksguard_command_in_the_guide_parses() -> None:
             raise AssertionError(f"eksguard {shlex.join(command)} does not parse") from exc
 
 
+def test_the_guide_shows_every_way_of_use() -> None:
+    """The issue's list: pulumi up, preview with the pack, components from Python and other languages,
+    check in CI with the SARIF upload, audit."""
+    shown = "\n".join(_blocks("sh") + _blocks("yaml") + _blocks("python"))
+    for usage in (
+        "pulumi up --policy-pack policies",
+        "pulumi preview --policy-pack policies",
+        "pulumi policy publish",
+        "from components.",
+        "pulumi package add",
+        "eksguard check",
+        "github/codeql-action/upload-sarif",
+        "eksguard audit",
+    ):
+        assert usage in shown, usage
+    assert {lang for lang, _ in _BLOCK.findall(TEXT)} >= {"typescript", "go", "csharp"}
+
+
+def _subcommand_options(name: str) -> set[str]:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {s for action in commands.choices[name]._actions for s in action.option_strings} - {"-h", "--help"}
+
+
+def _documented_options(name: str) -> set[str]:
+    table = TEXT[TEXT.index(f"<!-- options: {name} ") :].split("\n\n", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    return {option for row in rows for option in re.findall(r"`(--?[a-z][a-z-]*)", row.split("|")[1])}
+
+
+@pytest.mark.parametrize("command", ["check", "audit"])
+def test_the_option_table_lists_exactly_the_command_options(command: str) -> None:
+    assert _documented_options(command) == _subcommand_options(command)
+
+
+def test_the_ci_snippet_uploads_the_sarif_its_check_writes() -> None:
+    (snippet,) = _blocks("yaml")
+    job = yaml.safe_load(snippet)
+    assert job["permissions"]["security-events"] == "write"
+    check = next(step for step in job["steps"] if "eksguard check" in step.get("run", ""))
+    line = next(line for line in check["run"].splitlines() if "eksguard check" in line)
+    args = build_parser().parse_args(shlex.split(line.split("-m eksguard", 1)[1]))
+    assert args.format == "sarif"
+    upload = next(step for step in job["steps"] if step.get("uses", "").startswith("github/codeql-action/upload-sarif"))
+    assert upload["with"]["sarif_file"] == str(args.output)
+    assert upload["if"].startswith("always()")
+    verdict = job["steps"][-1]
+    assert (verdict["if"], verdict["run"]) == (f"steps.{check['id']}.outputs.exit_code != '0'", "exit 1")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading."""
+    return re.sub(r"[^a-z0-9 _-]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_anchor_names_a_heading() -> None:
+    headings = {_slug(h) for h in re.findall(r"^#+ (.+)$", TEXT, re.M)}
+    anchors = set(re.findall(r"\]\(#([^)]+)\)", TEXT))
+    assert anchors, "the guide's table links its sections"
+    assert sorted(anchors - headings) == []
+
+
 def test_every_relative_link_resolves() -> None:
     links = [target.split("#")[0] for target in re.findall(r"\]\(([^)]+)\)", TEXT)]
     relative = [t for t in links if t and not t.startswith(("http://", "https://"))]
     assert relative, "the guide links the files it describes"
-    missing = sorted(t for t in relative if not (USAGE.parent / t).exists())
-    if missing == [PACK_README]:
-        pytest.skip(f"{PACK_README} (the pack-core engineer's) is not written yet")
-    assert missing == []
+    assert sorted(t for t in relative if not (USAGE.parent / t).exists()) == []
 
 
 def test_python_snippets_compile_and_import_what_exists() -> None:
@@ -99,8 +160,6 @@ def test_the_audit_policy_allows_only_reads() -> None:
 
 
 def test_the_audit_policy_covers_every_call_the_audit_makes() -> None:
-    if not (REPO_ROOT / "eksguard" / "audit").is_dir():
-        pytest.skip("eksguard audit is not written yet")
     granted = set(_granted())
     calls = _audit_calls()
     assert calls, "no AWS call found in eksguard/audit"

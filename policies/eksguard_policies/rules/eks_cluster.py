@@ -6,11 +6,10 @@ https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from ..framework import NotApplicable, RuleContext, remediation, resource_rule
+from ..framework import RuleContext, as_of_date, remediation, resource_rule
 from ..values import (
     UNKNOWN_VALUE,
     as_bool,
@@ -134,7 +133,7 @@ def version_standard_support(ctx: RuleContext) -> Iterator[str]:
     version = get(ctx.props, "version")
     if version is None:
         return  # EKS creates the newest version, which is in standard support
-    today = _as_of(ctx.config.get("asOf"))
+    today = as_of_date(ctx.config)
     if isinstance(version, float | int) and not isinstance(version, bool):
         version = f"{version:.2f}".rstrip("0")  # 1.3 -> "1.3"; wire numbers are floats
     known = load_versions()
@@ -149,15 +148,6 @@ def version_standard_support(ctx: RuleContext) -> Iterator[str]:
             f"version {entry.version} left EKS standard support on {entry.standard_support_end} "
             f"(extended support ends {entry.extended_support_end})"
         )
-
-
-def _as_of(value: Any) -> dt.date:
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise NotApplicable(f"config asOf {show(value)} is not a YYYY-MM-DD date") from None
-    return dt.datetime.now(dt.UTC).date()
 
 
 # https://docs.aws.amazon.com/eks/latest/userguide/grant-k8s-access.html#set-cam

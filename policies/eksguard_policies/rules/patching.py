@@ -19,7 +19,7 @@ import functools
 import re
 from typing import Any
 
-from ..framework import NotApplicable, RuleContext, resource_rule
+from ..framework import NotApplicable, RuleContext, as_of_date, resource_rule
 from ..values import as_map, get, has
 from ._ec2 import show
 from .nodes import INSTANCE, LAUNCH_TEMPLATE, NODE_GROUP
@@ -110,15 +110,6 @@ _AGE_CONFIG = {
 }
 
 
-def _as_of(value: Any) -> dt.date:
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise NotApplicable(f"config asOf {value!r} is not a YYYY-MM-DD date") from None
-    return dt.datetime.now(dt.UTC).date()
-
-
 def release_build_date(release: str) -> dt.date | None:
     match = _DATED_RELEASE.match(release.strip())
     if not match:
@@ -130,7 +121,7 @@ def release_build_date(release: str) -> dt.date | None:
 
 
 def _too_old(what: str, built: dt.date, ctx: RuleContext) -> list[str]:
-    as_of = _as_of(ctx.config.get("asOf"))
+    as_of = as_of_date(ctx.config)
     limit = ctx.config.get("maxAmiAgeDays")
     limit = limit if isinstance(limit, int | float) and not isinstance(limit, bool) else 30
     age = (as_of - built).days

@@ -359,13 +359,28 @@ def image_registry(ctx: RuleContext) -> list[str]:
 # --- namespaces, service accounts, secrets --------------------------------------------------------------------
 
 
+KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
+
+
+def _provider_namespace(provider: Any) -> Any:
+    """The namespace a Kubernetes provider puts resources without one into (its ``namespace`` input), or None.
+    https://www.pulumi.com/registry/packages/kubernetes/api-docs/provider/#namespace_python"""
+    if getattr(provider, "resource_type", None) != KUBERNETES_PROVIDER:
+        return None
+    return get(provider.props, "namespace")
+
+
 @resource_rule("workload-default-namespace", types=WORKLOAD_TYPES)
 def default_namespace(ctx: RuleContext) -> Iterator[str]:
     namespace = get_path(ctx.props, "metadata", "namespace")
-    if namespace in (None, ""):
-        yield "metadata.namespace is not set: the workload goes to the default namespace"
-    elif namespace == "default":
+    if namespace == "default":
         yield "metadata.namespace is default"
+    elif namespace in (None, ""):
+        inherited = _provider_namespace(ctx.provider)
+        if inherited == "default":
+            yield "metadata.namespace is not set and the Kubernetes provider's namespace is default"
+        elif inherited in (None, ""):
+            yield "metadata.namespace is not set: the workload goes to the default namespace"
 
 
 @resource_rule("workload-sa-token-automount", types=WORKLOAD_TYPES)
@@ -498,9 +513,12 @@ def fix_pod_security_enforce(ctx: RuleContext) -> dict[str, Any] | None:
 # --- network policies (stack) -----------------------------------------------------------------------------------
 
 
-def _namespace_of(props: Any) -> str | None:
-    """The namespace a namespaced object lands in ("default" when unset); None when oddly typed."""
-    namespace = get_path(props, "metadata", "namespace")
+def _namespace_of(resource: Any) -> str | None:
+    """The namespace a namespaced object lands in: its own, else its Kubernetes provider's, else "default";
+    None when oddly typed."""
+    namespace = get_path(resource.props, "metadata", "namespace")
+    if namespace in (None, ""):
+        namespace = _provider_namespace(resource.provider)
     if namespace in (None, ""):
         return "default"
     return namespace if isinstance(namespace, str) else None
@@ -528,7 +546,7 @@ def namespace_network_policy(ctx: StackContext) -> list[tuple[str, str | None]]:
     for resource in ctx.resources:
         try:
             if resource.resource_type in policy_types:
-                namespace = _namespace_of(resource.props)
+                namespace = _namespace_of(resource)
                 if namespace is not None:
                     covered.add(namespace)
             elif resource.resource_type in NAMESPACE_TYPES:
@@ -536,7 +554,7 @@ def namespace_network_policy(ctx: StackContext) -> list[tuple[str, str | None]]:
                 if isinstance(name, str):
                     namespace_urns.setdefault(name, resource.urn)
             elif resource.resource_type in WORKLOAD_TYPES:
-                namespace = _namespace_of(resource.props)
+                namespace = _namespace_of(resource)
                 if namespace is not None:
                     workloads.setdefault(namespace, []).append(resource)
         except UnknownValueError as exc:

@@ -1,0 +1,234 @@
+"""Baseline: every eksguard component for one EKS cluster (created here, or an existing one by name), and for
+each of the customer's six responsibility areas the URNs of the resources that implement it.
+
+Composition only: the hardening lives in the components. Every child's arguments are validated before the
+Baseline registers anything, so a bad nested argument leaves nothing half-created.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components import access, audit_trail, cluster, network, nodegroup, security_groups
+from components._common import InvalidArgumentError, coerce_args, type_token
+from components.access import AccessControl, AccessControlArgs
+from components.audit_trail import AuditTrail, AuditTrailArgs
+from components.cluster import Cluster, ClusterArgs
+from components.network import NetworkControls, NetworkControlsArgs
+from components.nodegroup import NodeGroup, NodeGroupArgs
+from components.security_groups import DataPlaneSecurityGroups, DataPlaneSecurityGroupsArgs
+
+# Stand-ins for values that exist only once a sibling is registered; used for validation, never registered.
+_PENDING_SECURITY_GROUP = "sg-pending"
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+@dataclass
+class BaselineNodeGroup:
+    name: str
+    """Stable id of the node group, used in resource names."""
+    args: NodeGroupArgs = field(default_factory=NodeGroupArgs)
+    """Node group settings; cluster_name and node_security_group_id are filled in by the Baseline, and
+    subnet_ids default to the Baseline's subnet_ids."""
+
+
+@dataclass
+class BaselineArgs:
+    vpc_cidr_blocks: list[str] = field(default_factory=list)
+    """The VPC's CIDR blocks (network ACL and restricted egress)."""
+    subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    """Private subnets for the nodes (and the control plane of a created cluster); NACL-protected."""
+    vpc_id: pulumi.Input[str] | None = None
+    """The VPC; required to create a cluster, looked up from an existing cluster otherwise."""
+    cluster: ClusterArgs | None = None
+    """Create a cluster with these settings (subnet_ids default to the Baseline's). Exclusive with
+    existing_cluster_name."""
+    existing_cluster_name: str | None = None
+    """Harden an existing cluster, referenced by name. Exclusive with cluster."""
+    security_groups: DataPlaneSecurityGroupsArgs = field(default_factory=DataPlaneSecurityGroupsArgs)
+    """Data-plane security group settings; VPC and cluster fields are filled in by the Baseline."""
+    network: NetworkControlsArgs = field(default_factory=NetworkControlsArgs)
+    """Network ACL and flow-log settings; VPC, subnet and cluster fields are filled in by the Baseline."""
+    node_groups: list[BaselineNodeGroup] = field(default_factory=list)
+    """Managed node groups."""
+    access: AccessControlArgs = field(default_factory=AccessControlArgs)
+    """Namespaces, access mappings and RBAC; cluster fields are filled in by the Baseline."""
+    audit_trail: AuditTrailArgs = field(default_factory=AuditTrailArgs)
+    """The account's CloudTrail audit trail."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Tags for every child that takes tags (merged under each child's own tags)."""
+
+
+@dataclass
+class _Plan:
+    """Every child's arguments, validated; placeholders stand for sibling outputs until creation."""
+
+    cluster: ClusterArgs | None
+    cluster_name: str
+    security_groups: DataPlaneSecurityGroupsArgs
+    network: NetworkControlsArgs
+    node_groups: list[tuple[str, NodeGroupArgs]]
+    access: AccessControlArgs
+    audit_trail: AuditTrailArgs
+
+
+class Baseline(pulumi.ComponentResource):
+    """Every eksguard component for one EKS cluster, created here or existing, grouped by responsibility area."""
+
+    cluster_name: pulumi.Output[str]
+    """Name of the EKS cluster the baseline hardens."""
+    responsibilities: pulumi.Output[dict[str, list[str]]]
+    """For each responsibility area (catalogue.AREAS keys), the URNs of the resources implementing it."""
+
+    def __init__(self, name: str, args: BaselineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args = coerce_args(BaselineArgs, args)
+        plan = _plan(name, args)
+        super().__init__(type_token(Baseline), name, None, opts)
+        self._name = name
+        opts_child = pulumi.ResourceOptions(parent=self)
+
+        sgs = DataPlaneSecurityGroups(f"{name}-security-groups", plan.security_groups, opts_child)
+        eks = None
+        if plan.cluster is not None:
+            eks_args = dataclasses.replace(plan.cluster, cluster_security_group_id=sgs.cluster_security_group_id)
+            eks = Cluster(f"{name}-cluster", eks_args, opts_child)
+        cluster_name: pulumi.Input[str] = eks.cluster_name if eks else plan.cluster_name
+
+        controls = NetworkControls(
+            f"{name}-network", dataclasses.replace(plan.network, cluster_name=cluster_name), opts_child
+        )
+        nodes = [
+            NodeGroup(
+                f"{name}-{ng_name}",
+                dataclasses.replace(
+                    ng_args,
+                    cluster_name=cluster_name,
+                    node_security_group_id=sgs.node_security_group_id,
+                    # The version the cluster is created with, so the patched-AMI lookup resolves at preview.
+                    kubernetes_version=ng_args.kubernetes_version or (eks.version if eks else None),
+                ),
+                opts_child,
+            )
+            for ng_name, ng_args in plan.node_groups
+        ]
+        access_args = dataclasses.replace(plan.access, cluster_name=cluster_name)
+        if eks is not None:
+            access_args = dataclasses.replace(
+                access_args, cluster_endpoint=eks.endpoint, cluster_certificate_authority=eks.certificate_authority
+            )
+        rbac = AccessControl(f"{name}-access", access_args, opts_child)
+        trail = AuditTrail(f"{name}-audit", plan.audit_trail, opts_child)
+
+        managed_cluster = [eks] if eks else []
+        areas: dict[str, list[pulumi.Resource]] = {
+            "data-plane-security-groups": [sgs],
+            "worker-nodes-containers": [*nodes, *rbac.workload_resources],
+            "guest-os-patching": [*managed_cluster, *nodes],
+            "network-controls": [*managed_cluster, controls, *rbac.network_resources],
+            "platform-iam-rbac": [*managed_cluster, *rbac.iam_resources, *rbac.rbac_resources],
+            "audit-logging": [*managed_cluster, trail],
+        }
+        self.cluster_name = pulumi.Output.from_input(cluster_name)
+        self.responsibilities = pulumi.Output.all(
+            **{area: pulumi.Output.all(*[r.urn for r in resources]) for area, resources in areas.items()}
+        )
+        self.register_outputs({"cluster_name": self.cluster_name, "responsibilities": self.responsibilities})
+
+
+def validate_baseline(name: str, args: BaselineArgs) -> None:
+    """Raise the InvalidArgumentError that ``Baseline(name, args)`` would raise, registering nothing."""
+    _plan(name, coerce_args(BaselineArgs, args))
+
+
+def _plan(name: str, args: BaselineArgs) -> _Plan:
+    c = "Baseline"
+    if (args.cluster is None) == (args.existing_cluster_name is None):
+        raise InvalidArgumentError(
+            c,
+            "cluster",
+            "and existing_cluster_name are both given or both missing",
+            "exactly one: cluster (create) or existing_cluster_name (harden)",
+        )
+    if args.cluster is not None and args.vpc_id is None:
+        raise InvalidArgumentError(c, "vpc_id", "is missing but a cluster is to be created", "the VPC id")
+    if not isinstance(args.subnet_ids, list) or not args.subnet_ids:
+        raise InvalidArgumentError(c, "subnet_ids", f"is {args.subnet_ids!r}", "a non-empty list of private subnet ids")
+    if args.existing_cluster_name is not None and not (
+        isinstance(args.existing_cluster_name, str) and args.existing_cluster_name
+    ):
+        raise InvalidArgumentError(
+            c, "existing_cluster_name", f"is {args.existing_cluster_name!r}", "the name of an existing EKS cluster"
+        )
+    names = [ng.name for ng in args.node_groups]
+    for ng_name in names:
+        if not isinstance(ng_name, str) or not _DNS_LABEL.match(ng_name) or names.count(ng_name) > 1:
+            raise InvalidArgumentError(
+                c, "node_groups.name", f"is {ng_name!r}", "unique DNS-1123 labels (lowercase a-z, 0-9, '-')"
+            )
+
+    cluster_args = None
+    if args.cluster is not None:
+        cluster_args = dataclasses.replace(
+            args.cluster,
+            subnet_ids=args.cluster.subnet_ids or list(args.subnet_ids),
+            tags={**args.tags, **args.cluster.tags},
+        )
+        cluster_name = cluster_args.cluster_name or f"{name}-cluster"
+        cluster_args.cluster_name = cluster_name
+    else:
+        cluster_name = args.existing_cluster_name  # type: ignore[assignment]
+
+    existing = args.existing_cluster_name
+    plan = _Plan(
+        cluster=cluster_args,
+        cluster_name=cluster_name,
+        security_groups=dataclasses.replace(
+            args.security_groups,
+            vpc_id=args.vpc_id if args.vpc_id is not None else args.security_groups.vpc_id,
+            cluster_name=existing,
+            vpc_cidr_blocks=args.security_groups.vpc_cidr_blocks or list(args.vpc_cidr_blocks),
+            tags={**args.tags, **args.security_groups.tags},
+        ),
+        network=dataclasses.replace(
+            args.network,
+            vpc_cidr_blocks=args.network.vpc_cidr_blocks or list(args.vpc_cidr_blocks),
+            vpc_id=args.vpc_id if args.vpc_id is not None else args.network.vpc_id,
+            subnet_ids=args.network.subnet_ids or list(args.subnet_ids),
+            cluster_name=cluster_name,
+            tags={**args.tags, **args.network.tags},
+        ),
+        node_groups=[
+            (
+                ng.name,
+                dataclasses.replace(
+                    ng.args,
+                    cluster_name=cluster_name,
+                    subnet_ids=ng.args.subnet_ids or list(args.subnet_ids),
+                    node_security_group_id=_PENDING_SECURITY_GROUP,
+                    tags={**args.tags, **ng.args.tags},
+                ),
+            )
+            for ng in args.node_groups
+        ],
+        access=dataclasses.replace(args.access, cluster_name=cluster_name),
+        audit_trail=args.audit_trail,
+    )
+    _validate_children(name, plan)
+    return plan
+
+
+def _validate_children(name: str, plan: _Plan) -> None:
+    checks: list[tuple[Any, tuple]] = [(security_groups._validate, (plan.security_groups,))]
+    if plan.cluster is not None:
+        checks.append((cluster._validate, (plan.cluster, plan.cluster_name)))
+    checks.append((network._validate, (plan.network,)))
+    checks += [(nodegroup._validate, (ng_args,)) for _, ng_args in plan.node_groups]
+    checks.append((access._validate, (plan.access,)))
+    checks.append((audit_trail._validate, (f"{name}-audit", plan.audit_trail)))
+    for check, check_args in checks:
+        check(*check_args)

@@ -1,0 +1,118 @@
+"""IAM, KMS and CloudWatch Logs helpers shared by the components (policies are plain JSON documents)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components._common import InvalidArgumentError
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, retentionInDays).
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+
+def require_retention(component: str, argument: str, days: object) -> None:
+    if isinstance(days, bool) or days not in CLOUDWATCH_RETENTION_DAYS:
+        raise InvalidArgumentError(component, argument, f"is {days!r}", CLOUDWATCH_RETENTION_DAYS)
+
+
+def policy_document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def service_trust_policy(service: str, actions: Sequence[str] = ("sts:AssumeRole",)) -> str:
+    """Trust policy letting one AWS service principal assume a role."""
+    return policy_document(
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)},
+    )
+
+
+def managed_policy_arn(policy_name: str) -> pulumi.Output[str]:
+    """ARN of an AWS managed policy in the current partition."""
+    return aws.get_partition_output().partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{policy_name}")
+
+
+def attach_managed_policies(
+    name: str, role: aws.iam.Role, policies: dict[str, str], parent: pulumi.Resource
+) -> list[aws.iam.RolePolicyAttachment]:
+    """One attachment per ``{role suffix: managed policy name}``, named f"{name}-<suffix>"."""
+    return [
+        aws.iam.RolePolicyAttachment(
+            f"{name}-{suffix}",
+            role=role.name,
+            policy_arn=managed_policy_arn(policy),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        for suffix, policy in policies.items()
+    ]
+
+
+def logs_kms_key(name: str, description: str, parent: pulumi.Resource) -> aws.kms.Key:
+    """A customer-managed key with rotation that CloudWatch Logs in this account and region may use.
+
+    Key policy follows https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html:
+    the account administers the key; the Logs service principal may use it only for this account's log groups.
+    """
+    account = aws.get_caller_identity_output().account_id
+    region = aws.get_region_output().region
+    partition = aws.get_partition_output().partition
+    key_policy = pulumi.Output.all(account, region, partition).apply(
+        lambda a: policy_document(
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{a[2]}:iam::{a[0]}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsUse",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{a[1]}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{a[2]}:logs:{a[1]}:{a[0]}:log-group:*"}
+                },
+            },
+        )
+    )
+    return aws.kms.Key(
+        name,
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        policy=key_policy,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+@dataclass(frozen=True)
+class AwsAccount:
+    """Where the stack deploys. Read with invokes that depend on no resource, so it is known at preview."""
+
+    id: str
+    region: str
+    partition: str
+
+    def trail_arn(self, trail_name: str) -> str:
+        return f"arn:{self.partition}:cloudtrail:{self.region}:{self.id}:trail/{trail_name}"
+
+    def log_group_arn(self, log_group_name: str) -> str:
+        return f"arn:{self.partition}:logs:{self.region}:{self.id}:log-group:{log_group_name}"
+
+
+def aws_account(parent: pulumi.Resource) -> pulumi.Output[AwsAccount]:
+    invoke = pulumi.InvokeOutputOptions(parent=parent)
+    return pulumi.Output.all(
+        aws.get_caller_identity_output(opts=invoke).account_id,
+        aws.get_region_output(opts=invoke).region,
+        aws.get_partition_output(opts=invoke).partition,
+    ).apply(lambda a: AwsAccount(*a))

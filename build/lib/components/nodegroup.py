@@ -1,0 +1,377 @@
+"""NodeGroup: an EKS managed node group on a hardened launch template, patched from AWS's public AMI parameters.
+
+Launch template: IMDSv2 only with hop limit 1 (pods cannot reach node credentials), encrypted gp3 volumes
+with a customer-managed key, no public IP, no SSH key, detailed monitoring, the node security group.
+The node group runs AL2023 or Bottlerocket only, with ``releaseVersion`` read at deploy time from the AWS
+public SSM parameter for the cluster's Kubernetes version (the latest patched AMI). The node role holds only
+the three node policies; the VPC CNI policy sits on a separate role for kube-system/aws-node
+(https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from eksguard_policies import versions
+
+from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
+from components.iam import attach_managed_policies, policy_document, service_trust_policy
+
+AMI_FAMILIES = ("AL2023", "BOTTLEROCKET")
+ARCHITECTURES = ("x86_64", "arm64")
+CNI_IDENTITIES = ("pod-identity", "irsa")
+CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+AMI_TYPES = {
+    ("AL2023", "x86_64"): "AL2023_x86_64_STANDARD",
+    ("AL2023", "arm64"): "AL2023_ARM_64_STANDARD",
+    ("BOTTLEROCKET", "x86_64"): "BOTTLEROCKET_x86_64",
+    ("BOTTLEROCKET", "arm64"): "BOTTLEROCKET_ARM_64",
+}
+DEFAULT_INSTANCE_TYPES = {"x86_64": ["m7i.large"], "arm64": ["m7g.large"]}
+NODE_POLICIES = {
+    "policy-worker-node": "AmazonEKSWorkerNodePolicy",
+    "policy-ecr-read-only": "AmazonEC2ContainerRegistryReadOnly",
+    "policy-ssm-core": "AmazonSSMManagedInstanceCore",
+}
+CNI_POLICIES = {"policy-cni": "AmazonEKS_CNI_Policy"}
+CNI_NAMESPACE, CNI_SERVICE_ACCOUNT = "kube-system", "aws-node"
+AL2_END_OF_SUPPORT = "2025-11-26"
+
+
+def ami_release_parameter(kubernetes_version: str, ami_family: str, architecture: str) -> str:
+    """The AWS public SSM parameter holding the newest release for this version, AMI family and architecture.
+
+    AL2023: https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id.html;
+    Bottlerocket: https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id-bottlerocket.html.
+    """
+    _check_ami_family("ami_release_parameter", ami_family)
+    require_choice("ami_release_parameter", "architecture", architecture, ARCHITECTURES)
+    if ami_family == "AL2023":
+        return (
+            f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/"
+            f"{architecture}/standard/recommended/release_version"
+        )
+    return f"/aws/service/bottlerocket/aws-k8s-{kubernetes_version}/{architecture}/latest/image_version"
+
+
+@dataclass
+class NodeGroupArgs:
+    cluster_name: pulumi.Input[str] = ""
+    """The EKS cluster (created in this stack or existing); version and OIDC issuer are looked up from it."""
+    subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    """Private subnets for the nodes."""
+    node_security_group_id: pulumi.Input[str] = ""
+    """The node security group, e.g. DataPlaneSecurityGroups.node_security_group_id."""
+    ami_family: str = "AL2023"
+    """AL2023 or BOTTLEROCKET (AL2 reached end of support on 2025-11-26)."""
+    architecture: str = "x86_64"
+    """x86_64 or arm64."""
+    kubernetes_version: str | None = None
+    """Kubernetes version of the nodes, in standard support (default: the cluster's version)."""
+    instance_types: list[str] | None = None
+    """EC2 instance types (default: m7i.large for x86_64, m7g.large for arm64)."""
+    capacity_type: str = "ON_DEMAND"
+    """ON_DEMAND or SPOT."""
+    min_size: int = 2
+    """Minimum number of nodes."""
+    desired_size: int = 2
+    """Desired number of nodes."""
+    max_size: int = 4
+    """Maximum number of nodes."""
+    max_unavailable_percentage: int = 33
+    """Share of nodes replaced at once during updates (1-100)."""
+    disk_size_gib: int = 50
+    """Size of the root (AL2023) or data (Bottlerocket) volume in GiB (20-16384)."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """KMS key for the EBS volumes (default: a new key with rotation). A key you bring must let Auto Scaling use it."""
+    cni_identity: str = "pod-identity"
+    """How aws-node gets the CNI policy: pod-identity (needs the eks-pod-identity-agent add-on) or irsa."""
+    oidc_provider_arn: pulumi.Input[str] | None = None
+    """IRSA only: the cluster's IAM OIDC provider (default: derived from the cluster's issuer and this account)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Kubernetes labels for the nodes."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Tags for every taggable child resource."""
+
+
+class NodeGroup(pulumi.ComponentResource):
+    """A managed node group on a hardened launch template, on the latest patched AL2023 or Bottlerocket AMI."""
+
+    node_group_name: pulumi.Output[str]
+    """The EKS managed node group name."""
+    node_role_arn: pulumi.Output[str]
+    """ARN of the node IAM role (worker node, ECR read-only and SSM policies only)."""
+    cni_role_arn: pulumi.Output[str]
+    """ARN of the role holding AmazonEKS_CNI_Policy for kube-system/aws-node."""
+    launch_template_id: pulumi.Output[str]
+    """The hardened launch template."""
+    release_version: pulumi.Output[str]
+    """The AMI release version read from the public SSM parameter."""
+
+    def __init__(self, name: str, args: NodeGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args = coerce_args(NodeGroupArgs, args)
+        _validate(args)
+        super().__init__(type_token(NodeGroup), name, None, opts)
+        self._name = name
+        self._args = args
+        # A known version keeps the AMI lookup resolvable at preview; only without one is the cluster read.
+        k8s_version = pulumi.Output.from_input(args.kubernetes_version or self._cluster.version)
+        release = self._lookup_release(k8s_version)
+
+        key_arn = args.kms_key_arn or self._create_key().arn
+        template = self._create_launch_template(key_arn)
+        node_role, node_attachments = self._create_node_role()
+        cni_role, cni_binding = self._create_cni_identity()
+        group = self._create_node_group(
+            template, node_role, k8s_version, release, depends_on=[*node_attachments, *cni_binding]
+        )
+
+        self.node_group_name = group.node_group_name
+        self.node_role_arn = node_role.arn
+        self.cni_role_arn = cni_role.arn
+        self.launch_template_id = template.id
+        self.release_version = release
+        self.register_outputs(
+            {
+                "node_group_name": self.node_group_name,
+                "node_role_arn": self.node_role_arn,
+                "cni_role_arn": self.cni_role_arn,
+                "launch_template_id": self.launch_template_id,
+                "release_version": self.release_version,
+            }
+        )
+
+    @functools.cached_property
+    def _cluster(self) -> pulumi.Output[aws.eks.GetClusterResult]:
+        """The cluster as AWS describes it; looked up only when its version or OIDC issuer is needed."""
+        return aws.eks.get_cluster_output(name=self._args.cluster_name, opts=pulumi.InvokeOutputOptions(parent=self))
+
+    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def _lookup_release(self, k8s_version: pulumi.Output[str]) -> pulumi.Output[str]:
+        path = k8s_version.apply(lambda v: ami_release_parameter(v, self._args.ami_family, self._args.architecture))
+        return aws.ssm.get_parameter_output(name=path, opts=pulumi.InvokeOutputOptions(parent=self)).value
+
+    def _create_key(self) -> aws.kms.Key:
+        # EC2 Auto Scaling launches the nodes, so its service-linked role must be able to use the key
+        # (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+        identity = aws.get_caller_identity_output()
+        partition = aws.get_partition_output().partition
+        policy = pulumi.Output.all(identity.account_id, partition).apply(lambda a: _ebs_key_policy(a[0], a[1]))
+        return aws.kms.Key(
+            f"{self._name}-kms",
+            description=f"EKS node group {self._name}: EBS volumes",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy,
+            tags=self._args.tags,
+            opts=self._opts(),
+        )
+
+    def _create_launch_template(self, key_arn: pulumi.Input[str]) -> aws.ec2.LaunchTemplate:
+        ebs = {"encrypted": "true", "kms_key_id": key_arn, "volume_type": "gp3", "delete_on_termination": "true"}
+        if self._args.ami_family == "BOTTLEROCKET":  # xvda: OS (snapshot size), xvdb: container data
+            devices = [("/dev/xvda", None), ("/dev/xvdb", self._args.disk_size_gib)]
+        else:
+            devices = [("/dev/xvda", self._args.disk_size_gib)]
+        return aws.ec2.LaunchTemplate(
+            f"{self._name}-lt",
+            description=f"eksguard node group {self._name}",
+            update_default_version=True,
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=1,
+                instance_metadata_tags="disabled",
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name=device, ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(volume_size=size, **ebs)
+                )
+                for device, size in devices
+            ],
+            network_interfaces=[
+                aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                    device_index=0,
+                    associate_public_ip_address="false",
+                    delete_on_termination="true",
+                    security_groups=[self._args.node_security_group_id],
+                )
+            ],
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=self._args.tags)
+                for kind in ("instance", "volume")
+            ]
+            if self._args.tags
+            else None,
+            tags=self._args.tags,
+            opts=self._opts(),
+        )
+
+    def _create_node_role(self) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+        role = aws.iam.Role(
+            f"{self._name}-node-role",
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+            tags=self._args.tags,
+            opts=self._opts(),
+        )
+        return role, attach_managed_policies(f"{self._name}-node-role", role, NODE_POLICIES, self)
+
+    def _create_cni_identity(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        if self._args.cni_identity == "pod-identity":
+            trust: pulumi.Input[str] = service_trust_policy(
+                "pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")
+            )
+        else:
+            trust = self._irsa_trust_policy()
+        role = aws.iam.Role(f"{self._name}-cni-role", assume_role_policy=trust, tags=self._args.tags, opts=self._opts())
+        binding: list[pulumi.Resource] = attach_managed_policies(f"{self._name}-cni-role", role, CNI_POLICIES, self)
+        if self._args.cni_identity == "pod-identity":
+            binding.append(
+                aws.eks.PodIdentityAssociation(
+                    f"{self._name}-cni-pod-identity",
+                    cluster_name=self._args.cluster_name,
+                    namespace=CNI_NAMESPACE,
+                    service_account=CNI_SERVICE_ACCOUNT,
+                    role_arn=role.arn,
+                    tags=self._args.tags,
+                    opts=self._opts(),
+                )
+            )
+        return role, binding
+
+    def _irsa_trust_policy(self) -> pulumi.Output[str]:
+        issuer = self._cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer.removeprefix("https://"))
+        provider_arn = self._args.oidc_provider_arn or pulumi.Output.all(
+            aws.get_partition_output().partition, aws.get_caller_identity_output().account_id, issuer
+        ).apply(lambda a: f"arn:{a[0]}:iam::{a[1]}:oidc-provider/{a[2]}")
+        return pulumi.Output.all(provider_arn, issuer).apply(
+            lambda a: policy_document(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": a[0]},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{a[1]}:sub": f"system:serviceaccount:{CNI_NAMESPACE}:{CNI_SERVICE_ACCOUNT}",
+                            f"{a[1]}:aud": "sts.amazonaws.com",
+                        }
+                    },
+                }
+            )
+        )
+
+    def _create_node_group(
+        self,
+        template: aws.ec2.LaunchTemplate,
+        role: aws.iam.Role,
+        k8s_version: pulumi.Output[str],
+        release: pulumi.Output[str],
+        depends_on: list[pulumi.Resource],
+    ) -> aws.eks.NodeGroup:
+        args = self._args
+        return aws.eks.NodeGroup(
+            f"{self._name}-ng",
+            cluster_name=self._args.cluster_name,
+            node_role_arn=role.arn,
+            subnet_ids=args.subnet_ids,
+            ami_type=AMI_TYPES[(args.ami_family, args.architecture)],
+            version=k8s_version,
+            release_version=release,
+            capacity_type=args.capacity_type,
+            instance_types=args.instance_types or DEFAULT_INSTANCE_TYPES[args.architecture],
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=args.max_unavailable_percentage),
+            labels=args.labels,
+            tags=args.tags,
+            opts=self._opts(depends_on=depends_on, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+
+
+def _ebs_key_policy(account: str, partition: str) -> str:
+    autoscaling = (
+        f"arn:{partition}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    )
+    return policy_document(
+        {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "AutoScalingUsesKey", "Effect": "Allow", "Principal": {"AWS": autoscaling},
+         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+         "Resource": "*"},
+        {"Sid": "AutoScalingGrants", "Effect": "Allow", "Principal": {"AWS": autoscaling},
+         "Action": "kms:CreateGrant", "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+    )  # fmt: skip
+
+
+def _check_ami_family(component: str, ami_family: str) -> None:
+    if ami_family == "AL2":
+        raise InvalidArgumentError(
+            component,
+            "ami_family",
+            f"is 'AL2': EKS-optimized Amazon Linux 2 AMIs reached end of support on {AL2_END_OF_SUPPORT}",
+            AMI_FAMILIES,
+        )
+    require_choice(component, "ami_family", ami_family, AMI_FAMILIES)
+
+
+def _validate(args: NodeGroupArgs) -> None:
+    c = "NodeGroup"
+    if not args.cluster_name:
+        raise InvalidArgumentError(
+            c, "cluster_name", "is missing", "the name of an EKS cluster (or Cluster.cluster_name)"
+        )
+    if not isinstance(args.subnet_ids, pulumi.Output | list) or args.subnet_ids == []:
+        raise InvalidArgumentError(c, "subnet_ids", f"is {args.subnet_ids!r}", "a non-empty list of private subnet ids")
+    if not args.node_security_group_id:
+        raise InvalidArgumentError(
+            c,
+            "node_security_group_id",
+            "is missing",
+            "a security group id (DataPlaneSecurityGroups.node_security_group_id)",
+        )
+    _check_ami_family(c, args.ami_family)
+    require_choice(c, "architecture", args.architecture, ARCHITECTURES)
+    if args.kubernetes_version is not None:
+        require_choice(c, "kubernetes_version", args.kubernetes_version, versions.standard_support_versions())
+    require_choice(c, "capacity_type", args.capacity_type, CAPACITY_TYPES)
+    require_choice(c, "cni_identity", args.cni_identity, CNI_IDENTITIES)
+    if args.oidc_provider_arn is not None and args.cni_identity != "irsa":
+        raise InvalidArgumentError(c, "oidc_provider_arn", "is set but cni_identity is not 'irsa'", ["irsa"])
+    sizes = (args.min_size, args.desired_size, args.max_size)
+    if (
+        not all(_is_int(s) for s in sizes)
+        or not 0 <= args.min_size <= args.desired_size <= args.max_size
+        or args.max_size < 1
+    ):
+        raise InvalidArgumentError(
+            c, "min_size/desired_size/max_size", f"are {sizes!r}", "0 <= min <= desired <= max, max >= 1"
+        )
+    if not _is_int(args.max_unavailable_percentage) or not 1 <= args.max_unavailable_percentage <= 100:
+        raise InvalidArgumentError(
+            c, "max_unavailable_percentage", f"is {args.max_unavailable_percentage!r}", "1 to 100"
+        )
+    if not _is_int(args.disk_size_gib) or not 20 <= args.disk_size_gib <= 16384:
+        raise InvalidArgumentError(c, "disk_size_gib", f"is {args.disk_size_gib!r}", "20 to 16384")
+    if args.instance_types is not None and (
+        not isinstance(args.instance_types, list)
+        or not args.instance_types
+        or not all(isinstance(t, str) and "." in t for t in args.instance_types)
+    ):
+        raise InvalidArgumentError(
+            c, "instance_types", f"is {args.instance_types!r}", "a non-empty list like ['m7i.large']"
+        )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

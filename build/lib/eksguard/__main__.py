@@ -1,0 +1,5 @@
+import sys
+
+from eksguard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,399 @@
+"""A client for Pulumi's analyzer (policy pack) gRPC protocol, playing the engine's part.
+
+:class:`PolicyPackProcess` starts a Python policy pack exactly as the Pulumi CLI does
+(``python -m pulumi.policy <engine-address> <pack-dir>``), reads the port from the pack's first stdout
+line and exposes the analyzer calls. It also serves the small Engine service a pack may log to, so
+``pulumi.log`` calls from policies are captured instead of failing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc, plugin_pb2
+
+from eksguard.wire import to_struct
+
+LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
+LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
+SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+_GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
+
+
+class PolicyPackError(RuntimeError):
+    """The policy pack could not be started or answered with an error."""
+
+
+@dataclass
+class Resource:
+    """One resource as the engine describes it to an analyzer (wire-form properties)."""
+
+    type: str
+    name: str
+    urn: str
+    properties: Mapping[str, Any]
+    parent: str = ""
+    dependencies: Sequence[str] = ()
+    property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    provider: Mapping[str, Any] | None = None
+    """``{"type", "urn", "name", "properties"}`` of the resource's provider, when known."""
+    protect: bool = False
+
+    def _options(self) -> analyzer_pb2.AnalyzerResourceOptions:
+        return analyzer_pb2.AnalyzerResourceOptions(protect=self.protect, parent=self.parent)
+
+    def _provider(self) -> analyzer_pb2.AnalyzerProviderResource | None:
+        if not self.provider:
+            return None
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=self.provider.get("type", ""),
+            urn=self.provider.get("urn", ""),
+            name=self.provider.get("name", ""),
+            properties=to_struct(self.provider.get("properties", {})),
+        )
+
+    def analyze_request(self) -> analyzer_pb2.AnalyzeRequest:
+        return analyzer_pb2.AnalyzeRequest(
+            type=self.type,
+            properties=to_struct(self.properties),
+            urn=self.urn,
+            name=self.name,
+            options=self._options(),
+            provider=self._provider(),
+        )
+
+    def stack_resource(self) -> analyzer_pb2.AnalyzerResource:
+        return analyzer_pb2.AnalyzerResource(
+            type=self.type,
+            properties=to_struct(self.properties),
+            urn=self.urn,
+            name=self.name,
+            options=self._options(),
+            provider=self._provider(),
+            parent=self.parent,
+            dependencies=list(self.dependencies),
+            propertyDependencies={
+                k: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(v))
+                for k, v in self.property_dependencies.items()
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    message: str
+    urn: str
+    level: str
+    severity: str
+    description: str
+    pack: str
+
+
+@dataclass(frozen=True)
+class AnalyzeResult:
+    diagnostics: list[Diagnostic]
+    not_applicable: dict[str, str]
+    """Policy name to the reason it did not apply."""
+
+
+@dataclass(frozen=True)
+class Remediation:
+    policy: str
+    properties: dict[str, Any] | None
+    """The full remediated property map in wire form, or None when only a diagnostic came back."""
+    diagnostic: str
+
+
+class _EngineLog(engine_pb2_grpc.EngineServicer):
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, str, str]] = []
+        self._lock = threading.Lock()
+
+    def Log(self, request, context):
+        with self._lock:
+            self.messages.append((request.severity, request.message, request.urn))
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request, context):
+        return engine_pb2.GetRootResourceResponse(urn="")
+
+    def SetRootResource(self, request, context):
+        return engine_pb2.SetRootResourceResponse()
+
+
+def _diagnostics(response: analyzer_pb2.AnalyzeResponse) -> AnalyzeResult:
+    return AnalyzeResult(
+        diagnostics=[
+            Diagnostic(
+                policy=d.policyName,
+                message=d.message,
+                urn=d.urn,
+                level=LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                severity=SEVERITY_NAMES.get(d.severity, "unspecified"),
+                description=d.description,
+                pack=d.policyPackName,
+            )
+            for d in response.diagnostics
+        ],
+        not_applicable={n.policy_name: n.reason for n in response.not_applicable},
+    )
+
+
+class PolicyPackProcess:
+    """A running policy pack and the analyzer calls the engine makes to it.
+
+    Use as a context manager; the pack process and the engine log server stop on exit.
+    """
+
+    def __init__(
+        self,
+        pack_dir: str | os.PathLike[str],
+        *,
+        python: str = sys.executable,
+        env: Mapping[str, str] | None = None,
+        start_timeout: float = 60.0,
+    ) -> None:
+        self.pack_dir = Path(pack_dir).resolve()
+        self.python = python
+        self.env = env
+        self.start_timeout = start_timeout
+        self.engine_log = _EngineLog()
+        self._engine: grpc.Server | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._channel: grpc.Channel | None = None
+        self.stub: analyzer_pb2_grpc.AnalyzerStub | None = None
+
+    @property
+    def version(self) -> str:
+        """The version in PulumiPolicy.yaml, which the CLI uses over the SDK's placeholder ``0.0.1``."""
+        import yaml
+
+        try:
+            meta = yaml.safe_load((self.pack_dir / "PulumiPolicy.yaml").read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            return ""
+        return str(meta.get("version", "")) if isinstance(meta, dict) else ""
+
+    # lifecycle -------------------------------------------------------------------------------------
+    def start(self) -> PolicyPackProcess:
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+        self._engine = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        engine_pb2_grpc.add_EngineServicer_to_server(self.engine_log, self._engine)
+        engine_port = self._engine.add_insecure_port("127.0.0.1:0")
+        self._engine.start()
+
+        env = dict(os.environ if self.env is None else self.env)
+        # The CLI runs the pack from the folder that holds it, naming the pack folder relatively.
+        self._proc = subprocess.Popen(
+            [self.python, "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", self.pack_dir.name],
+            cwd=self.pack_dir.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        port = self._read_port()
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=self.start_timeout)
+        except grpc.FutureTimeoutError:
+            self.stop()
+            raise PolicyPackError(f"policy pack {self.pack_dir} did not accept connections") from None
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return self
+
+    def _read_port(self) -> int:
+        assert self._proc is not None and self._proc.stdout is not None
+        result: dict[str, bytes] = {}
+
+        def read() -> None:
+            result["line"] = self._proc.stdout.readline()  # type: ignore[union-attr]
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(self.start_timeout)
+        line = result.get("line", b"").strip()
+        if not line.isdigit():
+            stderr = self._drain_stderr()
+            self.stop()
+            detail = stderr.strip().splitlines()[-1] if stderr.strip() else "no output"
+            raise PolicyPackError(f"policy pack {self.pack_dir} failed to start: {detail}\n{stderr}")
+        # Keep draining stdout so a chatty pack cannot block on a full pipe.
+        threading.Thread(target=self._proc.stdout.read, daemon=True).start()
+        threading.Thread(target=self._collect_stderr, daemon=True).start()
+        return int(line)
+
+    def _drain_stderr(self) -> str:
+        assert self._proc is not None
+        if self._proc.poll() is None:
+            self._proc.kill()
+        try:
+            _, err = self._proc.communicate(timeout=10)
+        except (subprocess.TimeoutExpired, ValueError):
+            return ""
+        return err.decode(errors="replace") if err else ""
+
+    def _collect_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        self.stderr = self._proc.stderr.read().decode(errors="replace")
+
+    def stop(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+        if self._engine is not None:
+            self._engine.stop(0)
+            self._engine = None
+
+    def __enter__(self) -> PolicyPackProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # analyzer calls ---------------------------------------------------------------------------------
+    def _call(self, method: str, request: Any) -> Any:
+        if self.stub is None:
+            raise PolicyPackError("policy pack is not running")
+        try:
+            return getattr(self.stub, method)(request)
+        except grpc.RpcError as exc:
+            raise PolicyPackError(f"{method} failed: {exc.code().name}: {exc.details()}") from None
+
+    def get_analyzer_info(self) -> analyzer_pb2.AnalyzerInfo:
+        return self._call("GetAnalyzerInfo", empty_pb2.Empty())
+
+    def get_plugin_info(self) -> plugin_pb2.PluginInfo:
+        return self._call("GetPluginInfo", empty_pb2.Empty())
+
+    def configure(self, policy_config: Mapping[str, Mapping[str, Any]]) -> None:
+        """Send ``{policy: {"enforcementLevel": level, **properties}}``, as the engine does.
+
+        The engine fills in schema defaults before calling; :func:`config_with_defaults` does that.
+        """
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, entry in policy_config.items():
+            props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+            level = entry.get("enforcementLevel")
+            msg = request.policyConfig[name]
+            if level is not None:
+                msg.enforcementLevel = LEVELS[level]
+            if props:
+                msg.properties.CopyFrom(to_struct(props))
+        self._call("Configure", request)
+
+    def configure_stack(
+        self,
+        *,
+        stack: str,
+        project: str,
+        organization: str = "organization",
+        dry_run: bool = True,
+        config: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        self._call(
+            "ConfigureStack",
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=stack,
+                project=project,
+                organization=organization,
+                dry_run=dry_run,
+                config=dict(config or {}),
+                tags=dict(tags or {}),
+            ),
+        )
+
+    def analyze(self, resource: Resource) -> AnalyzeResult:
+        return _diagnostics(self._call("Analyze", resource.analyze_request()))
+
+    def analyze_many(self, resources: Iterable[Resource], window: int = 32) -> Iterator[AnalyzeResult]:
+        """Analyze each resource, in order, keeping up to ``window`` calls in flight (hides round trips)."""
+        if self.stub is None:
+            raise PolicyPackError("policy pack is not running")
+        pending: deque[grpc.Future] = deque()
+
+        def take() -> AnalyzeResult:
+            try:
+                return _diagnostics(pending.popleft().result())
+            except grpc.RpcError as exc:
+                raise PolicyPackError(f"Analyze failed: {exc.code().name}: {exc.details()}") from None
+
+        for resource in resources:
+            pending.append(self.stub.Analyze.future(resource.analyze_request()))
+            if len(pending) >= window:
+                yield take()
+        while pending:
+            yield take()
+
+    def analyze_stack(self, resources: Iterable[Resource]) -> AnalyzeResult:
+        request = analyzer_pb2.AnalyzeStackRequest(resources=[r.stack_resource() for r in resources])
+        return _diagnostics(self._call("AnalyzeStack", request))
+
+    def remediate(self, resource: Resource) -> list[Remediation]:
+        response = self._call("Remediate", resource.analyze_request())
+        out: list[Remediation] = []
+        for r in response.remediations:
+            props = None
+            if r.HasField("properties"):
+                from eksguard.wire import from_struct
+
+                props = from_struct(r.properties)
+            out.append(Remediation(policy=r.policyName, properties=props, diagnostic=r.diagnostic))
+        return out
+
+
+def config_with_defaults(
+    info: analyzer_pb2.AnalyzerInfo, overrides: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """What the engine sends to Configure: each policy's JSON-schema defaults, then the user's config.
+
+    ``overrides`` is Pulumi's ``--policy-pack-config`` format: ``{policy: level}`` or
+    ``{policy: {"enforcementLevel": level, prop: value}}``; ``"all"`` sets the level of every policy.
+    """
+    overrides = dict(overrides or {})
+    all_level = overrides.pop("all", None)
+    if isinstance(all_level, Mapping):
+        all_level = all_level.get("enforcementLevel")
+    result: dict[str, dict[str, Any]] = {}
+    for policy in info.policies:
+        # The engine always sends a level: the policy's own unless the user overrides it.
+        entry: dict[str, Any] = {"enforcementLevel": LEVEL_NAMES.get(policy.enforcementLevel, "advisory")}
+        if policy.HasField("configSchema"):
+            schema = struct_to_dict(policy.configSchema.properties)
+            for key, prop in schema.items():
+                if isinstance(prop, Mapping) and "default" in prop:
+                    entry[key] = prop["default"]
+        if all_level is not None:
+            entry["enforcementLevel"] = all_level
+        user = overrides.get(policy.name)
+        if isinstance(user, str):
+            entry["enforcementLevel"] = user
+        elif isinstance(user, Mapping):
+            entry.update(user)
+        result[policy.name] = entry
+    return result
+
+
+def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
+    from google.protobuf import json_format
+
+    return json_format.MessageToDict(struct)

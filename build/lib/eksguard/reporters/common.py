@@ -1,0 +1,68 @@
+"""What every reporter shares: area titles, status labels, the verdict line, finding locations."""
+
+from __future__ import annotations
+
+from eksguard_policies.catalogue import AREAS
+
+from eksguard.report import ControlResult, Finding, Report
+
+OTHER_AREA_TITLE = "Other policies"
+STATUS_LABELS = {
+    "violated": "violated",
+    "not_checkable": "not checkable until apply",
+    "not_assessed": "not assessed",
+    "passed": "passed",
+    "not_applicable": "not applicable",
+}
+
+
+def area_title(area: str) -> str:
+    return AREAS.get(area, OTHER_AREA_TITLE)
+
+
+def tool_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("eksguard")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+def mandatory_violations(report: Report) -> int:
+    return sum(1 for r in report.results for f in r.findings if r.status == "violated" and f.level == "mandatory")
+
+
+def verdict_line(report: Report) -> str:
+    totals = report.totals()
+    if report.has_mandatory_violation:
+        head = f"FAIL: {mandatory_violations(report)} mandatory violation(s)"
+    elif totals["violated"]:
+        head = "PASS with advisories"
+    else:
+        head = "PASS"
+    counts = ", ".join(f"{n} {STATUS_LABELS[s]}" for s, n in totals.items() if n)
+    return f"{head} ({counts})" if counts else head
+
+
+def where(finding: Finding) -> str:
+    """A short human location: file:line for check, region for audit, else nothing."""
+    if finding.location is not None:
+        return f"{finding.location.file}:{finding.location.line}"
+    return finding.region
+
+
+def display_name(finding: Finding) -> str:
+    if finding.resource_name:
+        kind = finding.resource_type.rsplit(":", 1)[-1] if finding.resource_type else ""
+        return f"{kind} {finding.resource_name}".strip()
+    return finding.resource
+
+
+def visible_findings(result: ControlResult) -> list[Finding]:
+    return result.findings if result.status in ("violated", "not_checkable", "not_assessed") else []
+
+
+def remediation_plan(report: Report) -> list[tuple[ControlResult, Finding]]:
+    """Findings that carry a plan (the audit's ``pulumi import`` command and component snippet)."""
+    return [(r, f) for r in report.results for f in visible_findings(r) if f.fix.get("import_command")]

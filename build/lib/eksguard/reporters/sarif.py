@@ -1,0 +1,115 @@
+"""SARIF 2.1.0 for GitHub code scanning: one rule per control, one result per violating resource.
+
+Locations are the program file and line that declared the resource, as URIs relative to the repository
+root, so code scanning annotates that line. Findings without a source location (the audit's) carry the
+resource as a logical location only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from eksguard.report import ControlResult, Finding, Report
+from eksguard.reporters.common import area_title, tool_version
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/eksguard/eksguard"
+# GitHub ranks alerts by this property: critical >= 9.0, high >= 7.0, medium >= 4.0, low > 0.
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+_DEFAULT_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+
+
+def _rule(result: ControlResult) -> dict[str, Any]:
+    c = result.control
+    help_lines = [c.remediation or "See the control description."]
+    if c.component:
+        help_lines.append(f"Component that implements the fix: {c.component}")
+    refs = [*(f"CIS EKS {r}" for r in c.references.cis), *c.references.checkov, *c.references.security_hub]
+    if refs:
+        help_lines.append("References: " + ", ".join(refs))
+    markdown = f"**Remediation.** {c.remediation or 'See the control description.'}"
+    if c.component:
+        markdown += f"\n\n**Component.** `{c.component}`"
+    return {
+        "id": c.id,
+        "name": "".join(part.capitalize() for part in c.id.split("-")),
+        "shortDescription": {"text": c.title},
+        "fullDescription": {"text": c.description or c.title},
+        "help": {"text": "\n".join(help_lines), "markdown": markdown},
+        "defaultConfiguration": {"level": _DEFAULT_LEVEL.get(c.severity, "warning")},
+        "properties": {
+            "tags": ["security", "eks", c.area],
+            "area": area_title(c.area),
+            "severity": c.severity,
+            "security-severity": _SECURITY_SEVERITY.get(c.severity, "5.5"),
+            "precision": "high",
+        },
+    }
+
+
+def _fingerprint(control_id: str, finding: Finding) -> str:
+    return hashlib.sha256(f"{control_id}\0{finding.resource}\0{finding.message}".encode()).hexdigest()[:32]
+
+
+def _result(rule_index: int, control_id: str, finding: Finding) -> dict[str, Any]:
+    location: dict[str, Any] = {
+        "logicalLocations": [{"fullyQualifiedName": finding.resource, "kind": "resource"}],
+    }
+    if finding.location is not None:
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": finding.location.file},
+            "region": {"startLine": max(1, finding.location.line)},
+        }
+    properties: dict[str, Any] = {"enforcementLevel": finding.level}
+    if finding.region:
+        properties["region"] = finding.region
+    if finding.resource_type:
+        properties["resourceType"] = finding.resource_type
+    return {
+        "ruleId": control_id,
+        "ruleIndex": rule_index,
+        "level": "error" if finding.level == "mandatory" else "warning",
+        "kind": "fail",
+        "message": {"text": finding.message},
+        "locations": [location],
+        "partialFingerprints": {"eksguardFinding/v1": _fingerprint(control_id, finding)},
+        "properties": properties,
+    }
+
+
+def to_document(report: Report) -> dict[str, Any]:
+    rules: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for index, result in enumerate(report.results):
+        rules.append(_rule(result))
+        if result.status == "violated":
+            results.extend(_result(index, result.control.id, f) for f in result.findings)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "eksguard",
+                        "semanticVersion": tool_version(),
+                        "version": tool_version(),
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"eksguard/{report.tool}/"},
+                "invocations": [
+                    {"executionSuccessful": True, "exitCode": report.exit_code(), "endTimeUtc": report.generated_at}
+                ],
+                "results": results,
+                "properties": {"target": report.target, "totals": report.totals()},
+            }
+        ],
+    }
+
+
+def render(report: Report, **_: object) -> str:
+    return json.dumps(to_document(report), indent=2, default=str) + "\n"

@@ -1,0 +1,121 @@
+"""The control catalogue: the single source of truth for every eksguard control.
+
+Controls live as data in ``controls/*.toml`` (one file per domain). The policy pack, the ``check``
+reports and the live ``audit`` all read them through :func:`load_catalogue`; nothing restates them.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONTROLS_DIR = Path(__file__).parent / "controls"
+
+# The customer's six responsibility areas of the EKS shared responsibility model, in report order.
+AREAS: Mapping[str, str] = {
+    "data-plane-security-groups": "Data-plane security groups",
+    "worker-nodes-containers": "Worker nodes and containers",
+    "guest-os-patching": "Guest OS and patching",
+    "network-controls": "Network controls",
+    "platform-iam-rbac": "Platform IAM and RBAC",
+    "audit-logging": "Audit logging",
+}
+SEVERITIES = ("critical", "high", "medium", "low")
+COMPONENT_TOKEN_PREFIX = "eksguard:index:"
+
+
+class CatalogueError(ValueError):
+    """The catalogue data is malformed."""
+
+
+@dataclass(frozen=True)
+class References:
+    cis: tuple[str, ...] = ()
+    """CIS Amazon EKS Benchmark v1.8.0 recommendation ids."""
+    checkov: tuple[str, ...] = ()
+    security_hub: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    title: str
+    area: str
+    severity: str
+    description: str
+    """The risk: what goes wrong when the control is not met."""
+    remediation: str
+    component: str
+    """Type token of the eksguard component that implements the fix, e.g. ``eksguard:index:Cluster``."""
+    references: References = field(default_factory=References)
+    remediable: bool = False
+    """True when the policy pack can fix a violation automatically (level ``remediate``)."""
+
+    @property
+    def area_title(self) -> str:
+        return AREAS[self.area]
+
+    @property
+    def mandatory_by_default(self) -> bool:
+        return self.severity in ("critical", "high")
+
+
+class Catalogue(Mapping[str, Control]):
+    """Controls by id, in file then declaration order."""
+
+    def __init__(self, controls: list[Control]) -> None:
+        self._controls: dict[str, Control] = {}
+        for control in controls:
+            if control.id in self._controls:
+                raise CatalogueError(f"control id {control.id!r} is declared twice")
+            self._controls[control.id] = control
+
+    def __getitem__(self, control_id: str) -> Control:
+        return self._controls[control_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._controls)
+
+    def __len__(self) -> int:
+        return len(self._controls)
+
+    def by_area(self) -> dict[str, list[Control]]:
+        grouped: dict[str, list[Control]] = {area: [] for area in AREAS}
+        for control in self._controls.values():
+            grouped[control.area].append(control)
+        return grouped
+
+
+def _parse_control(raw: dict, source: Path) -> Control:
+    where = f"{source.name}: control {raw.get('id', '?')!r}"
+    refs = raw.pop("references", {})
+    try:
+        control = Control(**raw, references=References(**{k: tuple(v) for k, v in refs.items()}))
+    except TypeError as exc:
+        raise CatalogueError(f"{where}: {exc}") from None
+    if control.area not in AREAS:
+        raise CatalogueError(f"{where}: area {control.area!r} is not one of {', '.join(AREAS)}")
+    if control.severity not in SEVERITIES:
+        raise CatalogueError(f"{where}: severity {control.severity!r} is not one of {', '.join(SEVERITIES)}")
+    if not control.component.startswith(COMPONENT_TOKEN_PREFIX):
+        raise CatalogueError(f"{where}: component must be a type token {COMPONENT_TOKEN_PREFIX}<Class>")
+    return control
+
+
+def load_catalogue(directory: Path = CONTROLS_DIR) -> Catalogue:
+    """Read every ``*.toml`` file of the catalogue (each holds ``[[control]]`` tables)."""
+    controls: list[Control] = []
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        controls.extend(_parse_control(dict(raw), path) for raw in data.get("control", []))
+    return Catalogue(controls)
+
+
+@functools.cache
+def default_catalogue() -> Catalogue:
+    """The packaged catalogue, read once per process on first use (not at import)."""
+    return load_catalogue()

@@ -1,0 +1,318 @@
+"""How a catalogue control becomes a CrossGuard policy.
+
+Rules are plain functions marked by :func:`resource_rule`, :func:`stack_rule` and :func:`remediation`
+(the decorators only attach metadata: there is no import-time registry). :func:`build_policies` pairs
+every catalogue control with its rule, adds the shared config (exemptions) and the enforcement level
+its severity implies, and refuses a control without a rule or a rule without a control.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from .catalogue import Catalogue, Control
+from .servicer import RESOURCE_TYPES_ATTR
+
+_RULE_ATTR = "__eksguard_rule__"
+_REMEDIATION_ATTR = "__eksguard_remediation__"
+
+SEVERITY = {
+    "critical": Severity.CRITICAL,
+    "high": Severity.HIGH,
+    "medium": Severity.MEDIUM,
+    "low": Severity.LOW,
+}
+
+EXEMPTIONS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "Resources this policy does not apply to: each a name glob (matched against the resource "
+    "name and its URN) and the reason, which is required and shown in reports.",
+    "items": {
+        "type": "object",
+        "properties": {
+            "pattern": {"type": "string", "minLength": 1},
+            "reason": {"type": "string", "minLength": 1},
+        },
+        "required": ["pattern", "reason"],
+        "additionalProperties": False,
+    },
+    "default": [],
+}
+
+INTERNAL_ERROR_PREFIX = "eksguard could not evaluate this resource"
+
+
+class NotApplicable(Exception):
+    """Raise from a rule when the control does not apply to this resource (reason shown in reports)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a resource rule sees. ``props`` is the SDK's unknown-checking proxy over wire-form properties."""
+
+    props: Mapping[str, Any]
+    resource_type: str
+    name: str
+    urn: str
+    config: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class StackContext:
+    resources: list[Any]
+    """pulumi_policy.PolicyResource objects (``resource_type``, ``props``, ``urn``, ``name``, ``parent``...)."""
+    config: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    control_id: str
+    kind: str  # "resource" or "stack"
+    func: Callable[..., Any]
+    types: tuple[str, ...] = ()
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def applies_to(self, resource_type: str) -> bool:
+        return resource_type in self.types
+
+
+def resource_rule(
+    control_id: str, *, types: Iterable[str], config: Mapping[str, Mapping[str, Any]] | None = None
+) -> Callable[[Callable[[RuleContext], Iterable[str]]], Callable[[RuleContext], Iterable[str]]]:
+    """Mark ``func(ctx) -> Iterable[str]`` (one message per violation) as the check of ``control_id``."""
+    spec_types = tuple(types)
+    if not spec_types:
+        raise ValueError(f"{control_id}: a resource rule must name the resource types it checks")
+
+    def mark(func: Callable[[RuleContext], Iterable[str]]) -> Callable[[RuleContext], Iterable[str]]:
+        setattr(func, _RULE_ATTR, RuleSpec(control_id, "resource", func, spec_types, dict(config or {})))
+        return func
+
+    return mark
+
+
+def stack_rule(
+    control_id: str, *, config: Mapping[str, Mapping[str, Any]] | None = None
+) -> Callable[[Callable[[StackContext], Iterable[tuple[str, str | None]]]], Any]:
+    """Mark ``func(ctx) -> Iterable[(message, urn or None)]`` as the stack-wide check of ``control_id``."""
+
+    def mark(func: Callable[[StackContext], Iterable[tuple[str, str | None]]]) -> Any:
+        setattr(func, _RULE_ATTR, RuleSpec(control_id, "stack", func, (), dict(config or {})))
+        return func
+
+    return mark
+
+
+def remediation(control_id: str) -> Callable[[Callable[[RuleContext], Any]], Callable[[RuleContext], Any]]:
+    """Mark ``func(ctx) -> dict | None`` (the full new property map) as the automatic fix of ``control_id``."""
+
+    def mark(func: Callable[[RuleContext], Any]) -> Callable[[RuleContext], Any]:
+        setattr(func, _REMEDIATION_ATTR, control_id)
+        return func
+
+    return mark
+
+
+@dataclass
+class CollectedRules:
+    rules: dict[str, RuleSpec] = field(default_factory=dict)
+    remediations: dict[str, Callable[[RuleContext], Any]] = field(default_factory=dict)
+
+
+def collect(modules: Iterable[ModuleType]) -> CollectedRules:
+    found = CollectedRules()
+    for module in modules:
+        for value in vars(module).values():
+            spec = getattr(value, _RULE_ATTR, None)
+            if isinstance(spec, RuleSpec):
+                if spec.control_id in found.rules:
+                    raise ValueError(f"control {spec.control_id!r} has two rules")
+                found.rules[spec.control_id] = spec
+            fixed = getattr(value, _REMEDIATION_ATTR, None)
+            if isinstance(fixed, str):
+                if fixed in found.remediations:
+                    raise ValueError(f"control {fixed!r} has two remediations")
+                found.remediations[fixed] = value
+    return found
+
+
+# --- config and exemptions --------------------------------------------------------------------------------
+
+
+def effective_config(spec: RuleSpec, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Schema defaults overlaid with what the engine sent (it normally sends the defaults itself)."""
+    config = {key: prop.get("default") for key, prop in spec.config.items()}
+    config["exemptions"] = []
+    if given:
+        config.update(given)
+    return config
+
+
+def exemption_reason(config: Mapping[str, Any], name: str, urn: str) -> str | None:
+    entries = config.get("exemptions")
+    if not isinstance(entries, list):
+        return None
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        pattern, reason = entry.get("pattern"), entry.get("reason")
+        if not isinstance(pattern, str) or not isinstance(reason, str) or not reason.strip():
+            continue
+        if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(urn, pattern):
+            return reason
+    return None
+
+
+# --- policies ------------------------------------------------------------------------------------------------
+
+
+def _resource_validate(spec: RuleSpec) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if not spec.applies_to(args.resource_type):
+            return
+        config = effective_config(spec, args.get_config())
+        reason = exemption_reason(config, args.name, args.urn)
+        if reason is not None:
+            args.not_applicable(f"exempted: {reason}")
+        ctx = RuleContext(args.props, args.resource_type, args.name, args.urn, config)
+        try:
+            messages = list(spec.func(ctx))
+        except UnknownValueError:
+            raise  # the SDK reports it as "can't run policy ... during preview": not checkable until apply
+        except NotApplicable as exc:
+            args.not_applicable(exc.reason)
+            return
+        except Exception as exc:  # a policy must never crash the engine: say precisely what went wrong
+            report(f"{INTERNAL_ERROR_PREFIX}: {type(exc).__name__}: {exc}")
+            return
+        for message in messages:
+            report(message)
+
+    return validate
+
+
+def _resource_remediate(spec: RuleSpec, fix: Callable[[RuleContext], Any]) -> Callable[[ResourceValidationArgs], Any]:
+    def remediate(args: ResourceValidationArgs) -> Any:
+        if not spec.applies_to(args.resource_type):
+            return None
+        config = effective_config(spec, args.get_config())
+        if exemption_reason(config, args.name, args.urn) is not None:
+            return None
+        try:
+            return fix(RuleContext(args.props, args.resource_type, args.name, args.urn, config))
+        except UnknownValueError:
+            raise
+        except NotApplicable as exc:
+            args.not_applicable(exc.reason)
+        except Exception:  # leave the resource as it is; validation will report it
+            return None
+
+    return remediate
+
+
+def _stack_validate(spec: RuleSpec) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        config = effective_config(spec, args.get_config())
+        ctx = StackContext(list(args.resources), config)
+        try:
+            findings = list(spec.func(ctx))
+        except UnknownValueError:
+            raise
+        except NotApplicable as exc:
+            args.not_applicable(exc.reason)
+            return
+        except Exception as exc:
+            report(f"{INTERNAL_ERROR_PREFIX}: {type(exc).__name__}: {exc}")
+            return
+        for message, urn in findings:
+            if urn and exemption_reason(config, urn.rsplit("::", 1)[-1], urn) is not None:
+                continue
+            report(message, urn)
+
+    return validate
+
+
+RESOURCE_TYPE_TAG = "resource-type:"
+
+
+def default_level(control: Control) -> EnforcementLevel:
+    return EnforcementLevel.MANDATORY if control.mandatory_by_default else EnforcementLevel.ADVISORY
+
+
+def _metadata(control: Control, spec: RuleSpec) -> dict[str, Any]:
+    refs = control.references
+    tags = [control.area, *(f"checkov:{c}" for c in refs.checkov), *(f"securityhub:{s}" for s in refs.security_hub)]
+    # Published in GetAnalyzerInfo so `eksguard check` can tell "passed" from "no resource of these types".
+    tags += [f"{RESOURCE_TYPE_TAG}{t}" for t in spec.types]
+    framework = (
+        PolicyComplianceFramework(name="CIS Amazon EKS Benchmark", version="1.8.0", reference=", ".join(refs.cis))
+        if refs.cis
+        else None
+    )
+    return {
+        "enforcement_level": default_level(control),
+        "config_schema": PolicyConfigSchema(properties={**spec.config, "exemptions": EXEMPTIONS_SCHEMA}),
+        "display_name": control.title,
+        "severity": SEVERITY[control.severity],
+        "framework": framework,
+        "tags": tags,
+        "remediation_steps": control.remediation,
+    }
+
+
+def build_policies(
+    catalogue: Catalogue, collected: CollectedRules
+) -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    """One policy per catalogue control, in catalogue order."""
+    missing = [cid for cid in catalogue if cid not in collected.rules]
+    orphans = [cid for cid in collected.rules if cid not in catalogue]
+    stray_fixes = [cid for cid in collected.remediations if cid not in collected.rules]
+    if missing or orphans or stray_fixes:
+        raise ValueError(
+            f"catalogue and rules disagree: controls without a rule {missing}, rules without a control {orphans}, "
+            f"remediations without a rule {stray_fixes}"
+        )
+    policies: list[ResourceValidationPolicy | StackValidationPolicy] = []
+    for cid, control in catalogue.items():
+        spec = collected.rules[cid]
+        description = control.title
+        if spec.kind == "stack":
+            policies.append(StackValidationPolicy(cid, description, _stack_validate(spec), **_metadata(control, spec)))
+            continue
+        fix = collected.remediations.get(cid)
+        policy = ResourceValidationPolicy(
+            cid,
+            description,
+            validate=_resource_validate(spec),
+            remediate=_resource_remediate(spec, fix) if fix else None,
+            **_metadata(control, spec),
+        )
+        # servicer.TypeDispatchingServicer calls a policy only for these types (validate ignores any other).
+        setattr(policy, RESOURCE_TYPES_ATTR, frozenset(spec.types))
+        policies.append(policy)
+    return policies
+
+
+def iter_rule_specs(collected: CollectedRules) -> Iterator[RuleSpec]:
+    yield from collected.rules.values()

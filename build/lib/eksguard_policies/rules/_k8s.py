@@ -1,0 +1,195 @@
+"""Reading Kubernetes resources in wire form: pod specs inside every workload kind, containers, string lists.
+
+Every reader treats missing values as the Kubernetes default, skips oddly typed values (the API server would
+reject them) and lets an unknown value raise UnknownValueError. :func:`definite_first` runs independent checks
+so that a definite violation is reported even when another part of the resource is not known until apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
+
+_K8S = "kubernetes:"
+POD_TYPES = (f"{_K8S}core/v1:Pod",)
+TEMPLATE_TYPES = tuple(
+    f"{_K8S}{group}:{kind}"
+    for group, kind in (
+        ("apps/v1", "Deployment"),
+        ("apps/v1", "StatefulSet"),
+        ("apps/v1", "DaemonSet"),
+        ("apps/v1", "ReplicaSet"),
+        ("core/v1", "ReplicationController"),
+        ("batch/v1", "Job"),
+        # Removed API versions still reach the engine from old charts and manifests.
+        ("apps/v1beta1", "Deployment"),
+        ("apps/v1beta1", "StatefulSet"),
+        ("apps/v1beta2", "Deployment"),
+        ("apps/v1beta2", "StatefulSet"),
+        ("apps/v1beta2", "DaemonSet"),
+        ("apps/v1beta2", "ReplicaSet"),
+        ("extensions/v1beta1", "Deployment"),
+        ("extensions/v1beta1", "DaemonSet"),
+        ("extensions/v1beta1", "ReplicaSet"),
+    )
+)
+CRONJOB_TYPES = tuple(f"{_K8S}{group}:CronJob" for group in ("batch/v1", "batch/v1beta1", "batch/v2alpha1"))
+WORKLOAD_TYPES = POD_TYPES + TEMPLATE_TYPES + CRONJOB_TYPES
+
+NAMESPACE_TYPES = (f"{_K8S}core/v1:Namespace",)
+SERVICE_ACCOUNT_TYPES = (f"{_K8S}core/v1:ServiceAccount",)
+NETWORK_POLICY_TYPES = (f"{_K8S}networking.k8s.io/v1:NetworkPolicy", f"{_K8S}extensions/v1beta1:NetworkPolicy")
+_RBAC_VERSIONS = ("v1", "v1beta1", "v1alpha1")
+ROLE_TYPES = tuple(f"{_K8S}rbac.authorization.k8s.io/{v}:{k}" for v in _RBAC_VERSIONS for k in ("ClusterRole", "Role"))
+BINDING_TYPES = tuple(
+    f"{_K8S}rbac.authorization.k8s.io/{v}:{k}" for v in _RBAC_VERSIONS for k in ("ClusterRoleBinding", "RoleBinding")
+)
+
+CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
+
+
+def kind_of(resource_type: str) -> str:
+    return resource_type.rsplit(":", 1)[-1]
+
+
+def get(value: Any, key: str) -> Any:
+    """``value[key]`` when value is a mapping holding key, else None (unknown values raise)."""
+    if isinstance(value, Mapping) and key in value:
+        return value[key]
+    return None
+
+
+def get_path(value: Any, *keys: str) -> Any:
+    for key in keys:
+        value = get(value, key)
+    return value
+
+
+def is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def items(value: Any) -> Iterator[tuple[int, Any]]:
+    """(index, element) of a list; an unknown element raises when reached, a non-list yields nothing."""
+    if is_list(value):
+        for i in range(len(value)):
+            yield i, value[i]
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def pod_spec(resource_type: str, props: Mapping[str, Any]) -> tuple[str, Any]:
+    """(path, pod spec) of any workload kind; the spec is None when absent or not an object."""
+    if resource_type in POD_TYPES:
+        path: tuple[str, ...] = ("spec",)
+    elif resource_type in CRONJOB_TYPES:
+        path = ("spec", "jobTemplate", "spec", "template", "spec")
+    else:
+        path = ("spec", "template", "spec")
+    spec = get_path(props, *path)
+    return ".".join(path), spec if isinstance(spec, Mapping) else None
+
+
+@dataclass(frozen=True)
+class Container:
+    path: str
+    """Where the pod spec sits, e.g. ``spec.template.spec``."""
+    field: str
+    index: int
+    value: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        try:
+            name = get(self.value, "name")
+        except UnknownValueError:
+            name = None
+        shown = f" ({name})" if isinstance(name, str) and name else ""
+        return f"{self.path}.{self.field}[{self.index}]{shown}"
+
+    def security_context(self) -> Any:
+        sc = get(self.value, "securityContext")
+        return sc if isinstance(sc, Mapping) else None
+
+
+def container_parts(
+    path: str, spec: Any, check: Callable[[Container], Iterable[str]]
+) -> list[Callable[[], Iterable[str]]]:
+    """One independent part per container list, each running ``check`` on its containers one by one."""
+
+    def part_for(list_field: str) -> Callable[[], Iterable[str]]:
+        def run() -> list[str]:
+            messages, unknown = [], None
+            for index_and_container in _safe_items(get(spec, list_field)):
+                if isinstance(index_and_container, UnknownValueError):
+                    unknown = unknown or index_and_container
+                    continue
+                i, container = index_and_container
+                if not isinstance(container, Mapping):
+                    continue
+                try:
+                    messages.extend(check(Container(path, list_field, i, container)))
+                except UnknownValueError as exc:
+                    unknown = unknown or exc
+            if unknown is not None and not messages:
+                raise unknown
+            return messages
+
+        return run
+
+    return [part_for(f) for f in CONTAINER_FIELDS]
+
+
+def _safe_items(value: Any) -> Iterator[tuple[int, Any] | UnknownValueError]:
+    if not is_list(value):
+        return
+    for i in range(len(value)):
+        try:
+            yield i, value[i]
+        except UnknownValueError as exc:
+            yield exc
+
+
+def definite_first(parts: Iterable[Callable[[], Iterable[str]]]) -> list[str]:
+    """Run every part; an unknown value only decides the verdict (by raising) when no part found a violation."""
+    messages: list[str] = []
+    unknown: UnknownValueError | None = None
+    for part in parts:
+        try:
+            messages.extend(part())
+        except UnknownValueError as exc:
+            unknown = unknown or exc
+    if unknown is not None and not messages:
+        raise unknown
+    return messages
+
+
+@dataclass(frozen=True)
+class StringList:
+    """The known strings of a list value, and whether some element (or the list itself) is unknown."""
+
+    values: frozenset[str]
+    unknown: UnknownValueError | None = None
+
+    def has(self, *wanted: str) -> bool:
+        return any(w in self.values for w in wanted)
+
+
+def string_list(container: Any, key: str) -> StringList:
+    try:
+        value = get(container, key)
+    except UnknownValueError as exc:
+        return StringList(frozenset(), exc)
+    found: set[str] = set()
+    unknown = None
+    for entry in _safe_items(value):
+        if isinstance(entry, UnknownValueError):
+            unknown = unknown or entry
+        elif isinstance(entry[1], str):
+            found.add(entry[1])
+    return StringList(frozenset(found), unknown)

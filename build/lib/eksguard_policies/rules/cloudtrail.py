@@ -1,0 +1,203 @@
+"""Rules for controls/cloudtrail.toml: CloudTrail trails, S3 public access blocks and two stack rules.
+
+Trail defaults: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
+(IsMultiRegionTrail and EnableLogFileValidation default false; a new trail logs unless stopped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
+
+from ..framework import RuleContext, StackContext, remediation, resource_rule, stack_rule
+from ..values import UNKNOWN_VALUE, as_bool, editable_props, get, known, peek, show
+
+TRAIL = "aws:cloudtrail/trail:Trail"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+CLUSTER = "aws:eks/cluster:Cluster"
+PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+
+
+def _flag_findings(props: Any, field: str, default: bool, wanted: bool, consequence: str) -> Iterator[str]:
+    value = get(props, field)
+    flag = as_bool(value, default)
+    if flag is None:
+        yield f"{field} is {show(value)}, not a boolean"
+    elif flag != wanted:
+        shown = str(flag).lower() if value is not None else f"not set (AWS default {str(default).lower()})"
+        yield f"{field} is {shown}: {consequence}"
+
+
+def _set_flag(ctx: RuleContext, field: str, default: bool) -> dict[str, Any] | None:
+    props = editable_props(ctx.props)
+    if as_bool(known(props, field), default) is True:
+        return None
+    props[field] = True
+    return props
+
+
+@resource_rule("cloudtrail-multi-region", types=(TRAIL,))
+def multi_region(ctx: RuleContext) -> Iterator[str]:
+    consequence = "API calls in other regions are not recorded"
+    yield from _flag_findings(ctx.props, "isMultiRegionTrail", False, True, consequence)
+
+
+@remediation("cloudtrail-multi-region")
+def make_multi_region(ctx: RuleContext) -> dict[str, Any] | None:
+    return _set_flag(ctx, "isMultiRegionTrail", False)
+
+
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html
+@resource_rule("cloudtrail-log-validation", types=(TRAIL,))
+def log_validation(ctx: RuleContext) -> Iterator[str]:
+    yield from _flag_findings(
+        ctx.props, "enableLogFileValidation", False, True, "tampering with log files cannot be detected"
+    )
+
+
+@remediation("cloudtrail-log-validation")
+def enable_log_validation(ctx: RuleContext) -> dict[str, Any] | None:
+    return _set_flag(ctx, "enableLogFileValidation", False)
+
+
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/encrypting-cloudtrail-log-files-with-aws-kms.html
+@resource_rule("cloudtrail-kms", types=(TRAIL,))
+def kms(ctx: RuleContext) -> Iterator[str]:
+    key = peek(ctx.props, "kmsKeyId")  # unknown: a key created in this stack
+    if key is None:
+        yield "kmsKeyId is not set: log files are encrypted with S3-managed keys only"
+    elif key is not UNKNOWN_VALUE and (not isinstance(key, str) or not key.strip()):
+        yield f"kmsKeyId is {show(key)}, not a KMS key ARN or alias"
+
+
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html
+@resource_rule("cloudtrail-cloudwatch-logs", types=(TRAIL,))
+def cloudwatch_logs(ctx: RuleContext) -> Iterator[str]:
+    for field in ("cloudWatchLogsGroupArn", "cloudWatchLogsRoleArn"):
+        value = peek(ctx.props, field)  # unknown: a log group or role created in this stack
+        if value is None:
+            yield f"{field} is not set: events are not delivered to CloudWatch Logs"
+        elif value is not UNKNOWN_VALUE and (not isinstance(value, str) or not value.strip()):
+            yield f"{field} is {show(value)}, not an ARN"
+
+
+@resource_rule("cloudtrail-logging-enabled", types=(TRAIL,))
+def logging_enabled(ctx: RuleContext) -> Iterator[str]:
+    yield from _flag_findings(ctx.props, "enableLogging", True, True, "the trail records nothing")
+
+
+@remediation("cloudtrail-logging-enabled")
+def start_logging(ctx: RuleContext) -> dict[str, Any] | None:
+    return _set_flag(ctx, "enableLogging", True)
+
+
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+@resource_rule("cloudtrail-bucket-public-access-block", types=(PUBLIC_ACCESS_BLOCK,))
+def bucket_public_access_block(ctx: RuleContext) -> Iterator[str]:
+    for flag in PAB_FLAGS:
+        yield from _flag_findings(ctx.props, flag, False, True, "the bucket can be made public")
+
+
+# --- stack rules --------------------------------------------------------------------------------------------
+
+
+def _target_keys(resource: Any, field: str) -> tuple[set[str], UnknownValueError | None]:
+    """What a property points at: the URNs it depends on and its literal value when known; the unknown error
+    when it is unknown and depends on nothing in the stack (so the target cannot be told)."""
+    keys = {dep.urn for dep in (resource.property_dependencies or {}).get(field, [])}
+    try:
+        value = get(resource.props, field)
+    except UnknownValueError as exc:
+        return keys, None if keys else exc
+    if isinstance(value, str) and value:
+        keys.add(value)
+    return keys, None
+
+
+def _bucket_ids(bucket: Any) -> set[str]:
+    ids = {bucket.urn}
+    for field in ("bucket", "id"):
+        value = peek(bucket.props, field)
+        if isinstance(value, str) and value:
+            ids.add(value)
+    return ids
+
+
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
+@stack_rule("stack-trail-bucket-public-access-block")
+def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, str | None]]:
+    by_type: dict[str, list[Any]] = {}
+    for r in ctx.resources:
+        by_type.setdefault(r.resource_type, []).append(r)
+    pending: UnknownValueError | None = None  # an unknown the verdict may depend on
+    blocked: set[str] = set()
+    for pab in by_type.get(PUBLIC_ACCESS_BLOCK, []):
+        keys, unknown = _target_keys(pab, "bucket")
+        blocked |= keys
+        pending = pending or unknown  # a block whose bucket cannot be told may protect any bucket
+    unblocked = [b for t in BUCKETS for b in by_type.get(t, []) if not _bucket_ids(b) & blocked]
+    findings: list[tuple[str, str]] = []
+    for trail in by_type.get(TRAIL, []):
+        targets, unknown = _target_keys(trail, "s3BucketName")
+        if unknown is not None and unblocked:
+            pending = pending or unknown  # the trail may write to one of the unprotected buckets
+        for bucket in unblocked:
+            if _bucket_ids(bucket) & targets:
+                message = f"trail {trail.name} writes to bucket {bucket.name}, which has no public access block"
+                findings.append((message, bucket.urn))
+    if not findings and not (pending and unblocked):
+        return
+    for account in by_type.get(ACCOUNT_PUBLIC_ACCESS_BLOCK, []):
+        try:
+            if all(as_bool(get(account.props, flag), False) is True for flag in PAB_FLAGS):
+                return
+        except UnknownValueError as exc:
+            pending = pending or exc
+    if pending is not None:
+        raise pending
+    yield from findings
+
+
+@stack_rule(
+    "stack-multi-region-trail",
+    config={
+        "externalTrailArn": {
+            "type": "string",
+            "default": "",
+            "description": "ARN of a multi-region trail managed outside this stack (e.g. an organization trail) "
+            "that records this account.",
+        }
+    },
+)
+def multi_region_trail(ctx: StackContext) -> Iterator[tuple[str, str | None]]:
+    clusters = [r for r in ctx.resources if r.resource_type == CLUSTER]
+    external = ctx.config.get("externalTrailArn")
+    if not clusters or (isinstance(external, str) and external.strip()):
+        return
+    pending: UnknownValueError | None = None
+    for trail in (r for r in ctx.resources if r.resource_type == TRAIL):
+        try:
+            if _is_logging_multi_region(trail.props):
+                return
+        except UnknownValueError as exc:
+            pending = pending or exc
+    if pending is not None:  # no trail qualifies for sure, one may once its values are known
+        raise pending
+    for cluster in clusters:
+        yield (f"EKS cluster {cluster.name} has no logging multi-region CloudTrail trail in the stack", cluster.urn)
+
+
+def _is_logging_multi_region(props: Any) -> bool:
+    """Raises UnknownValueError only when the answer depends on an unknown flag."""
+    multi, logging = peek(props, "isMultiRegionTrail"), peek(props, "enableLogging")
+    if multi is not UNKNOWN_VALUE and as_bool(multi, False) is not True:
+        return False
+    if logging is not UNKNOWN_VALUE and as_bool(logging, True) is not True:
+        return False
+    for field in ("isMultiRegionTrail", "enableLogging"):
+        get(props, field)  # raises for the unknown one
+    return True

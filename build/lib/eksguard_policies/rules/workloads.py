@@ -1,0 +1,577 @@
+"""Rules for controls/workloads.toml: pod security of every workload kind, service accounts, namespaces.
+
+The pod-level checks follow the Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/)
+and read the pod template wherever the kind keeps it (Pod: spec; CronJob: spec.jobTemplate.spec.template.spec;
+the other controllers: spec.template.spec), including init and ephemeral containers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from pulumi_policy import proxy
+from pulumi_policy.proxy import UnknownValueError
+
+from ..framework import NotApplicable, RuleContext, StackContext, remediation, resource_rule, stack_rule
+from ..values import editable_props, has, show
+from ._images import parse_image, registry_allowed
+from ._k8s import (
+    NAMESPACE_TYPES,
+    NETWORK_POLICY_TYPES,
+    SERVICE_ACCOUNT_TYPES,
+    WORKLOAD_TYPES,
+    Container,
+    container_parts,
+    definite_first,
+    get,
+    get_path,
+    is_list,
+    is_number,
+    items,
+    kind_of,
+    pod_spec,
+    string_list,
+)
+
+
+def _string_config(ctx: RuleContext | StackContext, key: str) -> list[str]:
+    value = ctx.config.get(key)
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _containers(ctx: RuleContext, check: Callable[[Container], Iterable[str]]) -> list[str]:
+    path, spec = pod_spec(ctx.resource_type, ctx.props)
+    return definite_first(container_parts(path, spec, check))
+
+
+# --- privileges -----------------------------------------------------------------------------------------------
+
+
+@resource_rule("workload-privileged", types=WORKLOAD_TYPES)
+def privileged(ctx: RuleContext) -> list[str]:
+    def check(c: Container) -> Iterator[str]:
+        if get(c.security_context(), "privileged") is True:
+            yield f"{c.label} is privileged (securityContext.privileged: true): it is root on the node"
+
+    return _containers(ctx, check)
+
+
+HOST_NAMESPACES = {"hostNetwork": "network", "hostPID": "process ID", "hostIPC": "IPC"}
+
+
+@resource_rule("workload-host-namespaces", types=WORKLOAD_TYPES)
+def host_namespaces(ctx: RuleContext) -> list[str]:
+    path, spec = pod_spec(ctx.resource_type, ctx.props)
+
+    def part(field: str) -> Callable[[], list[str]]:
+        def run() -> list[str]:
+            if get(spec, field) is True:
+                return [f"{path}.{field} is true: the pod shares the node's {HOST_NAMESPACES[field]} namespace"]
+            return []
+
+        return run
+
+    return definite_first(part(f) for f in HOST_NAMESPACES)
+
+
+@resource_rule("workload-privilege-escalation", types=WORKLOAD_TYPES)
+def privilege_escalation(ctx: RuleContext) -> list[str]:
+    def check(c: Container) -> Iterator[str]:
+        value = get(c.security_context(), "allowPrivilegeEscalation")
+        if value is None:
+            yield f"{c.label} does not set securityContext.allowPrivilegeEscalation: false (Kubernetes allows it)"
+        elif value is not False:
+            yield f"{c.label} sets securityContext.allowPrivilegeEscalation to {show(value)}, not false"
+
+    return _containers(ctx, check)
+
+
+def _effective(c: Container, pod_sc: Any, key: str) -> Any:
+    """A container's securityContext value, else the pod's (unknown values raise)."""
+    value = get(c.security_context(), key)
+    return value if value is not None else get(pod_sc, key)
+
+
+@resource_rule("workload-run-as-root", types=WORKLOAD_TYPES)
+def run_as_root(ctx: RuleContext) -> list[str]:
+    path, spec = pod_spec(ctx.resource_type, ctx.props)
+
+    def check(c: Container) -> Iterator[str]:
+        unknown = None
+        user = non_root = None
+        try:
+            user = _effective(c, get(spec, "securityContext"), "runAsUser")
+        except UnknownValueError as exc:
+            unknown = exc
+        if is_number(user) and user == 0:
+            yield f"{c.label} runs as root (runAsUser: 0)"
+            return
+        if is_number(user) and user > 0:
+            return
+        try:
+            non_root = _effective(c, get(spec, "securityContext"), "runAsNonRoot")
+        except UnknownValueError as exc:
+            unknown = unknown or exc
+        if non_root is True:
+            return
+        if unknown is not None:
+            raise unknown
+        yield (
+            f"{c.label} may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set "
+            f"(container or pod securityContext)"
+        )
+
+    return definite_first(container_parts(path, spec, check))
+
+
+def _capability(name: str) -> str:
+    upper = name.strip().upper()
+    return upper[4:] if upper.startswith("CAP_") else upper
+
+
+@resource_rule(
+    "workload-capabilities",
+    types=WORKLOAD_TYPES,
+    config={
+        "allowedCapabilities": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["NET_BIND_SERVICE"],
+            "description": "Linux capabilities a container may add (the Pod Security Standards' restricted "
+            "profile allows only NET_BIND_SERVICE).",
+        },
+        "requireDropAll": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require every container to drop ALL capabilities (restricted profile).",
+        },
+    },
+)
+def capabilities(ctx: RuleContext) -> list[str]:
+    allowed = {_capability(c) for c in _string_config(ctx, "allowedCapabilities")}
+    require_drop_all = ctx.config.get("requireDropAll") is not False
+
+    def check(c: Container) -> list[str]:
+        caps = get(c.security_context(), "capabilities")
+        added, dropped = string_list(caps, "add"), string_list(caps, "drop")
+        messages, unknown = [], None
+        extra = sorted({_capability(a) for a in added.values} - allowed)
+        if extra:
+            messages.append(
+                f"{c.label} adds capabilities {', '.join(extra)} (securityContext.capabilities.add; "
+                f"allowed: {', '.join(sorted(allowed)) or 'none'})"
+            )
+        else:
+            unknown = added.unknown
+        if require_drop_all and "ALL" not in {_capability(d) for d in dropped.values}:
+            if dropped.unknown is not None:
+                unknown = unknown or dropped.unknown
+            else:
+                messages.append(f"{c.label} does not drop ALL capabilities (securityContext.capabilities.drop)")
+        if unknown is not None and not messages:
+            raise unknown
+        return messages
+
+    return _containers(ctx, check)
+
+
+# --- host paths -----------------------------------------------------------------------------------------------
+
+DEFAULT_RUNTIME_SOCKETS = [
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/var/run/containerd/containerd.sock",
+    "/run/containerd/containerd.sock",
+    "/var/run/crio/crio.sock",
+    "/run/crio/crio.sock",
+    "/var/run/cri-dockerd.sock",
+    "/run/cri-dockerd.sock",
+    "/var/run/dockershim.sock",
+]
+
+
+def _host_paths(ctx: RuleContext) -> list[Callable[[], list[tuple[str, str]]]]:
+    """One part per volume, each giving (volume label, normalised hostPath) when it mounts one."""
+    path, spec = pod_spec(ctx.resource_type, ctx.props)
+    volumes = get(spec, "volumes")
+
+    def part(i: int) -> Callable[[], list[tuple[str, str]]]:
+        def run() -> list[tuple[str, str]]:
+            volume = volumes[i]
+            host_path = get_path(volume, "hostPath", "path")
+            if not isinstance(host_path, str) or not host_path.startswith("/"):
+                return []
+            try:
+                name = get(volume, "name")
+            except UnknownValueError:
+                name = None
+            label = f"{path}.volumes[{i}]" + (f" ({name})" if isinstance(name, str) and name else "")
+            return [(label, posixpath.normpath(host_path).replace("//", "/"))]
+
+        return run
+
+    return [part(i) for i in range(len(volumes))] if is_list(volumes) else []
+
+
+@resource_rule(
+    "workload-runtime-socket-mount",
+    types=WORKLOAD_TYPES,
+    config={
+        "runtimeSocketPaths": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": DEFAULT_RUNTIME_SOCKETS,
+            "description": "Container runtime sockets; a hostPath volume of one of them or of a directory "
+            "holding one (such as /run/containerd or /) gives control of every container on the node.",
+        }
+    },
+)
+def runtime_socket_mount(ctx: RuleContext) -> list[str]:
+    sockets = [posixpath.normpath(s) for s in _string_config(ctx, "runtimeSocketPaths") if s.startswith("/")]
+
+    def exposing(part: Callable[[], list[tuple[str, str]]]) -> Callable[[], list[str]]:
+        def run() -> list[str]:
+            messages = []
+            for label, host_path in part():
+                inside = "/" if host_path == "/" else host_path + "/"
+                hit = next((s for s in sockets if s == host_path or s.startswith(inside)), None)
+                if hit == host_path:
+                    messages.append(f"{label} mounts the container runtime socket {host_path} (hostPath.path)")
+                elif hit:
+                    messages.append(f"{label} mounts hostPath {host_path}, which holds the runtime socket {hit}")
+            return messages
+
+        return run
+
+    return definite_first(exposing(p) for p in _host_paths(ctx))
+
+
+@resource_rule(
+    "workload-host-path",
+    types=WORKLOAD_TYPES,
+    config={
+        "allowedHostPaths": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Globs of node paths a workload may mount as hostPath volumes (e.g. /var/log/* for "
+            "a log collector); none by default.",
+        }
+    },
+)
+def host_path(ctx: RuleContext) -> list[str]:
+    allowed = _string_config(ctx, "allowedHostPaths")
+
+    def flagged(part: Callable[[], list[tuple[str, str]]]) -> Callable[[], list[str]]:
+        def run() -> list[str]:
+            return [
+                f"{label} mounts the node path {host} (hostPath.path)"
+                for label, host in part()
+                if not any(fnmatch.fnmatchcase(host, pattern) for pattern in allowed)
+            ]
+
+        return run
+
+    return definite_first(flagged(p) for p in _host_paths(ctx))
+
+
+# --- images ---------------------------------------------------------------------------------------------------
+
+
+def _image(c: Container) -> tuple[str | None, str | None]:
+    """(image, problem): the image string, or why there is none usable."""
+    image = get(c.value, "image")
+    if image is None:
+        return None, f"{c.label} sets no image"
+    if not isinstance(image, str) or not image.strip():
+        return None, f"{c.label} has image {show(image)}, not an image reference"
+    return image.strip(), None
+
+
+@resource_rule(
+    "workload-image-unpinned",
+    types=WORKLOAD_TYPES,
+    config={
+        "requireDigest": {
+            "type": "boolean",
+            "default": False,
+            "description": "Require every image to be pinned by digest (@sha256:...), not only by a fixed tag.",
+        }
+    },
+)
+def image_unpinned(ctx: RuleContext) -> list[str]:
+    require_digest = ctx.config.get("requireDigest") is True
+
+    def check(c: Container) -> Iterator[str]:
+        image, problem = _image(c)
+        if image is None:
+            yield problem or ""
+            return
+        ref = parse_image(image)
+        if ref.pinned_by_digest:
+            return
+        if ref.tag is None:
+            yield f"{c.label} image {image} has no tag or digest: it pulls whatever latest is"
+        elif ref.tag == "latest":
+            yield f"{c.label} image {image} uses the mutable tag latest"
+        elif require_digest:
+            yield f"{c.label} image {image} is not pinned by digest (requireDigest)"
+
+    return _containers(ctx, check)
+
+
+DEFAULT_ALLOWED_REGISTRIES = ["*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn", "public.ecr.aws"]
+
+
+@resource_rule(
+    "workload-image-registry",
+    types=WORKLOAD_TYPES,
+    config={
+        "allowedRegistries": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": DEFAULT_ALLOWED_REGISTRIES,
+            "description": "Globs of approved registries: a registry host (e.g. *.dkr.ecr.*.amazonaws.com, "
+            "docker.io) or, with a '/', host/repository (e.g. docker.io/library/*). Docker Hub images such as "
+            "nginx count as docker.io/library/nginx. An empty list turns the check off.",
+        }
+    },
+)
+def image_registry(ctx: RuleContext) -> list[str]:
+    allowed = _string_config(ctx, "allowedRegistries")
+    if not allowed:
+        raise NotApplicable("no registry allow-list configured (allowedRegistries is empty)")
+
+    def check(c: Container) -> Iterator[str]:
+        image, _ = _image(c)
+        if image is None:
+            return  # workload-image-unpinned reports a missing image
+        ref = parse_image(image)
+        if not registry_allowed(ref, allowed):
+            yield f"{c.label} image {image} comes from {ref.registry}, which is not in allowedRegistries"
+
+    return _containers(ctx, check)
+
+
+# --- namespaces, service accounts, secrets --------------------------------------------------------------------
+
+
+@resource_rule("workload-default-namespace", types=WORKLOAD_TYPES)
+def default_namespace(ctx: RuleContext) -> Iterator[str]:
+    namespace = get_path(ctx.props, "metadata", "namespace")
+    if namespace in (None, ""):
+        yield "metadata.namespace is not set: the workload goes to the default namespace"
+    elif namespace == "default":
+        yield "metadata.namespace is default"
+
+
+@resource_rule("workload-sa-token-automount", types=WORKLOAD_TYPES)
+def sa_token_automount(ctx: RuleContext) -> Iterator[str]:
+    path, spec = pod_spec(ctx.resource_type, ctx.props)
+    if spec is None:
+        return
+    value = get(spec, "automountServiceAccountToken")
+    if value is not False:
+        shown = "is not set" if value is None else f"is {show(value)}"
+        yield (
+            f"{path}.automountServiceAccountToken {shown}, not false: every container gets a Kubernetes API "
+            f"token unless its service account disables automount"
+        )
+
+
+@resource_rule("workload-secrets-in-env", types=WORKLOAD_TYPES)
+def secrets_in_env(ctx: RuleContext) -> list[str]:
+    def check(c: Container) -> list[str]:
+        messages, unknown = [], None
+        for key, ref_key in (("env", "secretKeyRef"), ("envFrom", "secretRef")):
+            try:
+                entries = list(items(get(c.value, key)))
+            except UnknownValueError as exc:
+                unknown = unknown or exc
+                continue
+            for i, entry in entries:
+                holder = get(entry, "valueFrom") if key == "env" else entry
+                if _refers(holder, ref_key):
+                    messages.append(_secret_env_message(c, key, i, entry, holder, ref_key))
+        if unknown is not None and not messages:
+            raise unknown
+        return messages
+
+    return _containers(ctx, check)
+
+
+def _refers(holder: Any, ref_key: str) -> bool:
+    """Whether ``holder`` sets ``ref_key``; a reference whose value is unknown is still a Secret reference."""
+    if not has(holder, ref_key):
+        return False
+    try:
+        return holder[ref_key] is not None
+    except UnknownValueError:
+        return True
+
+
+def _secret_env_message(c: Container, key: str, i: int, entry: Any, holder: Any, ref_key: str) -> str:
+    try:
+        secret = get(get(holder, ref_key), "name")
+    except UnknownValueError:
+        secret = None
+    try:
+        variable = get(entry, "name") if key == "env" else None
+    except UnknownValueError:
+        variable = None
+    where = f"{c.label} {key}[{i}]" + (f" ({variable})" if isinstance(variable, str) else "")
+    what = f"Secret {secret}" if isinstance(secret, str) else "a Secret"
+    return f"{where} reads {what} into the environment ({ref_key}); mount it as a file instead"
+
+
+@resource_rule("service-account-default-automount", types=SERVICE_ACCOUNT_TYPES)
+def default_service_account(ctx: RuleContext) -> Iterator[str]:
+    if get_path(ctx.props, "metadata", "name") != "default":
+        return
+    value = get(ctx.props, "automountServiceAccountToken")
+    if value is not False:
+        shown = "is not set" if value is None else f"is {show(value)}"
+        yield f"the default service account's automountServiceAccountToken {shown}, not false"
+
+
+@remediation("service-account-default-automount")
+def fix_default_service_account(ctx: RuleContext) -> dict[str, Any] | None:
+    props = editable_props(ctx.props)
+    metadata = props.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("name") != "default":
+        return None
+    if props.get("automountServiceAccountToken") is not None:
+        return None  # an explicit choice is left to its author; only the missing setting is filled in
+    props["automountServiceAccountToken"] = False
+    return props
+
+
+# --- Pod Security Admission -----------------------------------------------------------------------------------
+
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+# Remediate sees raw values (no unknown-checking proxy): these are the engine's sentinels for computed values.
+UNKNOWN_SENTINELS = (proxy.UNKNOWN_STRING_VALUE, proxy.UNKNOWN_OBJECT_VALUE)
+PSA_LEVELS = ("privileged", "baseline", "restricted")
+
+
+@resource_rule(
+    "namespace-pod-security-enforce",
+    types=NAMESPACE_TYPES,
+    config={
+        "allowedLevels": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(PSA_LEVELS)},
+            "default": ["restricted", "baseline"],
+            "description": "Pod Security Standards levels the namespace's enforce label may name.",
+        }
+    },
+)
+def pod_security_enforce(ctx: RuleContext) -> Iterator[str]:
+    allowed = _string_config(ctx, "allowedLevels")
+    labels = get_path(ctx.props, "metadata", "labels")
+    level = get(labels, PSA_ENFORCE)
+    if level is None:
+        yield f"metadata.labels has no {PSA_ENFORCE} label: Pod Security Admission admits privileged pods"
+    elif level not in allowed:
+        yield f"metadata.labels[{PSA_ENFORCE!r}] is {show(level)}, not one of {', '.join(allowed)}"
+
+
+@remediation("namespace-pod-security-enforce")
+def fix_pod_security_enforce(ctx: RuleContext) -> dict[str, Any] | None:
+    """Adds enforce=restricted when the label is missing; an explicit level is the author's choice."""
+    props = editable_props(ctx.props)
+    metadata = props.setdefault("metadata", {})
+    if not isinstance(metadata, dict):
+        return None
+    labels = metadata.setdefault("labels", {})
+    if labels in UNKNOWN_SENTINELS:  # computed labels: adding one now could clobber them
+        raise UnknownValueError(labels, ["metadata", "labels"])
+    if not isinstance(labels, dict) or PSA_ENFORCE in labels:
+        return None
+    labels[PSA_ENFORCE] = "restricted"
+    return props
+
+
+# --- network policies (stack) -----------------------------------------------------------------------------------
+
+
+def _namespace_of(props: Any) -> str | None:
+    """The namespace a namespaced object lands in ("default" when unset); None when oddly typed."""
+    namespace = get_path(props, "metadata", "namespace")
+    if namespace in (None, ""):
+        return "default"
+    return namespace if isinstance(namespace, str) else None
+
+
+@stack_rule(
+    "stack-namespace-network-policy",
+    config={
+        "networkPolicyTypes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": list(NETWORK_POLICY_TYPES),
+            "description": "Resource types that count as a network policy of their namespace (add CNI-specific "
+            "ones such as kubernetes:crd.projectcalico.org/v1:NetworkPolicy).",
+        }
+    },
+)
+def namespace_network_policy(ctx: StackContext) -> list[tuple[str, str | None]]:
+    policy_types = set(_string_config(ctx, "networkPolicyTypes"))
+    covered: set[str] = set()
+    namespace_urns: dict[str, str] = {}
+    workloads: dict[str, list[Any]] = {}
+    unplaced: list[tuple[Any, UnknownValueError]] = []
+    policy_unknown: UnknownValueError | None = None
+    for resource in ctx.resources:
+        try:
+            if resource.resource_type in policy_types:
+                namespace = _namespace_of(resource.props)
+                if namespace is not None:
+                    covered.add(namespace)
+            elif resource.resource_type in NAMESPACE_TYPES:
+                name = get_path(resource.props, "metadata", "name")
+                if isinstance(name, str):
+                    namespace_urns.setdefault(name, resource.urn)
+            elif resource.resource_type in WORKLOAD_TYPES:
+                namespace = _namespace_of(resource.props)
+                if namespace is not None:
+                    workloads.setdefault(namespace, []).append(resource)
+        except UnknownValueError as exc:
+            if resource.resource_type in policy_types:
+                policy_unknown = policy_unknown or exc
+            elif resource.resource_type in WORKLOAD_TYPES:
+                unplaced.append((resource, exc))
+
+    findings: list[tuple[str, str | None]] = []
+    undecided = policy_unknown
+    for namespace, members in workloads.items():
+        if namespace in covered:
+            continue
+        if policy_unknown is not None:
+            continue  # a NetworkPolicy whose namespace is computed may be this one's
+        shown = ", ".join(f"{kind_of(r.resource_type)} {r.name}" for r in members[:3])
+        more = f" and {len(members) - 3} more" if len(members) > 3 else ""
+        findings.append(
+            (
+                f"namespace {namespace} runs {shown}{more} but the stack declares no NetworkPolicy in it: "
+                f"its pods accept traffic from every pod in the cluster",
+                namespace_urns.get(namespace, members[0].urn),
+            )
+        )
+    for resource, exc in unplaced:
+        if covered or policy_unknown is not None:
+            undecided = undecided or exc
+            continue
+        findings.append(
+            (
+                f"{kind_of(resource.resource_type)} {resource.name} runs in a namespace known only at apply, and the "
+                f"stack declares no NetworkPolicy at all",
+                resource.urn,
+            )
+        )
+    if undecided is not None and not findings and (unplaced or any(ns not in covered for ns in workloads)):
+        raise undecided
+    return findings

@@ -1,0 +1,139 @@
+"""A faster Analyze for the eksguard pack, answering exactly what pulumi_policy's own servicer answers.
+
+pulumi_policy 1.21 deserializes a resource's properties once per policy inside ``Analyze`` (its loop over
+policies), so a pack's rate falls with the number of policies even when they check nothing
+(measured: 80 no-op policies answer ~23% of an empty pack's rate; docs/benchmarks.md). Every eksguard resource
+policy names the resource types it checks (``framework.resource_rule(types=...)``) and returns at once for
+any other type, so this servicer deserializes (and wraps in the SDK's unknown-checking proxy) once per
+request and calls only the policies whose types include the request's type. Everything else (levels, config,
+diagnostics, not-applicable reasons, the "can't run during preview" message, AnalyzeStack, Remediate,
+GetAnalyzerInfo, Configure) is the stock code.
+
+``tests/policies/test_protocol.py`` proves the responses identical to the stock servicer over the real
+protocol. Set ``EKSGUARD_STOCK_ANALYZER=1`` to serve with the stock servicer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from inspect import isawaitable
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi.runtime import proto
+from pulumi_policy import policy as sdk
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from pulumi_policy.version import VERSION as SDK_VERSION
+
+STOCK_ENV = "EKSGUARD_STOCK_ANALYZER"
+RESOURCE_TYPES_ATTR = "eksguard_resource_types"
+"""Set by framework.build_policies on each resource policy: the types its rule checks."""
+SUPPORTED_SDK_VERSIONS = ("1.21.0",)
+"""The servicer reads private state of this SDK release; any other release is served by the stock code."""
+
+_Stock = sdk._PolicyAnalyzerServicer
+
+
+class TypeDispatchingServicer(_Stock):
+    """Stock servicer whose Analyze deserializes once and skips policies that don't check the type."""
+
+    def __init__(self, name: str, version: str, policies: list[sdk.Policy], *args: Any, **kwargs: Any) -> None:
+        super().__init__(name, version, policies, *args, **kwargs)
+        self._eksguard_policies = list(policies)
+        self._eksguard_by_type: dict[str, list[sdk.Policy]] = {}
+
+    def _policies_for(self, resource_type: str) -> Sequence[sdk.Policy]:
+        """Resource policies that may act on ``resource_type``, in pack order (policies without declared types
+        always may)."""
+        found = self._eksguard_by_type.get(resource_type)
+        if found is None:
+            found = [
+                p
+                for p in self._eksguard_policies
+                if isinstance(p, sdk.ResourceValidationPolicy)
+                and resource_type in getattr(p, RESOURCE_TYPES_ATTR, (resource_type,))
+            ]
+            self._eksguard_by_type[resource_type] = found
+        return found
+
+    def Analyze(self, request: Any, _context: Any) -> Any:
+        # Mirrors _PolicyAnalyzerServicer.Analyze (pulumi_policy 1.21.0) line for line, minus the skipped policies
+        # and with the properties deserialized once.
+        self._configure_runtime_settings()
+        pack_name = self._PolicyAnalyzerServicer__policy_pack_name
+        pack_version = self._PolicyAnalyzerServicer__policy_pack_version
+        stack_tags = self._PolicyAnalyzerServicer__stack_tags
+
+        response = proto.AnalyzeResponse()
+        props: Any = None
+        opts = provider = None
+
+        for policy in self._policies_for(request.type):
+            enforcement_level = self._get_enforcement_level(policy)
+            if enforcement_level == sdk.EnforcementLevel.DISABLED:
+                continue
+            if not policy.has_validation():
+                response.not_applicable.append(
+                    proto.PolicyNotApplicable(policy_name=policy.name, reason="Policy does not implement validate")
+                )
+                continue
+            if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
+                enforcement_level = sdk.EnforcementLevel.MANDATORY
+
+            report_violation = self._create_report_violation(
+                response, policy.name, policy.description, enforcement_level, policy.severity
+            )
+            if props is None:
+                # Rules only read props (framework contract), so one proxied tree serves every policy.
+                props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))
+                opts = self._get_resource_options(request)
+                provider = self._get_provider_resource(request)
+            args = sdk.ResourceValidationArgs(
+                request.type,
+                props,
+                request.urn,
+                request.name,
+                opts,
+                provider,
+                self._get_policy_config(policy.name),
+                stack_tags,
+            )
+            try:
+                result = policy.validate(args, report_violation)
+                if isawaitable(result):
+                    loop = asyncio.new_event_loop()
+                    loop.run_until_complete(asyncio.Task(result, loop=loop))
+                    loop.close()
+            except UnknownValueError as e:
+                response.diagnostics.append(
+                    proto.AnalyzeDiagnostic(
+                        policyName=policy.name,
+                        policyPackName=pack_name,
+                        policyPackVersion=pack_version,
+                        message=(
+                            f"can't run policy '{policy.name}' from policy pack "
+                            f"'{pack_name}@v{pack_version}' during preview: {e.message}"
+                        ),
+                        urn="",
+                        description=policy.description,
+                        enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+                    )
+                )
+            except sdk._NotApplicableError as e:
+                reason = e.reason or ""
+                response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
+
+        return response
+
+
+def use_stock_servicer() -> bool:
+    return os.environ.get(STOCK_ENV, "") not in ("", "0") or SDK_VERSION not in SUPPORTED_SDK_VERSIONS
+
+
+def install() -> None:
+    """Make ``PolicyPack(...)`` serve with :class:`TypeDispatchingServicer` (unless the stock one is asked for)."""
+    if not use_stock_servicer():
+        sdk._PolicyAnalyzerServicer = TypeDispatchingServicer
