@@ -1,7 +1,9 @@
 """Time `eksguard check` on generated stacks of 10, 100 and 1000 node groups.
 
 Each node group comes with its launch template, security group (and two rules), IAM role and a
-Kubernetes Role and RoleBinding, all hardened, so the whole pack runs on every resource. One run per
+Kubernetes Role and RoleBinding; once per stack: the EKS cluster (secrets encrypted), its role, a
+multi-region trail and the Kubernetes provider. All hardened, so every stack passes and the whole pack
+runs on every resource. One run per
 size; prints the wall-clock time of `python -m eksguard check` (process start to exit), resources per
 second and the ratio to the previous size. Target: the 1000 case within 12x the 100 case.
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components._common import InvalidArgumentError, coerce_args, type_token
-from components.iam import CLOUDWATCH_RETENTION_DAYS, AwsAccount, aws_account, policy_document
+from components.iam import AwsAccount, aws_account, policy_document, require_retention
 
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 _C = "AuditTrail"
@@ -65,15 +66,6 @@ class AuditTrail(pulumi.ComponentResource):
         bucket, bucket_guards = self._create_bucket(key)
         log_group, log_role, log_role_policy = self._create_log_delivery(key)
         trail = self._create_trail(args, key, bucket, log_group, log_role, [*bucket_guards, log_role_policy])
-        self.resources: list[pulumi.Resource] = [
-            key,
-            bucket,
-            *bucket_guards,
-            log_group,
-            log_role,
-            log_role_policy,
-            trail,
-        ]
 
         self.trail_arn = trail.arn
         self.bucket_name = bucket.id
@@ -88,7 +80,7 @@ class AuditTrail(pulumi.ComponentResource):
             }
         )
 
-    def _opts(self, **kwargs) -> pulumi.ResourceOptions:
+    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _create_kms_key(self) -> aws.kms.Key:
@@ -316,7 +308,7 @@ class AuditTrail(pulumi.ComponentResource):
             opts=self._opts(depends_on=prerequisites),
         )
 
-    def _data_resources(self, args: AuditTrailArgs) -> list[dict]:
+    def _data_resources(self, args: AuditTrailArgs) -> list[dict[str, Any]]:
         partition = self._account.apply(lambda a: a.partition)
         selected = []
         if args.log_s3_data_events:
@@ -339,9 +331,7 @@ def validate(name: str, args: AuditTrailArgs) -> None:
             f"is {trail_name!r}, not a valid trail name",
             "3-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
         )
-    retention = args.log_retention_days
-    if isinstance(retention, bool) or retention not in CLOUDWATCH_RETENTION_DAYS:
-        raise InvalidArgumentError(_C, "log_retention_days", f"is {retention!r}", CLOUDWATCH_RETENTION_DAYS)
+    require_retention(_C, "log_retention_days", args.log_retention_days)
     for flag in ("log_s3_data_events", "log_lambda_data_events"):
         if not isinstance(getattr(args, flag), bool):
             raise InvalidArgumentError(_C, flag, f"is {getattr(args, flag)!r}", (True, False))

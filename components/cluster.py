@@ -80,8 +80,8 @@ class Cluster(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._eks_name = args.cluster_name or name
-        self._version = args.version or versions.latest_version()
-        self.version = self._version  # plain, so same-stack node groups can pick patched AMIs at preview
+        # Plain, not an Output: same-stack node groups pick their patched AMI with it at preview.
+        self.version: str = args.version or versions.latest_version()
 
         key_arn = args.kms_key_arn or self._create_key().arn
         log_group = self._create_log_group(key_arn)
@@ -147,7 +147,7 @@ class Cluster(pulumi.ComponentResource):
         return aws.eks.Cluster(
             f"{self._name}-eks",
             name=self._eks_name,
-            version=self._version,
+            version=self.version,
             role_arn=role.arn,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
                 subnet_ids=self._args.subnet_ids,

@@ -60,27 +60,22 @@ def logs_kms_key(name: str, description: str, parent: pulumi.Resource) -> aws.km
     Key policy follows https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html:
     the account administers the key; the Logs service principal may use it only for this account's log groups.
     """
-    account = aws.get_caller_identity_output().account_id
-    region = aws.get_region_output().region
-    partition = aws.get_partition_output().partition
-    key_policy = pulumi.Output.all(account, region, partition).apply(
+    key_policy = aws_account(parent).apply(
         lambda a: policy_document(
             {
                 "Sid": "AccountAdministers",
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{a[2]}:iam::{a[0]}:root"},
+                "Principal": {"AWS": f"arn:{a.partition}:iam::{a.id}:root"},
                 "Action": "kms:*",
                 "Resource": "*",
             },
             {
                 "Sid": "CloudWatchLogsUse",
                 "Effect": "Allow",
-                "Principal": {"Service": f"logs.{a[1]}.amazonaws.com"},
+                "Principal": {"Service": f"logs.{a.region}.amazonaws.com"},
                 "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 "Resource": "*",
-                "Condition": {
-                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{a[2]}:logs:{a[1]}:{a[0]}:log-group:*"}
-                },
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": a.log_group_arn("*")}},
             },
         )
     )

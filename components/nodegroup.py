@@ -5,7 +5,8 @@ with a customer-managed key, no public IP, no SSH key, detailed monitoring, the 
 The node group runs AL2023 or Bottlerocket only, with ``releaseVersion`` read at deploy time from the AWS
 public SSM parameter for the cluster's Kubernetes version (the latest patched AMI). The node role holds only
 the three node policies; the VPC CNI policy sits on a separate role for kube-system/aws-node
-(https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html).
+(https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html), bound through EKS Pod Identity (with the
+eks-pod-identity-agent add-on) or IRSA (the vpc-cni add-on annotated with the role).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pulumi_aws as aws
 from eksguard_policies import versions
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
-from components.iam import attach_managed_policies, policy_document, service_trust_policy
+from components.iam import attach_managed_policies, aws_account, policy_document, service_trust_policy
 
 AMI_FAMILIES = ("AL2023", "BOTTLEROCKET")
 ARCHITECTURES = ("x86_64", "arm64")
@@ -167,15 +168,12 @@ class NodeGroup(pulumi.ComponentResource):
     def _create_key(self) -> aws.kms.Key:
         # EC2 Auto Scaling launches the nodes, so its service-linked role must be able to use the key
         # (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
-        identity = aws.get_caller_identity_output()
-        partition = aws.get_partition_output().partition
-        policy = pulumi.Output.all(identity.account_id, partition).apply(lambda a: _ebs_key_policy(a[0], a[1]))
         return aws.kms.Key(
             f"{self._name}-kms",
             description=f"EKS node group {self._name}: EBS volumes",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=policy,
+            policy=aws_account(self).apply(lambda a: _ebs_key_policy(a.id, a.partition)),
             tags=self._args.tags,
             opts=self._opts(),
         )
@@ -271,9 +269,9 @@ class NodeGroup(pulumi.ComponentResource):
 
     def _irsa_trust_policy(self) -> pulumi.Output[str]:
         issuer = self._cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer.removeprefix("https://"))
-        provider_arn = self._args.oidc_provider_arn or pulumi.Output.all(
-            aws.get_partition_output().partition, aws.get_caller_identity_output().account_id, issuer
-        ).apply(lambda a: f"arn:{a[0]}:iam::{a[1]}:oidc-provider/{a[2]}")
+        provider_arn = self._args.oidc_provider_arn or pulumi.Output.all(aws_account(self), issuer).apply(
+            lambda a: f"arn:{a[0].partition}:iam::{a[0].id}:oidc-provider/{a[1]}"
+        )
         return pulumi.Output.all(provider_arn, issuer).apply(
             lambda a: policy_document(
                 {
@@ -301,7 +299,7 @@ class NodeGroup(pulumi.ComponentResource):
         args = self._args
         return aws.eks.NodeGroup(
             f"{self._name}-ng",
-            cluster_name=self._args.cluster_name,
+            cluster_name=args.cluster_name,
             node_role_arn=role.arn,
             subnet_ids=args.subnet_ids,
             ami_type=AMI_TYPES[(args.ami_family, args.architecture)],

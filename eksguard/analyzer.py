@@ -23,7 +23,7 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc, plugin_pb2
 
-from eksguard.wire import to_struct
+from eksguard.wire import from_struct, to_struct
 
 LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
@@ -385,8 +385,6 @@ class PolicyPackProcess:
         for r in response.remediations:
             props = None
             if r.HasField("properties"):
-                from eksguard.wire import from_struct
-
                 props = from_struct(r.properties)
             out.append(Remediation(policy=r.policyName, properties=props, diagnostic=r.diagnostic))
         return out

@@ -43,6 +43,7 @@ from eksguard.engine import (
     run_program,
 )
 from eksguard.report import ControlResult, Finding, Report, SourceLocation
+from eksguard.wire import to_wire
 
 OTHER_AREA = "other-policies"
 """Area key of policies that are not in the catalogue (a user's own pack)."""
@@ -277,7 +278,7 @@ def _remediate(run: ProgramRun, packs: list[_PackRun], progress: Progress) -> li
                 if remediation.properties is None:
                     continue
                 before = dict(recorded.resource.properties)
-                after = _to_wire_dict(remediation.properties)
+                after = to_wire(remediation.properties)
                 recorded.resource = replace(recorded.resource, properties=after)
                 records.append(
                     RemediationRecord(
@@ -292,18 +293,12 @@ def _remediate(run: ProgramRun, packs: list[_PackRun], progress: Progress) -> li
     return records
 
 
-def _to_wire_dict(props: Mapping[str, Any]) -> dict[str, Any]:
-    from eksguard.wire import to_wire
-
-    return to_wire(props)
-
-
 @dataclass
 class _PolicyTally:
     violations: list[Finding] = field(default_factory=list)
     not_checkable: list[Finding] = field(default_factory=list)
     not_applicable: Counter = field(default_factory=Counter)
-    not_applicable_count: int = 0
+    """Reason to the number of resources the policy said it did not apply to."""
     stack_not_applicable: str | None = None
 
 
@@ -347,9 +342,7 @@ def _evaluate(run: ProgramRun, packs: list[_PackRun], catalogue: Catalogue, prog
         for resource, result in zip(resources, pack.process.analyze_many(resources), strict=True):
             absorb(result, resource.urn)
             for policy, reason in result.not_applicable.items():
-                tally = tallies[policy]
-                tally.not_applicable_count += 1
-                tally.not_applicable[reason] += 1
+                tallies[policy].not_applicable[reason] += 1
             progress.advance()
         progress.stage(f"analyzing the stack with {pack.label}")
         stack_result = pack.process.analyze_stack(resources)
@@ -433,7 +426,7 @@ def _results(
         tally = tallies.get(cid, _PolicyTally())
         types = declared_types(policy)
         candidates = sum(type_counts[t] for t in types) if types else analyzed
-        evaluated = candidates - tally.not_applicable_count
+        evaluated = candidates - tally.not_applicable.total()
         if level == "disabled":
             result = ControlResult(control, "not_applicable", reason="disabled by the policy configuration")
         elif tally.violations:

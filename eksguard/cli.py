@@ -52,7 +52,7 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=[],
         metavar="FILE",
-        help="invoke answers (JSON or YAML), searched before the embedded defaults",
+        help="invoke answers (JSON or YAML, format in docs/fixtures.md), searched before the embedded defaults",
     )
     parser.add_argument(
         "--live-lookups",
@@ -62,7 +62,7 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--assume-apply",
         action="store_true",
-        help="give computed outputs placeholder values instead of treating them as unknown",
+        help="as an update, not a preview: ids, ARNs and EKS cluster outputs get placeholders (docs/fixtures.md)",
     )
     parser.add_argument("--format", choices=FORMATS, default="terminal", help="report format (default: terminal)")
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here, not to stdout")

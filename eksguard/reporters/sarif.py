@@ -58,11 +58,8 @@ def _fingerprint(control_id: str, finding: Finding) -> str:
 
 def _resource_path(finding: Finding) -> str:
     """A relative path naming a resource no program line declared: an ARN's parts, else region and id."""
-    name = (
-        finding.resource.removeprefix("arn:")
-        if finding.resource.startswith("arn:")
-        else (f"{finding.region}/{finding.resource}")
-    )
+    is_arn = finding.resource.startswith("arn:")
+    name = finding.resource.removeprefix("arn:") if is_arn else f"{finding.region}/{finding.resource}"
     return "/".join(quote(part, safe="") for part in re.split(r"[:/]+", name) if part) or "unknown-resource"
 
 

@@ -1,5 +1,0 @@
-import sys
-
-from eksguard.cli import main
-
-sys.exit(main())
