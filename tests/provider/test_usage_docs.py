@@ -13,10 +13,8 @@ import re
 import shlex
 from pathlib import Path
 
-import botocore.session
 import pytest
 import yaml
-from botocore import xform_name
 
 from eksguard.cli import build_parser
 
@@ -24,9 +22,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 USAGE = REPO_ROOT / "docs" / "usage.md"
 TEXT = USAGE.read_text()
 _BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
-AUDIT_SERVICES = ("cloudtrail", "ec2", "eks", "iam", "kms", "s3", "ssm", "sts")
 # boto3 operation -> IAM action where they differ; None: no permission needed.
-ACTION_EXCEPTIONS = {"s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock", "sts:GetCallerIdentity": None}
+# Where an API operation's IAM action has another name (S3 and S3 Control), or needs no permission (STS).
+ACTION_EXCEPTIONS = {
+    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+    "sts:GetCallerIdentity": None,
+}
 
 
 def _blocks(language: str) -> list[str]:
@@ -137,14 +139,10 @@ def _audit_policy() -> dict:
 
 
 def _audit_calls() -> set[str]:
-    """IAM actions for the boto3 operations named in eksguard/audit (snake_case names of the audit's services)."""
-    session = botocore.session.get_session()
-    by_name: dict[str, list[str]] = {}
-    for service in AUDIT_SERVICES:
-        for operation in session.get_service_model(service).operation_names:
-            by_name.setdefault(xform_name(operation), []).append(f"{service}:{operation}")
-    source = "\n".join(p.read_text() for p in (REPO_ROOT / "eksguard" / "audit").glob("*.py"))
-    called = {a for name in re.findall(r"\b[a-z]+_[a-z0-9_]+\b", source) for a in by_name.get(name, [])}
+    """IAM actions for every operation the audit's read-only session lets through (its exact allow-list)."""
+    from eksguard.audit.session import ALLOWED_OPERATIONS
+
+    called = {f"{service}:{op}" for service, ops in ALLOWED_OPERATIONS.items() for op in ops}
     return {ACTION_EXCEPTIONS.get(a, a) for a in called} - {None}
 
 
