@@ -55,7 +55,8 @@ _NOT_CHECKABLE_MARK = "during preview"
 @dataclass
 class CheckOptions:
     program: Path
-    stack: str = "dev"
+    stack: str | None = None
+    """None: ``dev``, or the project's only stack."""
     policy_packs: list[Path] = field(default_factory=list)
     policy_pack_configs: list[Path] = field(default_factory=list)
     """Paired with ``policy_packs`` by position, as the Pulumi CLI pairs them."""

@@ -28,7 +28,9 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="Pulumi Python project to check (default: the reference stack)",
     )
-    parser.add_argument("--stack", default="dev", help="stack whose config to load (default: dev)")
+    parser.add_argument(
+        "--stack", default=None, help="stack whose config to load (default: dev, or the project's only stack)"
+    )
     parser.add_argument(
         "--policy-pack",
         action="append",

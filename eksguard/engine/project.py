@@ -66,7 +66,20 @@ def _project_defaults(raw: Any, project: str) -> tuple[dict[str, str], set[str],
     return values, secrets, required
 
 
-def load_project(directory: str | Path, stack: str) -> Project:
+DEFAULT_STACK = "dev"
+
+
+def default_stack(config_dir: Path) -> str:
+    """``dev`` when it has a config file, else the project's only stack; several others need ``--stack``."""
+    stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml"))
+    if DEFAULT_STACK in stacks or not stacks:
+        return DEFAULT_STACK
+    if len(stacks) == 1:
+        return stacks[0]
+    raise UsageError(f"choose a stack with --stack: {config_dir} has config for {', '.join(stacks)}")
+
+
+def load_project(directory: str | Path, stack: str | None) -> Project:
     """Read the project in ``directory`` and the config of ``stack``; raise :class:`UsageError` if unusable."""
     directory = Path(directory).resolve()
     if not directory.is_dir():
@@ -90,6 +103,7 @@ def load_project(directory: str | Path, stack: str) -> Project:
         raise UsageError(f"program entry file {main} does not exist")
 
     config_dir = directory / str(meta.get("stackConfigDir", "."))
+    stack = stack or default_stack(config_dir)
     stack_file = config_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         raise UsageError(f"stack {stack!r} has no config file: expected {stack_file}")

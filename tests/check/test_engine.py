@@ -363,3 +363,28 @@ def test_malformed_fixtures_are_usage_errors(tmp_path: Path, name: str, text: st
 def test_a_missing_fixtures_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"cannot read fixtures file .*absent\.yaml"):
         InvokeFixtures([tmp_path / "absent.yaml"])
+
+
+@pytest.mark.parametrize(
+    ("stack_files", "expected"),
+    [
+        (("dev", "prod"), "dev"),  # dev wins when it exists
+        (("prod",), "prod"),  # else the project's only stack
+    ],
+)
+def test_without_a_stack_name_dev_or_the_only_stack_is_loaded(tiny_program, stack_files, expected) -> None:
+    config = (tiny_program / "Pulumi.dev.yaml").read_text()
+    (tiny_program / "Pulumi.dev.yaml").unlink()
+    for stack in stack_files:
+        (tiny_program / f"Pulumi.{stack}.yaml").write_text(config)
+    project = load_project(tiny_program, None)
+    assert project.stack == expected
+    assert project.stack_config_file == tiny_program / f"Pulumi.{expected}.yaml"
+
+
+def test_without_a_stack_name_several_stacks_need_one(tiny_program) -> None:
+    config = (tiny_program / "Pulumi.dev.yaml").read_text()
+    (tiny_program / "Pulumi.dev.yaml").rename(tiny_program / "Pulumi.prod.yaml")
+    (tiny_program / "Pulumi.staging.yaml").write_text(config)
+    with pytest.raises(UsageError, match=r"choose a stack with --stack: .* has config for prod, staging"):
+        load_project(tiny_program, None)
