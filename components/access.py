@@ -3,84 +3,53 @@ Kubernetes groups, least-privilege Role templates, Pod Security Admission labels
 NetworkPolicies and no service-account token automount in every managed namespace.
 
 Access entries: https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html
-Access policies: https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
-Pod Security Admission: https://kubernetes.io/docs/concepts/security/pod-security-admission/
+Role templates: rbac_templates.py; namespace hardening: namespace_hardening.py; access policies:
+eks_access_policies.py; argument checks: access_validation.py; the default provider: kubernetes_provider.py.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
+from components._common import coerce_args, type_token
+from components.access_validation import validate
+from components.eks_access_policies import (
+    ACCESS_POLICIES,
+    CLUSTER_ADMIN_POLICY,
+    SECRET_READING_ACCESS_POLICIES,
+    access_policy_arn,
+)
+from components.kubernetes_provider import eks_kubernetes_provider
+from components.namespace_hardening import (
+    POD_SECURITY_LEVELS,
+    RESERVED_NAMESPACES,
+    default_network_policies,
+    pod_security_labels,
+)
+from components.rbac_templates import ROLE_RULES, ROLES, SECRET_VERBS, kubernetes_group, role_rules
 
-ROLES = ("viewer", "developer", "operator")
-POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
-ACCESS_POLICIES = {
-    "view": "AmazonEKSViewPolicy",
-    "edit": "AmazonEKSEditPolicy",
-    "admin": "AmazonEKSAdminPolicy",
-    "none": None,
-}
-# AmazonEKSEditPolicy and AmazonEKSAdminPolicy include read/write access to Secrets.
-SECRET_READING_ACCESS_POLICIES = frozenset({"edit", "admin"})
-CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
-RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
-
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
-_PSA_VERSION = re.compile(r"^(latest|v1\.\d+)$")
-
-_READ = ["get", "list", "watch"]
-_WRITE = ["get", "list", "watch", "create", "update", "patch", "delete"]
-_WORKLOADS = ("apps", ["deployments", "replicasets", "statefulsets", "daemonsets"])
-_BATCH = ("batch", ["jobs", "cronjobs"])
-_CORE_READ = ["pods", "pods/log", "services", "endpoints", "configmaps", "persistentvolumeclaims", "events"]
-
-# Role templates: (api group, resources, verbs) rules, no wildcards and no Secrets (added per namespace only
-# through ManagedNamespace.secrets_access_roles). No role can write RBAC, NetworkPolicies or exec into pods.
-ROLE_RULES: dict[str, list[tuple[str, list[str], list[str]]]] = {
-    "viewer": [
-        ("", _CORE_READ, _READ),
-        (_WORKLOADS[0], _WORKLOADS[1], _READ),
-        (_BATCH[0], _BATCH[1], _READ),
-        ("networking.k8s.io", ["ingresses"], _READ),
-        ("autoscaling", ["horizontalpodautoscalers"], _READ),
-    ],
-    "developer": [
-        ("", ["pods", "pods/log", "endpoints", "events"], _READ),
-        ("", ["services", "configmaps", "persistentvolumeclaims"], _WRITE),
-        ("", ["pods"], ["delete"]),
-        (_WORKLOADS[0], ["deployments", "statefulsets"], _WRITE),
-        (_WORKLOADS[0], ["replicasets", "daemonsets"], _READ),
-        (_BATCH[0], _BATCH[1], _WRITE),
-        ("networking.k8s.io", ["ingresses"], _READ),
-        ("autoscaling", ["horizontalpodautoscalers"], _READ),
-    ],
-    "operator": [
-        ("", ["pods", "pods/log", "endpoints", "events"], _READ),
-        ("", ["services", "configmaps", "persistentvolumeclaims"], _WRITE),
-        ("", ["pods"], ["delete"]),
-        (_WORKLOADS[0], _WORKLOADS[1], _WRITE),
-        (_WORKLOADS[0], ["deployments/scale", "statefulsets/scale"], ["get", "update", "patch"]),
-        (_BATCH[0], _BATCH[1], _WRITE),
-        ("networking.k8s.io", ["ingresses"], _WRITE),
-        ("autoscaling", ["horizontalpodautoscalers"], _WRITE),
-        ("policy", ["poddisruptionbudgets"], _WRITE),
-    ],
-}
-# A role granted Secrets gets the verbs it has on ConfigMaps.
-SECRET_VERBS = {"viewer": _READ, "developer": _WRITE, "operator": _WRITE}
-
-
-def kubernetes_group(role: str, namespace: str) -> str:
-    """The Kubernetes group bound to ``role`` in ``namespace`` only (groups are cluster-wide names)."""
-    return f"eksguard:{role}:{namespace}"
+__all__ = [
+    "ACCESS_POLICIES",
+    "CLUSTER_ADMIN_POLICY",
+    "POD_SECURITY_LEVELS",
+    "RESERVED_NAMESPACES",
+    "ROLES",
+    "ROLE_RULES",
+    "SECRET_READING_ACCESS_POLICIES",
+    "SECRET_VERBS",
+    "AccessControl",
+    "AccessControlArgs",
+    "AccessMapping",
+    "ClusterAdmin",
+    "ManagedNamespace",
+    "access_entry_groups",
+    "kubernetes_group",
+    "validate",
+]
 
 
 def access_entry_groups(mapping: AccessMapping) -> list[str]:
@@ -189,18 +158,8 @@ class AccessControl(pulumi.ComponentResource):
         if self.get_provider("kubernetes::") is not None:
             return None  # the caller's provider is inherited by every child
         args = self._args
-        if args.cluster_endpoint is not None:
-            endpoint, ca = args.cluster_endpoint, args.cluster_certificate_authority
-        else:
-            found = aws.eks.get_cluster_output(name=args.cluster_name, opts=pulumi.InvokeOutputOptions(parent=self))
-            endpoint, ca = found.endpoint, found.certificate_authorities[0].data
-        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-        kubeconfig = pulumi.Output.json_dumps(_kubeconfig(args.cluster_name, region, endpoint, ca))
-        return k8s.Provider(
-            f"{self._name}-k8s",
-            kubeconfig=kubeconfig,
-            enable_server_side_apply=True,
-            opts=pulumi.ResourceOptions(parent=self),
+        return eks_kubernetes_provider(
+            f"{self._name}-k8s", self, args.cluster_name, args.cluster_endpoint, args.cluster_certificate_authority
         )
 
     def _k8s_opts(self) -> pulumi.ResourceOptions:
@@ -209,10 +168,9 @@ class AccessControl(pulumi.ComponentResource):
     # --- namespaces ----------------------------------------------------------------------------------
     def _create_namespace(self, ns: ManagedNamespace) -> k8s.core.v1.Namespace:
         prefix = f"{self._name}-{ns.name}"
+        labels = pod_security_labels(ns.pod_security_level, self._args.pod_security_version)
         namespace = k8s.core.v1.Namespace(
-            f"{prefix}-namespace",
-            metadata={"name": ns.name, "labels": _pod_security_labels(ns, self._args.pod_security_version)},
-            opts=self._k8s_opts(),
+            f"{prefix}-namespace", metadata={"name": ns.name, "labels": labels}, opts=self._k8s_opts()
         )
         self.workload_resources.append(namespace)
         ns_name = namespace.metadata.name
@@ -235,42 +193,20 @@ class AccessControl(pulumi.ComponentResource):
         self.workload_resources.append(sa)
 
     def _create_network_policies(self, prefix: str, ns_name: pulumi.Output[str]) -> None:
-        deny = k8s.networking.v1.NetworkPolicy(
-            f"{prefix}-default-deny",
-            metadata={"name": "default-deny-all", "namespace": ns_name},
-            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
-            opts=self._k8s_opts(),
-        )
-        dns = k8s.networking.v1.NetworkPolicy(
-            f"{prefix}-allow-dns",
-            metadata={"name": "allow-dns-egress", "namespace": ns_name},
-            spec={
-                "pod_selector": {},
-                "policy_types": ["Egress"],
-                "egress": [
-                    {
-                        "to": [
-                            {
-                                "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
-                                "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
-                            }
-                        ],
-                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-                    }
-                ],
-            },
-            opts=self._k8s_opts(),
-        )
-        self.network_resources += [deny, dns]
+        for suffix, policy_name, spec in default_network_policies():
+            policy = k8s.networking.v1.NetworkPolicy(
+                f"{prefix}-{suffix}",
+                metadata={"name": policy_name, "namespace": ns_name},
+                spec=spec,
+                opts=self._k8s_opts(),
+            )
+            self.network_resources.append(policy)
 
     def _create_role(self, prefix: str, ns_name: pulumi.Output[str], ns: ManagedNamespace, role: str) -> None:
-        rules = [{"api_groups": [g], "resources": r, "verbs": v} for g, r, v in ROLE_RULES[role]]
-        if role in ns.secrets_access_roles:
-            rules.append({"api_groups": [""], "resources": ["secrets"], "verbs": SECRET_VERBS[role]})
         k8s_role = k8s.rbac.v1.Role(
             f"{prefix}-role-{role}",
             metadata={"name": f"eksguard-{role}", "namespace": ns_name},
-            rules=rules,
+            rules=role_rules(role, with_secrets=role in ns.secrets_access_roles),
             opts=self._k8s_opts(),
         )
         binding = k8s.rbac.v1.RoleBinding(
@@ -297,12 +233,8 @@ class AccessControl(pulumi.ComponentResource):
         self.iam_resources.append(entry)
         policy = ACCESS_POLICIES[mapping.access_policy]
         if policy is not None:
-            self._associate(
-                f"{self._name}-access-{mapping.name}-policy",
-                entry,
-                policy,
-                {"type": "namespace", "namespaces": list(mapping.namespaces)},
-            )
+            scope = {"type": "namespace", "namespaces": list(mapping.namespaces)}
+            self._associate(f"{self._name}-access-{mapping.name}-policy", entry, policy, scope)
         return entry
 
     def _create_cluster_admin(self, admin: ClusterAdmin) -> aws.eks.AccessEntry:
@@ -325,163 +257,12 @@ class AccessControl(pulumi.ComponentResource):
 
     def _associate(self, resource_name: str, entry: aws.eks.AccessEntry, policy: str, scope: dict) -> None:
         """Associate an EKS access policy with the entry's principal, within ``scope``."""
-        partition = self._partition()
         association = aws.eks.AccessPolicyAssociation(
             resource_name,
             cluster_name=entry.cluster_name,
             principal_arn=entry.principal_arn,
-            policy_arn=pulumi.Output.concat("arn:", partition, ":eks::aws:cluster-access-policy/", policy),
+            policy_arn=access_policy_arn(self._partition(), policy),
             access_scope=scope,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.iam_resources.append(association)
-
-
-def _pod_security_labels(ns: ManagedNamespace, version: str) -> dict[str, str]:
-    labels = {}
-    for mode, level in (("enforce", ns.pod_security_level), ("audit", "restricted"), ("warn", "restricted")):
-        labels[f"pod-security.kubernetes.io/{mode}"] = level
-        labels[f"pod-security.kubernetes.io/{mode}-version"] = version
-    return labels
-
-
-def _kubeconfig(
-    cluster_name: pulumi.Input[str], region: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str]
-) -> dict:
-    """A kubeconfig that authenticates with a short-lived token from ``aws eks get-token`` (no stored secret)."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "eks", "cluster": {"server": endpoint, "certificate-authority-data": ca}}],
-        "contexts": [{"name": "eks", "context": {"cluster": "eks", "user": "eks"}}],
-        "current-context": "eks",
-        "users": [
-            {
-                "name": "eks",
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "aws",
-                        "args": [
-                            "eks",
-                            "get-token",
-                            "--cluster-name",
-                            cluster_name,
-                            "--region",
-                            region,
-                            "--output",
-                            "json",
-                        ],
-                        "interactiveMode": "Never",
-                    }
-                },
-            }
-        ],
-    }
-
-
-# --- validation --------------------------------------------------------------------------------------
-_C = "AccessControl"
-
-
-def validate(name: str, args: AccessControlArgs) -> None:
-    """Raise the InvalidArgumentError that ``AccessControl(name, args)`` would raise, registering nothing."""
-    if isinstance(args.cluster_name, str) and not args.cluster_name:
-        raise InvalidArgumentError(_C, "cluster_name", "is empty", "the name of an EKS cluster")
-    if (args.cluster_endpoint is None) != (args.cluster_certificate_authority is None):
-        raise InvalidArgumentError(
-            _C,
-            "cluster_certificate_authority",
-            "must be given together with cluster_endpoint",
-            "both (a cluster created in this stack) or neither (looked up by cluster_name)",
-        )
-    if not _PSA_VERSION.match(str(args.pod_security_version)):
-        raise InvalidArgumentError(
-            _C, "pod_security_version", f"is {args.pod_security_version!r}", "'latest' or 'v1.<minor>' such as 'v1.35'"
-        )
-    managed = _validate_namespaces(args.namespaces)
-    _validate_mappings(args.access_mappings, managed)
-    _validate_admins(args)
-
-
-def _validate_label(argument: str, value: Any) -> None:
-    if not isinstance(value, str) or not _DNS_LABEL.match(value):
-        raise InvalidArgumentError(_C, argument, f"is {value!r}", "a DNS-1123 label (lowercase a-z, 0-9, '-')")
-
-
-def _validate_namespaces(namespaces: list[ManagedNamespace]) -> set[str]:
-    seen: set[str] = set()
-    for i, ns in enumerate(namespaces):
-        where = f"namespaces[{i}]"
-        _validate_label(f"{where}.name", ns.name)
-        if ns.name in RESERVED_NAMESPACES or ns.name.startswith("kube-"):
-            raise InvalidArgumentError(
-                _C,
-                f"{where}.name",
-                f"is the reserved namespace {ns.name!r}",
-                "a namespace other than default and kube-*",
-            )
-        if ns.name in seen:
-            raise InvalidArgumentError(_C, f"{where}.name", f"repeats {ns.name!r}", "unique namespace names")
-        seen.add(ns.name)
-        require_choice(_C, f"{where}.pod_security_level", ns.pod_security_level, POD_SECURITY_LEVELS)
-        for role in ns.secrets_access_roles:
-            require_choice(_C, f"{where}.secrets_access_roles", role, ROLES)
-    return seen
-
-
-def _validate_principal(argument: str, arn: Any) -> None:
-    if isinstance(arn, str) and not _PRINCIPAL_ARN.match(arn):
-        raise InvalidArgumentError(
-            _C, argument, f"is {arn!r}", "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), no wildcards"
-        )
-
-
-def _validate_mappings(mappings: list[AccessMapping], managed: set[str]) -> None:
-    names: set[str] = set()
-    accepted = sorted(managed) or "a namespace listed in namespaces (none is)"
-    for i, m in enumerate(mappings):
-        where = f"access_mappings[{i}]"
-        _validate_label(f"{where}.name", m.name)
-        if m.name in names:
-            raise InvalidArgumentError(_C, f"{where}.name", f"repeats {m.name!r}", "unique mapping names")
-        names.add(m.name)
-        _validate_principal(f"{where}.principal_arn", m.principal_arn)
-        require_choice(_C, f"{where}.role", m.role, ROLES)
-        if not m.namespaces:
-            raise InvalidArgumentError(_C, f"{where}.namespaces", "is empty", accepted)
-        for ns in m.namespaces:
-            if ns not in managed:
-                raise InvalidArgumentError(_C, f"{where}.namespaces", f"names {ns!r}, which is not managed", accepted)
-        require_choice(_C, f"{where}.access_policy", m.access_policy, ACCESS_POLICIES)
-        if m.access_policy in SECRET_READING_ACCESS_POLICIES and m.allow_secrets_access is not True:
-            raise InvalidArgumentError(
-                _C,
-                f"{where}.access_policy",
-                f"is {m.access_policy!r}, which grants access to Secrets, without allow_secrets_access=True",
-                ["view", "none", "edit or admin with allow_secrets_access=True"],
-            )
-
-
-def _validate_admins(args: AccessControlArgs) -> None:
-    names = {m.name for m in args.access_mappings}
-    principals = [m.principal_arn for m in args.access_mappings]
-    for i, admin in enumerate(args.cluster_admins):
-        where = f"cluster_admins[{i}]"
-        _validate_label(f"{where}.name", admin.name)
-        if admin.name in names:
-            raise InvalidArgumentError(
-                _C, f"{where}.name", f"repeats {admin.name!r}", "names unique across access_mappings and cluster_admins"
-            )
-        names.add(admin.name)
-        _validate_principal(f"{where}.principal_arn", admin.principal_arn)
-        principals.append(admin.principal_arn)
-    literal = [p for p in principals if isinstance(p, str)]
-    duplicates = sorted({p for p in literal if literal.count(p) > 1})
-    if duplicates:
-        raise InvalidArgumentError(
-            _C,
-            "access_mappings",
-            f"gives {duplicates[0]!r} more than one access entry",
-            "one mapping or cluster admin per principal",
-        )

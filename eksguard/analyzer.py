@@ -9,25 +9,50 @@ line and exposes the analyzer calls. It also serves the small Engine service a p
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent import futures
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc, plugin_pb2
 
+from eksguard.analyzer_messages import (
+    LEVEL_NAMES,
+    LEVELS,
+    SEVERITY_NAMES,
+    AnalyzeResult,
+    Diagnostic,
+    Remediation,
+    Resource,
+    analyze_result,
+    config_with_defaults,
+    struct_to_dict,
+)
+from eksguard.plugin import PluginProcess, PluginStartError
 from eksguard.wire import from_struct, to_struct
 
-LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
-LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
-SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+__all__ = [
+    "LEVELS",
+    "LEVEL_NAMES",
+    "SEVERITY_NAMES",
+    "AnalyzeResult",
+    "Diagnostic",
+    "PluginProcess",
+    "PluginStartError",
+    "PolicyPackError",
+    "PolicyPackProcess",
+    "Remediation",
+    "Resource",
+    "config_with_defaults",
+    "pack_python",
+    "struct_to_dict",
+]
+
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
 
 
@@ -35,87 +60,9 @@ class PolicyPackError(RuntimeError):
     """The policy pack could not be started or answered with an error."""
 
 
-@dataclass
-class Resource:
-    """One resource as the engine describes it to an analyzer (wire-form properties)."""
-
-    type: str
-    name: str
-    urn: str
-    properties: Mapping[str, Any]
-    parent: str = ""
-    dependencies: Sequence[str] = ()
-    property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    provider: Mapping[str, Any] | None = None
-    """``{"type", "urn", "name", "properties"}`` of the resource's provider, when known."""
-    protect: bool = False
-
-    def _options(self) -> analyzer_pb2.AnalyzerResourceOptions:
-        return analyzer_pb2.AnalyzerResourceOptions(protect=self.protect, parent=self.parent)
-
-    def _provider(self) -> analyzer_pb2.AnalyzerProviderResource | None:
-        if not self.provider:
-            return None
-        return analyzer_pb2.AnalyzerProviderResource(
-            type=self.provider.get("type", ""),
-            urn=self.provider.get("urn", ""),
-            name=self.provider.get("name", ""),
-            properties=to_struct(self.provider.get("properties", {})),
-        )
-
-    def _described(self) -> dict[str, Any]:
-        """The fields an Analyze request and an AnalyzeStack resource share."""
-        return {
-            "type": self.type,
-            "properties": to_struct(self.properties),
-            "urn": self.urn,
-            "name": self.name,
-            "options": self._options(),
-            "provider": self._provider(),
-        }
-
-    def analyze_request(self) -> analyzer_pb2.AnalyzeRequest:
-        return analyzer_pb2.AnalyzeRequest(**self._described())
-
-    def stack_resource(self) -> analyzer_pb2.AnalyzerResource:
-        return analyzer_pb2.AnalyzerResource(
-            **self._described(),
-            parent=self.parent,
-            dependencies=list(self.dependencies),
-            propertyDependencies={
-                k: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(v))
-                for k, v in self.property_dependencies.items()
-            },
-        )
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    policy: str
-    message: str
-    urn: str
-    level: str
-    severity: str
-    description: str
-    pack: str
-
-
-@dataclass(frozen=True)
-class AnalyzeResult:
-    diagnostics: list[Diagnostic]
-    not_applicable: dict[str, str]
-    """Policy name to the reason it did not apply."""
-
-
-@dataclass(frozen=True)
-class Remediation:
-    policy: str
-    properties: dict[str, Any] | None
-    """The full remediated property map in wire form, or None when only a diagnostic came back."""
-    diagnostic: str
-
-
 class _EngineLog(engine_pb2_grpc.EngineServicer):
+    """The Engine service a pack logs to; keeps ``(severity, message, urn)`` of each call."""
+
     def __init__(self) -> None:
         self.messages: list[tuple[int, str, str]] = []
         self._lock = threading.Lock()
@@ -130,87 +77,6 @@ class _EngineLog(engine_pb2_grpc.EngineServicer):
 
     def SetRootResource(self, request, context):
         return engine_pb2.SetRootResourceResponse()
-
-
-def _diagnostics(response: analyzer_pb2.AnalyzeResponse) -> AnalyzeResult:
-    return AnalyzeResult(
-        diagnostics=[
-            Diagnostic(
-                policy=d.policyName,
-                message=d.message,
-                urn=d.urn,
-                level=LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
-                severity=SEVERITY_NAMES.get(d.severity, "unspecified"),
-                description=d.description,
-                pack=d.policyPackName,
-            )
-            for d in response.diagnostics
-        ],
-        not_applicable={n.policy_name: n.reason for n in response.not_applicable},
-    )
-
-
-class PluginStartError(RuntimeError):
-    """A plugin process did not print its port; ``stderr`` holds what it wrote."""
-
-    def __init__(self, first_line: bytes, stderr: str) -> None:
-        super().__init__(f"no port on the first stdout line: {first_line!r}")
-        self.stderr = stderr
-
-
-class PluginProcess:
-    """A child process started the way the Pulumi CLI starts a plugin: it prints its gRPC port on the first
-    stdout line. Afterwards stdout is drained (a chatty plugin cannot block on a full pipe) and :attr:`stderr`
-    collects what the process wrote until it exits."""
-
-    def __init__(self, command: Sequence[str], *, cwd: str | os.PathLike[str], env: Mapping[str, str]) -> None:
-        self.stderr = ""
-        self._proc = subprocess.Popen(
-            list(command), cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-
-    def read_port(self, timeout: float) -> int:
-        """The port the process printed within ``timeout`` seconds; otherwise the process is killed and
-        :class:`PluginStartError` carries its stderr."""
-        assert self._proc.stdout is not None
-        result: dict[str, bytes] = {}
-
-        def read() -> None:
-            result["line"] = self._proc.stdout.readline()  # type: ignore[union-attr]
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(timeout)
-        line = result.get("line", b"").strip()
-        if not line.isdigit():
-            raise PluginStartError(line, self._kill_and_read_stderr())
-        threading.Thread(target=self._proc.stdout.read, daemon=True).start()
-        threading.Thread(target=self._collect_stderr, daemon=True).start()
-        return int(line)
-
-    def _kill_and_read_stderr(self) -> str:
-        if self._proc.poll() is None:
-            self._proc.kill()
-        try:
-            _, err = self._proc.communicate(timeout=10)
-        except (subprocess.TimeoutExpired, ValueError):
-            return ""
-        return err.decode(errors="replace") if err else ""
-
-    def _collect_stderr(self) -> None:
-        assert self._proc.stderr is not None
-        self.stderr = self._proc.stderr.read().decode(errors="replace")
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Terminate the process, killing it if it has not exited within ``timeout`` seconds."""
-        if self._proc.poll() is not None:
-            return
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait(timeout=timeout)
 
 
 class PolicyPackProcess:
@@ -245,6 +111,7 @@ class PolicyPackProcess:
 
     # lifecycle -------------------------------------------------------------------------------------
     def start(self) -> PolicyPackProcess:
+        """Start the engine log server and the pack, and wait until the pack accepts calls."""
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
         self._engine = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
@@ -282,6 +149,7 @@ class PolicyPackProcess:
         return self._plugin.stderr if self._plugin is not None else ""
 
     def stop(self) -> None:
+        """Close the channel and stop the pack and the engine log server (safe to call twice)."""
         if self._channel is not None:
             self._channel.close()
             self._channel = None
@@ -341,6 +209,7 @@ class PolicyPackProcess:
         config: Mapping[str, str] | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> None:
+        """Tell the pack which stack it judges, as the engine does before the first Analyze."""
         self._call(
             "ConfigureStack",
             analyzer_pb2.AnalyzerStackConfigureRequest(
@@ -354,7 +223,7 @@ class PolicyPackProcess:
         )
 
     def analyze(self, resource: Resource) -> AnalyzeResult:
-        return _diagnostics(self._call("Analyze", resource.analyze_request()))
+        return analyze_result(self._call("Analyze", resource.analyze_request()))
 
     def analyze_many(self, resources: Iterable[Resource], window: int = 32) -> Iterator[AnalyzeResult]:
         """Analyze each resource, in order, keeping up to ``window`` calls in flight (hides round trips)."""
@@ -364,7 +233,7 @@ class PolicyPackProcess:
 
         def take() -> AnalyzeResult:
             try:
-                return _diagnostics(pending.popleft().result())
+                return analyze_result(pending.popleft().result())
             except grpc.RpcError as exc:
                 raise self._call_failed("Analyze", exc) from None
 
@@ -377,9 +246,10 @@ class PolicyPackProcess:
 
     def analyze_stack(self, resources: Iterable[Resource]) -> AnalyzeResult:
         request = analyzer_pb2.AnalyzeStackRequest(resources=[r.stack_resource() for r in resources])
-        return _diagnostics(self._call("AnalyzeStack", request))
+        return analyze_result(self._call("AnalyzeStack", request))
 
     def remediate(self, resource: Resource) -> list[Remediation]:
+        """Each remediating policy's answer for ``resource``, in the pack's order."""
         response = self._call("Remediate", resource.analyze_request())
         out: list[Remediation] = []
         for r in response.remediations:
@@ -433,41 +303,3 @@ def _activated(venv: Path, env: Mapping[str, str]) -> dict[str, str]:
     out["VIRTUAL_ENV"] = str(venv)
     out["PATH"] = os.pathsep.join(p for p in (str(_venv_python(venv).parent), env.get("PATH", "")) if p)
     return out
-
-
-def config_with_defaults(
-    info: analyzer_pb2.AnalyzerInfo, overrides: Mapping[str, Any] | None = None
-) -> dict[str, dict[str, Any]]:
-    """What the engine sends to Configure: each policy's JSON-schema defaults, then the user's config.
-
-    ``overrides`` is Pulumi's ``--policy-pack-config`` format: ``{policy: level}`` or
-    ``{policy: {"enforcementLevel": level, prop: value}}``; ``"all"`` sets the level of every policy.
-    """
-    overrides = dict(overrides or {})
-    all_level = overrides.pop("all", None)
-    if isinstance(all_level, Mapping):
-        all_level = all_level.get("enforcementLevel")
-    result: dict[str, dict[str, Any]] = {}
-    for policy in info.policies:
-        # The engine always sends a level: the policy's own unless the user overrides it.
-        entry: dict[str, Any] = {"enforcementLevel": LEVEL_NAMES.get(policy.enforcementLevel, "advisory")}
-        if policy.HasField("configSchema"):
-            schema = struct_to_dict(policy.configSchema.properties)
-            for key, prop in schema.items():
-                if isinstance(prop, Mapping) and "default" in prop:
-                    entry[key] = prop["default"]
-        if all_level is not None:
-            entry["enforcementLevel"] = all_level
-        user = overrides.get(policy.name)
-        if isinstance(user, str):
-            entry["enforcementLevel"] = user
-        elif isinstance(user, Mapping):
-            entry.update(user)
-        result[policy.name] = entry
-    return result
-
-
-def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    from google.protobuf import json_format
-
-    return json_format.MessageToDict(struct)

@@ -22,7 +22,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 
 from eksguard.analyzer import config_with_defaults
-from eksguard.check import read_policy_config, validate_policy_config
+from eksguard.policy_config import read_policy_config, validate_policy_config
 
 PackConfig = dict[str, dict[str, Any]]
 """Policy name -> ``{"enforcementLevel": ..., <setting>: ..., "exemptions": [...]}``."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
 
 from ..framework import NotApplicable, RuleContext, StackContext, remediation, resource_rule, stack_rule
-from ..values import editable_props, has, show
+from ..values import editable_props, show
 from ._images import parse_image, registry_allowed
 from ._k8s import (
     NAMESPACE_TYPES,
@@ -24,27 +24,31 @@ from ._k8s import (
     SERVICE_ACCOUNT_TYPES,
     WORKLOAD_TYPES,
     Container,
-    container_parts,
     definite_first,
     get,
     get_path,
-    is_list,
     is_number,
     items,
     kind_of,
     pod_spec,
     string_list,
 )
+from ._namespaces import provider_namespace, survey_namespaces
+from ._pods import (
+    HostPathPart,
+    capability_name,
+    check_containers,
+    container_image,
+    effective_security_value,
+    host_path_volumes,
+    refers_to,
+    secret_env_message,
+)
 
 
 def _string_config(ctx: RuleContext | StackContext, key: str) -> list[str]:
     value = ctx.config.get(key)
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _containers(ctx: RuleContext, check: Callable[[Container], Iterable[str]]) -> list[str]:
-    path, spec = pod_spec(ctx.resource_type, ctx.props)
-    return definite_first(container_parts(path, spec, check))
 
 
 # --- privileges -----------------------------------------------------------------------------------------------
@@ -56,7 +60,7 @@ def privileged(ctx: RuleContext) -> list[str]:
         if get(c.security_context(), "privileged") is True:
             yield f"{c.label} is privileged (securityContext.privileged: true): it is root on the node"
 
-    return _containers(ctx, check)
+    return check_containers(ctx, check)
 
 
 HOST_NAMESPACES = {"hostNetwork": "network", "hostPID": "process ID", "hostIPC": "IPC"}
@@ -86,24 +90,18 @@ def privilege_escalation(ctx: RuleContext) -> list[str]:
         elif value is not False:
             yield f"{c.label} sets securityContext.allowPrivilegeEscalation to {show(value)}, not false"
 
-    return _containers(ctx, check)
-
-
-def _effective(c: Container, pod_sc: Any, key: str) -> Any:
-    """A container's securityContext value, else the pod's (unknown values raise)."""
-    value = get(c.security_context(), key)
-    return value if value is not None else get(pod_sc, key)
+    return check_containers(ctx, check)
 
 
 @resource_rule("workload-run-as-root", types=WORKLOAD_TYPES)
 def run_as_root(ctx: RuleContext) -> list[str]:
-    path, spec = pod_spec(ctx.resource_type, ctx.props)
+    _, spec = pod_spec(ctx.resource_type, ctx.props)
 
     def check(c: Container) -> Iterator[str]:
         unknown = None
         user = non_root = None
         try:
-            user = _effective(c, get(spec, "securityContext"), "runAsUser")
+            user = effective_security_value(c, spec, "runAsUser")
         except UnknownValueError as exc:
             unknown = exc
         if is_number(user) and user == 0:
@@ -112,7 +110,7 @@ def run_as_root(ctx: RuleContext) -> list[str]:
         if is_number(user) and user > 0:
             return
         try:
-            non_root = _effective(c, get(spec, "securityContext"), "runAsNonRoot")
+            non_root = effective_security_value(c, spec, "runAsNonRoot")
         except UnknownValueError as exc:
             unknown = unknown or exc
         if non_root is True:
@@ -124,12 +122,7 @@ def run_as_root(ctx: RuleContext) -> list[str]:
             f"(container or pod securityContext)"
         )
 
-    return definite_first(container_parts(path, spec, check))
-
-
-def _capability(name: str) -> str:
-    upper = name.strip().upper()
-    return upper[4:] if upper.startswith("CAP_") else upper
+    return check_containers(ctx, check)
 
 
 @resource_rule(
@@ -151,14 +144,14 @@ def _capability(name: str) -> str:
     },
 )
 def capabilities(ctx: RuleContext) -> list[str]:
-    allowed = {_capability(c) for c in _string_config(ctx, "allowedCapabilities")}
+    allowed = {capability_name(c) for c in _string_config(ctx, "allowedCapabilities")}
     require_drop_all = ctx.config.get("requireDropAll") is not False
 
     def check(c: Container) -> list[str]:
         caps = get(c.security_context(), "capabilities")
         added, dropped = string_list(caps, "add"), string_list(caps, "drop")
         messages, unknown = [], None
-        extra = sorted({_capability(a) for a in added.values} - allowed)
+        extra = sorted({capability_name(a) for a in added.values} - allowed)
         if extra:
             messages.append(
                 f"{c.label} adds capabilities {', '.join(extra)} (securityContext.capabilities.add; "
@@ -166,7 +159,7 @@ def capabilities(ctx: RuleContext) -> list[str]:
             )
         else:
             unknown = added.unknown
-        if require_drop_all and "ALL" not in {_capability(d) for d in dropped.values}:
+        if require_drop_all and "ALL" not in {capability_name(d) for d in dropped.values}:
             if dropped.unknown is not None:
                 unknown = unknown or dropped.unknown
             else:
@@ -175,7 +168,7 @@ def capabilities(ctx: RuleContext) -> list[str]:
             raise unknown
         return messages
 
-    return _containers(ctx, check)
+    return check_containers(ctx, check)
 
 
 # --- host paths -----------------------------------------------------------------------------------------------
@@ -191,29 +184,6 @@ DEFAULT_RUNTIME_SOCKETS = [
     "/run/cri-dockerd.sock",
     "/var/run/dockershim.sock",
 ]
-
-
-def _host_paths(ctx: RuleContext) -> list[Callable[[], list[tuple[str, str]]]]:
-    """One part per volume, each giving (volume label, normalised hostPath) when it mounts one."""
-    path, spec = pod_spec(ctx.resource_type, ctx.props)
-    volumes = get(spec, "volumes")
-
-    def part(i: int) -> Callable[[], list[tuple[str, str]]]:
-        def run() -> list[tuple[str, str]]:
-            volume = volumes[i]
-            host_path = get_path(volume, "hostPath", "path")
-            if not isinstance(host_path, str) or not host_path.startswith("/"):
-                return []
-            try:
-                name = get(volume, "name")
-            except UnknownValueError:
-                name = None
-            label = f"{path}.volumes[{i}]" + (f" ({name})" if isinstance(name, str) and name else "")
-            return [(label, posixpath.normpath(host_path).replace("//", "/"))]
-
-        return run
-
-    return [part(i) for i in range(len(volumes))] if is_list(volumes) else []
 
 
 @resource_rule(
@@ -232,7 +202,7 @@ def _host_paths(ctx: RuleContext) -> list[Callable[[], list[tuple[str, str]]]]:
 def runtime_socket_mount(ctx: RuleContext) -> list[str]:
     sockets = [posixpath.normpath(s) for s in _string_config(ctx, "runtimeSocketPaths") if s.startswith("/")]
 
-    def exposing(part: Callable[[], list[tuple[str, str]]]) -> Callable[[], list[str]]:
+    def exposing(part: HostPathPart) -> Callable[[], list[str]]:
         def run() -> list[str]:
             messages = []
             for label, host_path in part():
@@ -246,7 +216,7 @@ def runtime_socket_mount(ctx: RuleContext) -> list[str]:
 
         return run
 
-    return definite_first(exposing(p) for p in _host_paths(ctx))
+    return definite_first(exposing(p) for p in host_path_volumes(ctx))
 
 
 @resource_rule(
@@ -265,7 +235,7 @@ def runtime_socket_mount(ctx: RuleContext) -> list[str]:
 def host_path(ctx: RuleContext) -> list[str]:
     allowed = _string_config(ctx, "allowedHostPaths")
 
-    def flagged(part: Callable[[], list[tuple[str, str]]]) -> Callable[[], list[str]]:
+    def flagged(part: HostPathPart) -> Callable[[], list[str]]:
         def run() -> list[str]:
             return [
                 f"{label} mounts the node path {host} (hostPath.path)"
@@ -275,20 +245,10 @@ def host_path(ctx: RuleContext) -> list[str]:
 
         return run
 
-    return definite_first(flagged(p) for p in _host_paths(ctx))
+    return definite_first(flagged(p) for p in host_path_volumes(ctx))
 
 
 # --- images ---------------------------------------------------------------------------------------------------
-
-
-def _image(c: Container) -> tuple[str | None, str | None]:
-    """(image, problem): the image string, or why there is none usable."""
-    image = get(c.value, "image")
-    if image is None:
-        return None, f"{c.label} sets no image"
-    if not isinstance(image, str) or not image.strip():
-        return None, f"{c.label} has image {show(image)}, not an image reference"
-    return image.strip(), None
 
 
 @resource_rule(
@@ -306,7 +266,7 @@ def image_unpinned(ctx: RuleContext) -> list[str]:
     require_digest = ctx.config.get("requireDigest") is True
 
     def check(c: Container) -> Iterator[str]:
-        image, problem = _image(c)
+        image, problem = container_image(c)
         if image is None:
             yield problem or ""
             return
@@ -320,7 +280,7 @@ def image_unpinned(ctx: RuleContext) -> list[str]:
         elif require_digest:
             yield f"{c.label} image {image} is not pinned by digest (requireDigest)"
 
-    return _containers(ctx, check)
+    return check_containers(ctx, check)
 
 
 DEFAULT_ALLOWED_REGISTRIES = ["*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn", "public.ecr.aws"]
@@ -346,28 +306,17 @@ def image_registry(ctx: RuleContext) -> list[str]:
         raise NotApplicable("no registry allow-list configured (allowedRegistries is empty)")
 
     def check(c: Container) -> Iterator[str]:
-        image, _ = _image(c)
+        image, _ = container_image(c)
         if image is None:
             return  # workload-image-unpinned reports a missing image
         ref = parse_image(image)
         if not registry_allowed(ref, allowed):
             yield f"{c.label} image {image} comes from {ref.registry}, which is not in allowedRegistries"
 
-    return _containers(ctx, check)
+    return check_containers(ctx, check)
 
 
 # --- namespaces, service accounts, secrets --------------------------------------------------------------------
-
-
-KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
-
-
-def _provider_namespace(provider: Any) -> Any:
-    """The namespace a Kubernetes provider puts resources without one into (its ``namespace`` input), or None.
-    https://www.pulumi.com/registry/packages/kubernetes/api-docs/provider/#namespace_python"""
-    if getattr(provider, "resource_type", None) != KUBERNETES_PROVIDER:
-        return None
-    return get(provider.props, "namespace")
 
 
 @resource_rule("workload-default-namespace", types=WORKLOAD_TYPES)
@@ -376,7 +325,7 @@ def default_namespace(ctx: RuleContext) -> Iterator[str]:
     if namespace == "default":
         yield "metadata.namespace is default"
     elif namespace in (None, ""):
-        inherited = _provider_namespace(ctx.provider)
+        inherited = provider_namespace(ctx.provider)
         if inherited == "default":
             yield "metadata.namespace is not set and the Kubernetes provider's namespace is default"
         elif inherited in (None, ""):
@@ -409,37 +358,13 @@ def secrets_in_env(ctx: RuleContext) -> list[str]:
                 continue
             for i, entry in entries:
                 holder = get(entry, "valueFrom") if key == "env" else entry
-                if _refers(holder, ref_key):
-                    messages.append(_secret_env_message(c, key, i, entry, holder, ref_key))
+                if refers_to(holder, ref_key):
+                    messages.append(secret_env_message(c, key, i, entry, holder, ref_key))
         if unknown is not None and not messages:
             raise unknown
         return messages
 
-    return _containers(ctx, check)
-
-
-def _refers(holder: Any, ref_key: str) -> bool:
-    """Whether ``holder`` sets ``ref_key``; a reference whose value is unknown is still a Secret reference."""
-    if not has(holder, ref_key):
-        return False
-    try:
-        return holder[ref_key] is not None
-    except UnknownValueError:
-        return True
-
-
-def _secret_env_message(c: Container, key: str, i: int, entry: Any, holder: Any, ref_key: str) -> str:
-    try:
-        secret = get(get(holder, ref_key), "name")
-    except UnknownValueError:
-        secret = None
-    try:
-        variable = get(entry, "name") if key == "env" else None
-    except UnknownValueError:
-        variable = None
-    where = f"{c.label} {key}[{i}]" + (f" ({variable})" if isinstance(variable, str) else "")
-    what = f"Secret {secret}" if isinstance(secret, str) else "a Secret"
-    return f"{where} reads {what} into the environment ({ref_key}); mount it as a file instead"
+    return check_containers(ctx, check)
 
 
 @resource_rule("service-account-default-automount", types=SERVICE_ACCOUNT_TYPES)
@@ -513,17 +438,6 @@ def fix_pod_security_enforce(ctx: RuleContext) -> dict[str, Any] | None:
 # --- network policies (stack) -----------------------------------------------------------------------------------
 
 
-def _namespace_of(resource: Any) -> str | None:
-    """The namespace a namespaced object lands in: its own, else its Kubernetes provider's, else "default";
-    None when oddly typed."""
-    namespace = get_path(resource.props, "metadata", "namespace")
-    if namespace in (None, ""):
-        namespace = _provider_namespace(resource.provider)
-    if namespace in (None, ""):
-        return "default"
-    return namespace if isinstance(namespace, str) else None
-
-
 @stack_rule(
     "stack-namespace-network-policy",
     config={
@@ -537,59 +451,31 @@ def _namespace_of(resource: Any) -> str | None:
     },
 )
 def namespace_network_policy(ctx: StackContext) -> list[tuple[str, str | None]]:
-    policy_types = set(_string_config(ctx, "networkPolicyTypes"))
-    covered: set[str] = set()
-    namespace_urns: dict[str, str] = {}
-    workloads: dict[str, list[Any]] = {}
-    unplaced: list[tuple[Any, UnknownValueError]] = []
-    policy_unknown: UnknownValueError | None = None
-    for resource in ctx.resources:
-        try:
-            if resource.resource_type in policy_types:
-                namespace = _namespace_of(resource)
-                if namespace is not None:
-                    covered.add(namespace)
-            elif resource.resource_type in NAMESPACE_TYPES:
-                name = get_path(resource.props, "metadata", "name")
-                if isinstance(name, str):
-                    namespace_urns.setdefault(name, resource.urn)
-            elif resource.resource_type in WORKLOAD_TYPES:
-                namespace = _namespace_of(resource)
-                if namespace is not None:
-                    workloads.setdefault(namespace, []).append(resource)
-        except UnknownValueError as exc:
-            if resource.resource_type in policy_types:
-                policy_unknown = policy_unknown or exc
-            elif resource.resource_type in WORKLOAD_TYPES:
-                unplaced.append((resource, exc))
-
+    survey = survey_namespaces(ctx.resources, set(_string_config(ctx, "networkPolicyTypes")))
     findings: list[tuple[str, str | None]] = []
-    undecided = policy_unknown
-    for namespace, members in workloads.items():
-        if namespace in covered:
-            continue
-        if policy_unknown is not None:
-            continue  # a NetworkPolicy whose namespace is computed may be this one's
-        shown = ", ".join(f"{kind_of(r.resource_type)} {r.name}" for r in members[:3])
-        more = f" and {len(members) - 3} more" if len(members) > 3 else ""
-        findings.append(
-            (
-                f"namespace {namespace} runs {shown}{more} but the stack declares no NetworkPolicy in it: "
-                f"its pods accept traffic from every pod in the cluster",
-                namespace_urns.get(namespace, members[0].urn),
+    if survey.policy_unknown is None:  # else a NetworkPolicy whose namespace is computed may be any one's
+        for namespace, members in survey.uncovered():
+            shown = ", ".join(f"{kind_of(r.resource_type)} {r.name}" for r in members[:3])
+            more = f" and {len(members) - 3} more" if len(members) > 3 else ""
+            findings.append(
+                (
+                    f"namespace {namespace} runs {shown}{more} but the stack declares no NetworkPolicy in it: "
+                    f"its pods accept traffic from every pod in the cluster",
+                    survey.namespace_urns.get(namespace, members[0].urn),
+                )
             )
-        )
-    for resource, exc in unplaced:
-        if covered or policy_unknown is not None:
-            undecided = undecided or exc
-            continue
-        findings.append(
-            (
-                f"{kind_of(resource.resource_type)} {resource.name} runs in a namespace known only at apply, and the "
-                f"stack declares no NetworkPolicy at all",
-                resource.urn,
+        if not survey.covered:
+            findings.extend(
+                (
+                    f"{kind_of(r.resource_type)} {r.name} runs in a namespace known only at apply, and the stack "
+                    f"declares no NetworkPolicy at all",
+                    r.urn,
+                )
+                for r, _ in survey.unplaced
             )
-        )
-    if undecided is not None and not findings and (unplaced or any(ns not in covered for ns in workloads)):
+    undecided = survey.policy_unknown
+    if undecided is None and survey.covered and survey.unplaced:
+        undecided = survey.unplaced[0][1]
+    if undecided is not None and not findings and (survey.unplaced or survey.uncovered()):
         raise undecided
     return findings

@@ -1,0 +1,192 @@
+"""From what the packs said to one verdict per control: tally each policy's diagnostics into findings located
+in the program, then decide passed, violated, not checkable or not applicable."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eksguard_policies.catalogue import AREAS, Catalogue, Control
+from pulumi.runtime.proto import analyzer_pb2
+
+from eksguard.analyzer_messages import SEVERITY_NAMES, AnalyzeResult
+from eksguard.engine import ProgramRun, RecordedResource
+from eksguard.report import ControlResult, Finding, SourceLocation
+
+OTHER_AREA = "other-policies"
+"""Area key of policies that are not in the catalogue (a user's own pack)."""
+RESOURCE_TYPE_TAG = "resource-type:"
+_NOT_CHECKABLE_PREFIX = "can't run policy '"
+_NOT_CHECKABLE_MARK = "during preview"
+
+PackPolicies = tuple[analyzer_pb2.AnalyzerInfo, Mapping[str, Mapping[str, Any]]]
+"""A pack's GetAnalyzerInfo answer and the config it was sent."""
+
+
+@dataclass
+class PolicyTally:
+    """Everything the packs said about one policy."""
+
+    violations: list[Finding] = field(default_factory=list)
+    not_checkable: list[Finding] = field(default_factory=list)
+    not_applicable: Counter = field(default_factory=Counter)
+    """Reason to the number of resources the policy said it did not apply to."""
+    stack_not_applicable: str | None = None
+
+
+class PolicyTallies:
+    """The tally of every policy over one program run."""
+
+    def __init__(self, run: ProgramRun) -> None:
+        self.by_policy: dict[str, PolicyTally] = defaultdict(PolicyTally)
+        self._run = run
+        self._by_urn = {r.resource.urn: r for r in run.resources}
+        # A finding about the whole stack points at the program's entry file (code scanning needs a line).
+        self._stack_location = _entry_location(run)
+
+    def add_resource_result(self, result: AnalyzeResult, resource_urn: str) -> None:
+        """Count a pack's Analyze answer for the resource ``resource_urn``."""
+        self._absorb(result, resource_urn)
+        for policy, reason in result.not_applicable.items():
+            self.by_policy[policy].not_applicable[reason] += 1
+
+    def add_stack_result(self, result: AnalyzeResult) -> None:
+        """Count a pack's AnalyzeStack answer."""
+        self._absorb(result, None)
+        for policy, reason in result.not_applicable.items():
+            self.by_policy[policy].stack_not_applicable = reason or "not applicable to this stack"
+
+    def _absorb(self, result: AnalyzeResult, resource_urn: str | None) -> None:
+        for d in result.diagnostics:
+            tally = self.by_policy[d.policy]
+            urn = d.urn or resource_urn or ""
+            if d.message.startswith(_NOT_CHECKABLE_PREFIX) and _NOT_CHECKABLE_MARK in d.message:
+                detail = d.message.split(f"{_NOT_CHECKABLE_MARK}: ", 1)[-1]
+                tally.not_checkable.append(self._finding(d.policy, urn, detail, "advisory"))
+            else:
+                # pulumi_policy prefixes each violation with the policy description; the report shows both apart.
+                message = d.message
+                if d.description and message.startswith(d.description + "\n"):
+                    message = message[len(d.description) + 1 :]
+                tally.violations.append(self._finding(d.policy, urn, message, d.level))
+
+    def _finding(self, policy: str, urn: str, message: str, level: str) -> Finding:
+        run = self._run
+        recorded = self._by_urn.get(urn)
+        res = recorded.resource if recorded else None
+        return Finding(
+            control_id=policy,
+            resource=urn or run.stack_urn,
+            message=message,
+            level=level,
+            resource_type=res.type if res else ("pulumi:pulumi:Stack" if urn in ("", run.stack_urn) else ""),
+            resource_name=res.name if res else "",
+            location=_declared_at(recorded, self._by_urn) or self._stack_location,
+        )
+
+
+def _entry_location(run: ProgramRun) -> SourceLocation:
+    main = run.project.main.resolve()
+    try:
+        return SourceLocation(file=main.relative_to(run.source_root).as_posix(), line=1)
+    except ValueError:  # a --source-root outside the program: paths are relative to the program, as the locator's
+        return SourceLocation(file=main.relative_to(run.project.directory).as_posix(), line=1)
+
+
+def _declared_at(recorded: RecordedResource | None, by_urn: Mapping[str, RecordedResource]) -> SourceLocation | None:
+    """Where the program declared the resource, else its nearest ancestor (a resource a library creates in a
+    callback has no frame in the program), so code scanning always has a line to annotate."""
+    seen: set[str] = set()
+    while recorded is not None and recorded.resource.urn not in seen:
+        if recorded.location is not None:
+            return recorded.location
+        seen.add(recorded.resource.urn)
+        recorded = by_urn.get(recorded.resource.parent)
+    return None
+
+
+def declared_types(policy: analyzer_pb2.PolicyInfo) -> frozenset[str]:
+    """The resource types a policy says it checks (``resource-type:<token>`` tags, as the eksguard pack
+    publishes them); empty when it does not say, and then every analyzed resource counts."""
+    return frozenset(t[len(RESOURCE_TYPE_TAG) :] for t in policy.tags if t.startswith(RESOURCE_TYPE_TAG))
+
+
+def _synthesized_control(policy: analyzer_pb2.PolicyInfo) -> Control:
+    severity = SEVERITY_NAMES.get(policy.severity, "unspecified")
+    return Control(
+        id=policy.name,
+        title=policy.displayName or policy.name,
+        area=OTHER_AREA,
+        severity=severity if severity != "unspecified" else "medium",
+        description=policy.description,
+        remediation=policy.remediation_steps,
+        component="",
+    )
+
+
+def _policies_run(packs: Sequence[PackPolicies]) -> dict[str, tuple[analyzer_pb2.PolicyInfo, str]]:
+    """Each policy the packs carry, with its enforcement level."""
+    policies: dict[str, tuple[analyzer_pb2.PolicyInfo, str]] = {}
+    for info, config in packs:
+        for policy in info.policies:
+            level = config.get(policy.name, {}).get("enforcementLevel", "advisory")
+            # Several packs may carry the same policy: it counts as enabled when any pack enables it.
+            if policy.name not in policies or policies[policy.name][1] == "disabled":
+                policies[policy.name] = (policy, level)
+    return policies
+
+
+def control_results(
+    run: ProgramRun, packs: Sequence[PackPolicies], catalogue: Catalogue, tallies: Mapping[str, PolicyTally]
+) -> list[ControlResult]:
+    """One result per catalogue control and per policy outside it, in the catalogue's area order."""
+    type_counts = Counter(r.resource.type for r in run.resources)
+    analyzed = len(run.resources)
+    policies = _policies_run(packs)
+
+    controls: dict[str, Control] = dict(catalogue.items())
+    for name, (policy, _) in policies.items():
+        controls.setdefault(name, _synthesized_control(policy))
+
+    results: list[ControlResult] = []
+    for cid, control in controls.items():
+        if cid not in policies:
+            results.append(ControlResult(control, "not_applicable", reason="no policy in the pack(s) run checks it"))
+            continue
+        policy, level = policies[cid]
+        tally = tallies.get(cid, PolicyTally())
+        types = declared_types(policy)
+        candidates = sum(type_counts[t] for t in types) if types else analyzed
+        evaluated = candidates - tally.not_applicable.total()
+        if level == "disabled":
+            result = ControlResult(control, "not_applicable", reason="disabled by the policy configuration")
+        elif tally.violations:
+            result = ControlResult(control, "violated", findings=tally.violations)
+        elif tally.not_checkable:
+            first = tally.not_checkable[0].message
+            result = ControlResult(
+                control,
+                "not_checkable",
+                findings=tally.not_checkable,
+                reason=f"depends on values known only after apply ({first})",
+            )
+        elif tally.stack_not_applicable is not None or (
+            policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK and evaluated <= 0
+        ):
+            reason = (
+                tally.stack_not_applicable
+                or (tally.not_applicable.most_common(1)[0][0] if tally.not_applicable else "")
+                or (f"the program declares no {', '.join(sorted(types))}" if types else "no resource it applies to")
+            )
+            result = ControlResult(control, "not_applicable", reason=reason)
+        else:
+            result = ControlResult(control, "passed")
+        result.resources_evaluated = (
+            max(evaluated, 0) if policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK else analyzed
+        )
+        results.append(result)
+    area_order = {area: i for i, area in enumerate(AREAS)}
+    results.sort(key=lambda r: area_order.get(r.control.area, len(area_order)))
+    return results
