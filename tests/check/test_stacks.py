@@ -1,8 +1,4 @@
-"""End to end through the command line on the repository's own stacks and the real policy pack.
-
-Skipped only while a piece another part of the project builds is missing (the reference stack, the
-insecure example's modules, the pack); each skip names what is missing.
-"""
+"""End to end through the command line on the repository's own stacks and the real policy pack."""
 
 from __future__ import annotations
 
@@ -12,7 +8,6 @@ import sys
 from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
 
 from eksguard.check import CheckOptions, run_check
@@ -23,27 +18,6 @@ PACK = REPO / "policies"
 INSECURE = REPO / "examples" / "insecure"
 SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
 REPORT_SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
-
-
-def _missing(*paths: Path) -> list[str]:
-    return [str(p.relative_to(REPO)) for p in paths if not p.is_file()]
-
-
-def _require_reference_stack() -> None:
-    missing = _missing(
-        REPO / "Pulumi.yaml", REPO / "__main__.py", REPO / "stacks" / "Pulumi.dev.yaml", PACK / "PulumiPolicy.yaml"
-    )
-    if missing:
-        pytest.skip(f"reference stack or pack not written yet: missing {', '.join(missing)}")
-
-
-def _require_insecure() -> None:
-    missing = _missing(INSECURE / "Pulumi.yaml", PACK / "PulumiPolicy.yaml")
-    if missing:
-        pytest.skip(f"insecure example or pack not written yet: missing {', '.join(missing)}")
-    stubs = [p.name for p in INSECURE.glob("*.py") if p.name != "__main__.py" and "pulumi" not in p.read_text()]
-    if stubs:
-        pytest.skip(f"insecure example modules still stubs: {', '.join(sorted(stubs))}")
 
 
 def _cli(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
@@ -71,7 +45,6 @@ def _resource_policies() -> set[str]:
 
 
 def test_reference_stack_passes_with_zero_violations(tmp_path: Path) -> None:
-    _require_reference_stack()
     proc, document = _cli(tmp_path)
     jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(document)
     violated = sorted(cid for cid, c in _controls(document).items() if c["status"] == "violated")
@@ -86,7 +59,6 @@ def test_reference_stack_passes_with_zero_violations(tmp_path: Path) -> None:
 
 
 def test_insecure_example_breaks_every_resource_control(tmp_path: Path) -> None:
-    _require_insecure()
     proc, document = _cli(tmp_path, "--program", str(INSECURE))
     jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(document)
     assert proc.returncode == 1
@@ -99,7 +71,6 @@ def test_insecure_example_breaks_every_resource_control(tmp_path: Path) -> None:
 
 
 def test_insecure_example_sarif_annotates_the_declaring_lines(tmp_path: Path) -> None:
-    _require_insecure()
     out = tmp_path / "report.sarif"
     proc = subprocess.run(
         [
@@ -142,7 +113,6 @@ def test_insecure_example_sarif_annotates_the_declaring_lines(tmp_path: Path) ->
 
 
 def test_check_matches_the_real_pack_driven_directly_on_the_insecure_stack() -> None:
-    _require_insecure()
     outcome = run_check(CheckOptions(program=INSECURE, policy_packs=[PACK]))
     from_check = violations_in(outcome.report)
     assert from_check == violations_from_the_pack_driven_directly(PACK, outcome.run)
