@@ -41,14 +41,14 @@ class BaselineNodeGroup:
 class BaselineArgs:
     vpc_cidr_blocks: list[str] = field(default_factory=list)
     """The VPC's CIDR blocks (network ACL and restricted egress)."""
-    subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    subnet_ids: pulumi.Input[list[pulumi.Input[str]]] = field(default_factory=list)
     """Private subnets for the nodes (and the control plane of a created cluster); NACL-protected."""
     vpc_id: pulumi.Input[str] | None = None
     """The VPC; required to create a cluster, looked up from an existing cluster otherwise."""
     cluster: ClusterArgs | None = None
     """Create a cluster with these settings (subnet_ids default to the Baseline's). Exclusive with
     existing_cluster_name."""
-    existing_cluster_name: str | None = None
+    existing_cluster_name: pulumi.Input[str] | None = None
     """Harden an existing cluster, referenced by name. Exclusive with cluster."""
     security_groups: DataPlaneSecurityGroupsArgs = field(default_factory=DataPlaneSecurityGroupsArgs)
     """Data-plane security group settings; VPC and cluster fields are filled in by the Baseline."""
@@ -69,7 +69,7 @@ class _Plan:
     """Every child's arguments, validated; placeholders stand for sibling outputs until creation."""
 
     cluster: ClusterArgs | None
-    cluster_name: str
+    cluster_name: pulumi.Input[str]
     security_groups: DataPlaneSecurityGroupsArgs
     network: NetworkControlsArgs
     node_groups: list[tuple[str, NodeGroupArgs]]
@@ -156,10 +156,12 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
         )
     if args.cluster is not None and args.vpc_id is None:
         raise InvalidArgumentError(c, "vpc_id", "is missing but a cluster is to be created", "the VPC id")
-    if not isinstance(args.subnet_ids, list) or not args.subnet_ids:
+    # An Output (e.g. a VPC component's subnet ids or an existing cluster's name) is checked by AWS at deploy time.
+    if not isinstance(args.subnet_ids, pulumi.Output | list) or args.subnet_ids == []:
         raise InvalidArgumentError(c, "subnet_ids", f"is {args.subnet_ids!r}", "a non-empty list of private subnet ids")
     if args.existing_cluster_name is not None and not (
-        isinstance(args.existing_cluster_name, str) and args.existing_cluster_name
+        isinstance(args.existing_cluster_name, pulumi.Output)
+        or (isinstance(args.existing_cluster_name, str) and args.existing_cluster_name)
     ):
         raise InvalidArgumentError(
             c, "existing_cluster_name", f"is {args.existing_cluster_name!r}", "the name of an existing EKS cluster"
@@ -183,7 +185,7 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
     if args.cluster is not None:
         cluster_args = dataclasses.replace(
             args.cluster,
-            subnet_ids=args.cluster.subnet_ids or list(args.subnet_ids),
+            subnet_ids=args.cluster.subnet_ids or _copied(args.subnet_ids),
             tags={**args.tags, **args.cluster.tags},
         )
         cluster_name = cluster_args.cluster_name or f"{name}-cluster"
@@ -206,7 +208,7 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
             args.network,
             vpc_cidr_blocks=args.network.vpc_cidr_blocks or list(args.vpc_cidr_blocks),
             vpc_id=args.vpc_id if args.vpc_id is not None else args.network.vpc_id,
-            subnet_ids=args.network.subnet_ids or list(args.subnet_ids),
+            subnet_ids=args.network.subnet_ids or _copied(args.subnet_ids),
             cluster_name=cluster_name,
             tags={**args.tags, **args.network.tags},
         ),
@@ -216,7 +218,7 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
                 dataclasses.replace(
                     ng.args,
                     cluster_name=cluster_name,
-                    subnet_ids=ng.args.subnet_ids or list(args.subnet_ids),
+                    subnet_ids=ng.args.subnet_ids or _copied(args.subnet_ids),
                     node_security_group_id=_PENDING_SECURITY_GROUP,
                     cni_identity=ng.args.cni_identity if i == 0 else "external",
                     oidc_provider_arn=ng.args.oidc_provider_arn if i == 0 else None,
@@ -241,3 +243,8 @@ def _validate_children(name: str, plan: _Plan) -> None:
         nodegroup.validate(f"{name}-{ng_name}", ng_args)
     access.validate(f"{name}-access", plan.access)
     audit_trail.validate(f"{name}-audit", plan.audit_trail)
+
+
+def _copied(subnet_ids: pulumi.Input[list[pulumi.Input[str]]]) -> pulumi.Input[list[pulumi.Input[str]]]:
+    """A child's own copy of a plain list (children never share one); an Output is passed on as it is."""
+    return list(subnet_ids) if isinstance(subnet_ids, list) else subnet_ids

@@ -28,7 +28,7 @@ _EKS_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 
 @dataclass
 class ClusterArgs:
-    subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    subnet_ids: pulumi.Input[list[pulumi.Input[str]]] = field(default_factory=list)
     """Subnets for the control-plane network interfaces, in at least two Availability Zones (private subnets)."""
     cluster_name: str | None = None
     """The EKS cluster name (default: the component's name)."""

@@ -91,7 +91,7 @@ class NetworkControlsArgs:
     """The VPC's IPv4/IPv6 CIDR blocks; traffic from them is allowed through the NACL."""
     vpc_id: pulumi.Input[str] | None = None
     """The VPC (default: the cluster's VPC, looked up from cluster_name)."""
-    subnet_ids: list[pulumi.Input[str]] | None = None
+    subnet_ids: pulumi.Input[list[pulumi.Input[str]]] | None = None
     """Node subnets the NACL is associated with (default: the cluster's subnets, looked up from cluster_name)."""
     cluster_name: pulumi.Input[str] | None = None
     """An EKS cluster (created in this stack or existing) whose VPC and subnets are the defaults."""

@@ -66,7 +66,7 @@ def ami_release_parameter(kubernetes_version: str, ami_family: str, architecture
 class NodeGroupArgs:
     cluster_name: pulumi.Input[str] = ""
     """The EKS cluster (created in this stack or existing); version and OIDC issuer are looked up from it."""
-    subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    subnet_ids: pulumi.Input[list[pulumi.Input[str]]] = field(default_factory=list)
     """Private subnets for the nodes."""
     node_security_group_id: pulumi.Input[str] = ""
     """The node security group, e.g. DataPlaneSecurityGroups.node_security_group_id."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pulumi
 import pytest
 from eksguard_policies.catalogue import AREAS
 
@@ -150,11 +151,31 @@ def test_existing_cluster_is_referenced_not_created(existing_cluster):
     }
 
 
+def test_subnets_and_existing_cluster_name_may_be_other_resources_outputs():
+    """Plain values are validated; Outputs (a VPC's subnets, a cluster made elsewhere) pass on to every child."""
+    subnets = ["subnet-0private0a", "subnet-0private0b"]
+    result = harness.run(
+        lambda: Baseline(
+            "base",
+            base_args(
+                subnet_ids=pulumi.Output.from_input(subnets),
+                existing_cluster_name=pulumi.Output.from_input("existing"),
+            ),
+        )
+    )
+    assert [g.inputs["subnetIds"] for g in result.of_type("aws:eks/nodeGroup:NodeGroup")] == [subnets, subnets]
+    assert result.one("aws:ec2/networkAcl:NetworkAcl").inputs["subnetIds"] == subnets
+    assert result.output(result.value.cluster_name) == "existing"
+    assert {e.inputs["clusterName"] for e in result.of_type("aws:eks/accessEntry:AccessEntry")} == {"existing"}
+
+
 REJECTED = [
     ("neither cluster", lambda: base_args(), "Baseline", "cluster"),
     ("both clusters", lambda: created(existing_cluster_name="existing"), "Baseline", "cluster"),
     ("no vpc to create", lambda: base_args(cluster=ClusterArgs()), "Baseline", "vpc_id"),
     ("no subnets", lambda: created(subnet_ids=[]), "Baseline", "subnet_ids"),
+    ("subnets not a list", lambda: created(subnet_ids="subnet-a"), "Baseline", "subnet_ids"),
+    ("empty existing cluster", lambda: base_args(existing_cluster_name=""), "Baseline", "existing_cluster_name"),
     (
         "duplicate node group",
         lambda: created(node_groups=[BaselineNodeGroup("a"), BaselineNodeGroup("a")]),

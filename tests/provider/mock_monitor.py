@@ -53,6 +53,7 @@ class RecordingMonitor(resource_pb2_grpc.ResourceMonitorServicer):
                 "custom": request.custom,
                 "parent": request.parent,
                 "inputs": inputs,
+                "property_dependencies": {k: sorted(v.urns) for k, v in request.propertyDependencies.items()},
             }
         )
         return resource_pb2.RegisterResourceResponse(

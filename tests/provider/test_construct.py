@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from google.protobuf import struct_pb2
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
 from eksguard.engine.fixtures import InvokeFixtures
@@ -116,3 +117,22 @@ def test_a_component_looks_its_existing_cluster_up_through_the_engine(plugin, mo
     assert dict(response.state)["releaseVersion"] == release
     template = monitor.by_type("aws:ec2/launchTemplate:LaunchTemplate")["team-nodes-lt"]["inputs"]
     assert template["metadataOptions"]["httpTokens"] == "required"
+
+
+def _output_value(value, *dependencies: str) -> dict:
+    """An Output as the engine sends it to Construct (``acceptsOutputValues``): its value and the resources it
+    comes from (https://github.com/pulumi/pulumi/blob/master/proto/pulumi/provider.proto, ConstructRequest)."""
+    return {rpc._special_sig_key: rpc._special_output_value_sig, "value": value, "dependencies": list(dependencies)}
+
+
+def test_another_resources_output_flows_into_the_node_groups_subnets(plugin, monitor) -> None:
+    """A TypeScript program's ``subnetIds: vpc.privateSubnetIds``: an Output, not a plain list, reaches the
+    component, passes validation and becomes the EKS node group's subnetIds, dependency included."""
+    vpc = "urn:pulumi:test::consumer::awsx:ec2:Vpc::main"
+    subnets = ["subnet-0private0a", "subnet-0private0b"]
+    inputs = {"clusterName": "shared-prod", "subnetIds": _output_value(subnets, vpc), "nodeSecurityGroupId": "sg-1"}
+    response = _construct(plugin, monitor, NODE_GROUP, "vpc-nodes", inputs)
+
+    node_group = monitor.by_type("aws:eks/nodeGroup:NodeGroup")["vpc-nodes-ng"]
+    assert (node_group["parent"], node_group["inputs"]["subnetIds"]) == (response.urn, subnets)
+    assert node_group["property_dependencies"]["subnetIds"] == [vpc]

@@ -81,3 +81,58 @@ def test_every_component_and_output_has_a_description(schema: dict, module: str,
     assert resource.get("description", "").strip(), f"{name}: add a class docstring"
     undocumented = sorted(k for k, v in resource["properties"].items() if not v.get("description", "").strip())
     assert undocumented == [], f"{name}: add a docstring after these outputs"
+
+
+# Inputs that name other resources take Outputs (``subnetIds: vpc.privateSubnetIds`` from TypeScript, Go, C#);
+# every other input is configuration, plain so that the component validates it before registering anything.
+_CLUSTER = {"subnetIds", "clusterSecurityGroupId", "kmsKeyArn"}
+_SECURITY_GROUPS = {"vpcId", "clusterName"}
+_NETWORK = {"vpcId", "subnetIds", "clusterName", "kmsKeyArn"}
+_NODE_GROUP = {"clusterName", "subnetIds", "nodeSecurityGroupId", "kmsKeyArn", "oidcProviderArn"}
+_ACCESS = {"clusterName", "clusterEndpoint", "clusterCertificateAuthority"}
+OUTPUT_ACCEPTING_INPUTS = {
+    "resources": {
+        "eksguard:index:Cluster": _CLUSTER,
+        "eksguard:index:DataPlaneSecurityGroups": _SECURITY_GROUPS,
+        "eksguard:index:NetworkControls": _NETWORK,
+        "eksguard:index:NodeGroup": _NODE_GROUP,
+        "eksguard:index:AccessControl": _ACCESS,
+        "eksguard:index:AuditTrail": set(),
+        "eksguard:index:Baseline": {"subnetIds", "vpcId", "existingClusterName"},
+    },
+    "types": {
+        "eksguard:index:ClusterArgs": _CLUSTER,
+        "eksguard:index:DataPlaneSecurityGroupsArgs": _SECURITY_GROUPS,
+        "eksguard:index:NetworkControlsArgs": _NETWORK,
+        "eksguard:index:NodeGroupArgs": _NODE_GROUP,
+        "eksguard:index:AccessControlArgs": _ACCESS,
+        "eksguard:index:AuditTrailArgs": set(),
+        "eksguard:index:BaselineNodeGroup": set(),
+        "eksguard:index:SecurityGroupRuleArgs": {"referencedSecurityGroupId"},
+        "eksguard:index:AccessMapping": {"principalArn"},
+        "eksguard:index:ClusterAdmin": {"principalArn"},
+        "eksguard:index:ManagedNamespace": set(),
+    },
+}
+
+
+def _properties(schema: dict, section: str) -> dict[str, dict]:
+    key = "inputProperties" if section == "resources" else "properties"
+    return {token: entry[key] for token, entry in schema[section].items()}
+
+
+@pytest.mark.parametrize("section", sorted(OUTPUT_ACCEPTING_INPUTS))
+def test_exactly_the_resource_identity_inputs_accept_outputs(schema: dict, section: str) -> None:
+    properties = _properties(schema, section)
+    assert set(properties) == set(OUTPUT_ACCEPTING_INPUTS[section])
+    accepting = {token: {k for k, v in props.items() if not v.get("plain")} for token, props in properties.items()}
+    assert accepting == OUTPUT_ACCEPTING_INPUTS[section]
+
+
+@pytest.mark.parametrize("section", sorted(OUTPUT_ACCEPTING_INPUTS))
+def test_identity_lists_take_outputs_item_by_item_too(schema: dict, section: str) -> None:
+    """``[vpc.subnetA.id, vpc.subnetB.id]``: a list of Outputs, not only one Output of a list."""
+    for token, props in _properties(schema, section).items():
+        for name in OUTPUT_ACCEPTING_INPUTS[section][token]:
+            if props[name].get("type") == "array":
+                assert not props[name]["items"].get("plain"), f"{token}.{name}"
