@@ -19,7 +19,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc, plugin_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
 from eksguard.analyzer_messages import (
     LEVEL_NAMES,
@@ -179,9 +179,6 @@ class PolicyPackProcess:
 
     def get_analyzer_info(self) -> analyzer_pb2.AnalyzerInfo:
         return self._call("GetAnalyzerInfo", empty_pb2.Empty())
-
-    def get_plugin_info(self) -> plugin_pb2.PluginInfo:
-        return self._call("GetPluginInfo", empty_pb2.Empty())
 
     def configure(self, policy_config: Mapping[str, Mapping[str, Any]]) -> None:
         """Send ``{policy: {"enforcementLevel": level, **properties}}``, as the engine does.

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from eksguard_policies.catalogue import AREAS, Catalogue, Control
+from eksguard_policies.catalogue import AREAS, Control
 
 Status = Literal["violated", "not_checkable", "not_assessed", "passed", "not_applicable"]
 STATUSES: tuple[Status, ...] = ("violated", "not_checkable", "not_assessed", "passed", "not_applicable")
@@ -82,7 +82,3 @@ class Report:
     def exit_code(self) -> int:
         """0 when no mandatory violation, 1 when any (2 is for usage and program errors)."""
         return 1 if self.has_mandatory_violation else 0
-
-
-def empty_results(catalogue: Catalogue, status: Status = "not_applicable") -> dict[str, ControlResult]:
-    return {cid: ControlResult(control=c, status=status) for cid, c in catalogue.items()}

@@ -15,22 +15,13 @@ from eksguard_policies.framework import collect
 from eksguard_policies.pack import build
 from eksguard_policies.rules import rule_modules
 
+from tests.provider.schema_expectations import DESIGN_COMPONENTS
+
 from .gather import all_cases, all_stack_cases
 
 CATALOGUE = default_catalogue()
 RULES = collect(rule_modules())
-COMPONENTS = {
-    f"eksguard:index:{name}"
-    for name in (
-        "Cluster",
-        "DataPlaneSecurityGroups",
-        "NetworkControls",
-        "NodeGroup",
-        "AccessControl",
-        "AuditTrail",
-        "Baseline",
-    )
-}
+COMPONENTS = {f"eksguard:index:{name}" for name in DESIGN_COMPONENTS}
 REFERENCE_FORMS = {
     "cis": re.compile(r"^\d+\.\d+(\.\d+)?$"),
     "checkov": re.compile(r"^CKV2?_(AWS|K8S)_\d+$"),
