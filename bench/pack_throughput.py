@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "policies")]
 
-from eksguard.analyzer import PolicyPackProcess, Resource, config_with_defaults  # noqa: E402
+from eksguard.protocol.analyzer import PolicyPackProcess, Resource, config_with_defaults  # noqa: E402
 
 EMPTY_PACK = """
 from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy

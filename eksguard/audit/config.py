@@ -21,8 +21,8 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 
-from eksguard.analyzer import config_with_defaults
-from eksguard.policy_config import read_policy_config, validate_policy_config
+from eksguard.judge.policy_config import read_policy_config, validate_policy_config
+from eksguard.protocol.analyzer import config_with_defaults
 
 PackConfig = dict[str, dict[str, Any]]
 """Policy name -> ``{"enforcementLevel": ..., <setting>: ..., "exemptions": [...]}``."""

@@ -16,7 +16,7 @@ from eksguard.audit.collect import RegionInventory, caller_account, collect_acco
 from eksguard.audit.config import PackConfig, Thresholds, load_pack_config
 from eksguard.audit.remediation import plan
 from eksguard.audit.session import ReadOnlySession
-from eksguard.report import ControlResult, Finding, Report
+from eksguard.reporters.model import ControlResult, Finding, Report
 
 MAX_REGION_WORKERS = 8
 ProgressCallback = Callable[[str], None]

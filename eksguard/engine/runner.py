@@ -22,11 +22,11 @@ from urllib.parse import unquote, urlparse
 
 from google.protobuf import json_format
 
-from eksguard.analyzer import Resource
 from eksguard.engine.errors import ProgramError, UsageError
 from eksguard.engine.fixtures import InvokeFixtures, MissingFixtureError
 from eksguard.engine.project import Project
-from eksguard.report import SourceLocation
+from eksguard.protocol.analyzer import Resource
+from eksguard.reporters.model import SourceLocation
 
 PLACEHOLDER_ACCOUNT = "123456789012"
 STACK_TYPE = "pulumi:pulumi:Stack"

@@ -1,6 +1,6 @@
-"""Renderers of a :class:`eksguard.report.Report`: terminal, JSON, SARIF 2.1.0 and Markdown.
+"""The verdict model (:mod:`eksguard.reporters.model`) and its renderings: terminal, JSON, SARIF 2.1.0 and Markdown.
 
-They read only the report model (shared by ``check`` and ``audit``): a finding may name a URN and a
+Renderers read only the report model (shared by ``check`` and ``audit``): a finding may name a URN and a
 source location (``check``) or an ARN and a region (``audit``).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from eksguard.report import Report
+from eksguard.reporters.model import Report
 
 FORMATS = ("terminal", "json", "sarif", "markdown")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eksguard_policies.catalogue import AREAS
 
-from eksguard.report import ControlResult, Finding, Report
+from eksguard.reporters.model import ControlResult, Finding, Report
 
 OTHER_AREA_TITLE = "Other policies"
 STATUS_LABELS = {

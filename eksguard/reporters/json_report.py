@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from eksguard.report import ControlResult, Finding, Report
 from eksguard.reporters.common import area_title, mandatory_violations, tool_version
+from eksguard.reporters.model import ControlResult, Finding, Report
 
 SCHEMA_VERSION = "1.0"
 

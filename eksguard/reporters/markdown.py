@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from eksguard.report import ControlResult, Report
 from eksguard.reporters.common import (
     STATUS_LABELS,
     area_title,
@@ -13,6 +12,7 @@ from eksguard.reporters.common import (
     verdict_line,
     where,
 )
+from eksguard.reporters.model import ControlResult, Report
 
 MAX_FINDINGS_PER_CONTROL = 25
 _ICONS = {"violated": "❌", "not_checkable": "⏳", "not_assessed": "❔", "passed": "✅", "not_applicable": "⚪"}

@@ -14,8 +14,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from eksguard.report import ControlResult, Finding, Report
 from eksguard.reporters.common import area_title, tool_version
+from eksguard.reporters.model import ControlResult, Finding, Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/eksguard/eksguard"

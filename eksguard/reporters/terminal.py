@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from eksguard.report import ControlResult, Report
 from eksguard.reporters.common import (
     STATUS_LABELS,
     area_title,
@@ -23,6 +22,7 @@ from eksguard.reporters.common import (
     verdict_line,
     where,
 )
+from eksguard.reporters.model import ControlResult, Report
 
 MAX_FINDINGS_PER_CONTROL = 20
 _STYLES = {

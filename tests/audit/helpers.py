@@ -5,7 +5,7 @@ from __future__ import annotations
 from eksguard_policies.catalogue import Catalogue, Control, default_catalogue
 
 from eksguard.audit.controls import AUDIT_CONTROL_IDS
-from eksguard.report import Report
+from eksguard.reporters.model import Report
 
 
 def audit_catalogue() -> Catalogue:

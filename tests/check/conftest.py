@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eksguard.analyzer import PolicyPackProcess, config_with_defaults
+from eksguard.protocol.analyzer import PolicyPackProcess, config_with_defaults
 
 PACK_MAIN = """
 from pulumi_policy import (EnforcementLevel, PolicyPack, ResourceValidationPolicy,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from eksguard.engine import InvokeFixtures, ProgramError, UsageError, default_variables, load_project, run_program
-from eksguard.wire import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
+from eksguard.protocol.wire import SECRET_SIG, SIG_KEY, UNKNOWN_SENTINEL
 from tests.check.conftest import make_program, write_files
 
 SG_URN = "urn:pulumi:dev::tinyprog::aws:ec2/securityGroup:SecurityGroup::ssh"

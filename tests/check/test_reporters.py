@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from eksguard_policies.catalogue import Control, References
 
-from eksguard.report import ControlResult, Finding, Report, SourceLocation
 from eksguard.reporters import FORMATS, render
+from eksguard.reporters.model import ControlResult, Finding, Report, SourceLocation
 
 REPO = Path(__file__).resolve().parents[2]
 SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())

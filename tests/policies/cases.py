@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from eksguard.analyzer import Resource
+from eksguard.protocol.analyzer import Resource
 
 from .pack_driver import PREVIEW_MARKER, PackDriver, resource
 

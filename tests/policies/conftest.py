@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from eksguard.analyzer import PolicyPackProcess
+from eksguard.protocol.analyzer import PolicyPackProcess
 
 from .pack_driver import PACK_DIR, PackDriver
 

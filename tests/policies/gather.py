@@ -1,8 +1,8 @@
 """Collect the CASES (and STACK_CASES) tables of every tests/policies/test_*.py module.
 
 A module's ``CASES`` is a list of :class:`tests.policies.cases.Case`. ``STACK_CASES`` (optional) is a list of
-``(id, resources, expected, config)``: ``resources`` a list of eksguard.analyzer.Resource, ``expected`` the exact
-set of ``(policy, urn)`` stack violations, ``config`` ``--policy-pack-config``-style overrides.
+``(id, resources, expected, config)``: ``resources`` a list of eksguard.protocol.analyzer.Resource, ``expected``
+the exact set of ``(policy, urn)`` stack violations, ``config`` ``--policy-pack-config``-style overrides.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Drive the real eksguard pack over the analyzer protocol, the way the Pulumi engine does.
 
 The pack runs as ``python -m pulumi.policy <engine> policies``; it is configured with its schema defaults
-(as the engine fills them in) and every call carries wire-form properties (see eksguard.wire).
+(as the engine fills them in) and every call carries wire-form properties (see eksguard.protocol.wire).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from eksguard.analyzer import Diagnostic, PolicyPackProcess, Resource, config_with_defaults
+from eksguard.protocol.analyzer import Diagnostic, PolicyPackProcess, Resource, config_with_defaults
 
 REPO = Path(__file__).resolve().parents[2]
 PACK_DIR = REPO / "policies"

@@ -16,8 +16,8 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 
-from eksguard.analyzer import LEVELS, Resource, config_with_defaults
-from eksguard.wire import to_struct
+from eksguard.protocol.analyzer import LEVELS, Resource, config_with_defaults
+from eksguard.protocol.wire import to_struct
 
 
 class InProcessPack:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from eksguard.wire import UNKNOWN
+from eksguard.protocol.wire import UNKNOWN
 
 from .cases import Case, case, run_case
 from .pack_driver import resource, urn_for

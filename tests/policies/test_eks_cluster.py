@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from eksguard.wire import UNKNOWN, Secret
+from eksguard.protocol.wire import UNKNOWN, Secret
 
 from .cases import Case, case, run_case
 

@@ -19,7 +19,7 @@ from eksguard_policies.catalogue import default_catalogue
 from eksguard_policies.framework import collect
 from eksguard_policies.rules import rule_modules
 
-from eksguard.analyzer import Resource
+from eksguard.protocol.analyzer import Resource
 
 from .pack_driver import PREVIEW_MARKER, REPO, PackDriver
 

@@ -17,8 +17,8 @@ from eksguard_policies.rules import rule_modules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eksguard.analyzer import Resource
-from eksguard.wire import UNKNOWN, Secret
+from eksguard.protocol.analyzer import Resource
+from eksguard.protocol.wire import UNKNOWN, Secret
 
 from .gather import all_cases
 from .pack_driver import PackDriver, resource

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from eksguard.wire import UNKNOWN
+from eksguard.protocol.wire import UNKNOWN
 
 from .pack_driver import resource, urn_for
 

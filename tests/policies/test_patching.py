@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from eksguard.analyzer import PolicyPackProcess
-from eksguard.wire import UNKNOWN
+from eksguard.protocol.analyzer import PolicyPackProcess
+from eksguard.protocol.wire import UNKNOWN
 
 from .cases import Case, run_case
 from .pack_driver import PACK_DIR, PackDriver

@@ -16,8 +16,8 @@ from eksguard_policies.framework import EXEMPTIONS_SCHEMA
 from pulumi.runtime.proto.analyzer_pb2 import POLICY_TYPE_RESOURCE, POLICY_TYPE_STACK
 from pulumi_policy import policy as sdk
 
-from eksguard.analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, struct_to_dict
-from eksguard.wire import UNKNOWN, Secret
+from eksguard.protocol.analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, struct_to_dict
+from eksguard.protocol.wire import UNKNOWN, Secret
 
 from .gather import all_cases, all_stack_cases
 from .pack_driver import PACK_DIR, PackDriver, resource

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from eksguard_policies.catalogue import default_catalogue
 
-from eksguard.analyzer import PolicyPackProcess
+from eksguard.protocol.analyzer import PolicyPackProcess
 
 from .pack_driver import PACK_DIR, REPO, resource
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from eksguard_policies.rules._images import parse_image
 
-from eksguard.wire import UNKNOWN, Secret
+from eksguard.protocol.wire import UNKNOWN, Secret
 
 from .cases import Case, case, run_case
 from .pack_driver import resource, urn_for

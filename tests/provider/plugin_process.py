@@ -19,7 +19,7 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
-from eksguard.plugin import PluginProcess, PluginStartError
+from eksguard.protocol.plugin import PluginProcess, PluginStartError
 
 START_TIMEOUT = 60.0
 

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from google.protobuf import json_format
 
-from eksguard.analyzer import LEVELS, PolicyPackProcess, config_with_defaults
+from eksguard.protocol.analyzer import LEVELS, PolicyPackProcess, config_with_defaults
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "docs" / "policy-config"

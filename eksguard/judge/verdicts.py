@@ -11,9 +11,9 @@ from typing import Any
 from eksguard_policies.catalogue import AREAS, Catalogue, Control
 from pulumi.runtime.proto import analyzer_pb2
 
-from eksguard.analyzer_messages import SEVERITY_NAMES, AnalyzeResult
 from eksguard.engine import ProgramRun, RecordedResource
-from eksguard.report import ControlResult, Finding, SourceLocation
+from eksguard.protocol.messages import SEVERITY_NAMES, AnalyzeResult
+from eksguard.reporters.model import ControlResult, Finding, SourceLocation
 
 OTHER_AREA = "other-policies"
 """Area key of policies that are not in the catalogue (a user's own pack)."""

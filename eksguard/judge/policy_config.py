@@ -11,8 +11,8 @@ from typing import Any
 import jsonschema
 from pulumi.runtime.proto import analyzer_pb2
 
-from eksguard.analyzer_messages import LEVEL_NAMES, LEVELS, struct_to_dict
 from eksguard.engine import UsageError
+from eksguard.protocol.messages import LEVEL_NAMES, LEVELS, struct_to_dict
 
 
 def read_policy_config(path: Path) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def _check_level(value: Any, where: str) -> None:
         raise UsageError(f"{where}: enforcement level {value!r} is not one of {', '.join(LEVELS)}")
 
 
-def validate_policy_config(config: Mapping[str, Any], info: analyzer_pb2.AnalyzerInfo, source: Path) -> None:
+def validate_policy_config(config: Mapping[str, Any], info: analyzer_pb2.AnalyzerInfo, source: Path | None) -> None:
     """Reject what the engine would reject: unknown policies, bad levels, settings outside the schema."""
     policies = {p.name: p for p in info.policies}
     for name, entry in config.items():

@@ -21,7 +21,7 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
-from eksguard.analyzer_messages import (
+from eksguard.protocol.messages import (
     LEVEL_NAMES,
     LEVELS,
     SEVERITY_NAMES,
@@ -33,8 +33,8 @@ from eksguard.analyzer_messages import (
     config_with_defaults,
     struct_to_dict,
 )
-from eksguard.plugin import PluginProcess, PluginStartError
-from eksguard.wire import from_struct, to_struct
+from eksguard.protocol.plugin import PluginProcess, PluginStartError
+from eksguard.protocol.wire import from_struct, to_struct
 
 __all__ = [
     "LEVELS",

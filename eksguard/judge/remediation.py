@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from eksguard.analyzer import PolicyPackProcess
 from eksguard.engine import RecordedResource
-from eksguard.report import SourceLocation
-from eksguard.wire import to_wire
+from eksguard.protocol.analyzer import PolicyPackProcess
+from eksguard.protocol.wire import to_wire
+from eksguard.reporters.model import SourceLocation
 
 
 @dataclass(frozen=True)
