@@ -7,10 +7,13 @@ reports and the live ``audit`` all read them through :func:`load_catalogue`; not
 from __future__ import annotations
 
 import functools
+import string
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import facts
 
 CONTROLS_DIR = Path(__file__).parent / "controls"
 
@@ -24,7 +27,7 @@ AREAS: Mapping[str, str] = {
     "audit-logging": "Audit logging",
 }
 SEVERITIES = ("critical", "high", "medium", "low")
-COMPONENT_TOKEN_PREFIX = "eksguard:index:"
+TEXT_FIELDS = ("title", "description", "remediation")
 
 
 class CatalogueError(ValueError):
@@ -49,7 +52,8 @@ class Control:
     """The risk: what goes wrong when the control is not met."""
     remediation: str
     component: str
-    """Type token of the eksguard component that implements the fix, e.g. ``eksguard:index:Cluster``."""
+    """Type token of the eksguard component that implements the fix, e.g. ``eksguard:index:Cluster`` (the
+    catalogue files name the class, ``component = "Cluster"``)."""
     references: References = field(default_factory=References)
     remediable: bool = False
     """True when the policy pack can fix a violation automatically (level ``remediate``)."""
@@ -89,9 +93,33 @@ class Catalogue(Mapping[str, Control]):
         return grouped
 
 
+def fact_texts() -> dict[str, str]:
+    """The facts a control's title, description and remediation may name as ``${name}``, written for people."""
+    return {
+        "al2_end_of_support": facts.AL2_END_OF_SUPPORT.isoformat(),
+        "control_plane_log_types": ", ".join(facts.CONTROL_PLANE_LOG_TYPES),
+        "admin_ports": ", ".join(
+            f"{name} {first}" if first == last else f"{name} {first}-{last}"
+            for name, (first, last) in facts.ADMIN_PORTS.items()
+        ),
+        "kubelet_port": str(facts.KUBELET_PORT),
+        "al2023_release_parameter": facts.PATCHED_AMI_PARAMETERS["AL2023"].release("<k8s>", "<arch>"),
+        "pod_security_enforce_label": facts.pod_security_label("enforce"),
+    }
+
+
 def _parse_control(raw: dict, source: Path) -> Control:
     where = f"{source.name}: control {raw.get('id', '?')!r}"
     refs = raw.pop("references", {})
+    try:
+        for name in TEXT_FIELDS:
+            if isinstance(raw.get(name), str):
+                raw[name] = string.Template(raw[name]).substitute(fact_texts())
+    except (KeyError, ValueError) as exc:
+        raise CatalogueError(f"{where}: the text names no fact {exc} (see catalogue.fact_texts)") from None
+    if raw.get("component") not in facts.COMPONENTS:
+        raise CatalogueError(f"{where}: component {raw.get('component')!r} is not one of {', '.join(facts.COMPONENTS)}")
+    raw["component"] = facts.component_token(raw["component"])
     try:
         control = Control(**raw, references=References(**{k: tuple(v) for k, v in refs.items()}))
     except TypeError as exc:
@@ -100,8 +128,6 @@ def _parse_control(raw: dict, source: Path) -> Control:
         raise CatalogueError(f"{where}: area {control.area!r} is not one of {', '.join(AREAS)}")
     if control.severity not in SEVERITIES:
         raise CatalogueError(f"{where}: severity {control.severity!r} is not one of {', '.join(SEVERITIES)}")
-    if not control.component.startswith(COMPONENT_TOKEN_PREFIX):
-        raise CatalogueError(f"{where}: component must be a type token {COMPONENT_TOKEN_PREFIX}<Class>")
     return control
 
 

@@ -13,12 +13,12 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ..framework import RuleContext, StackContext, remediation, resource_rule, stack_rule
 from ..values import UNKNOWN_VALUE, as_bool, editable_props, get, known, peek, show
+from .eks_cluster import CLUSTER
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
-CLUSTER = "aws:eks/cluster:Cluster"
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..facts import CONTROL_PLANE_LOG_TYPES, INTERNET_CIDRS
 from ..framework import RuleContext, as_of_date, remediation, resource_rule
 from ..values import (
     UNKNOWN_VALUE,
@@ -27,8 +28,8 @@ from ..values import (
 from ..versions import load_versions
 
 CLUSTER = "aws:eks/cluster:Cluster"
-LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+LOG_TYPES = CONTROL_PLANE_LOG_TYPES
+OPEN_CIDRS = INTERNET_CIDRS
 
 
 def _public_endpoint(props: Any) -> bool | None:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from .. import facts
 from ..framework import NotApplicable, RuleContext, remediation, resource_rule
 from ..values import (
     UNKNOWN_VALUE,
@@ -149,11 +150,11 @@ def _document_findings(raw: Any, field: str) -> Iterator[str]:
 def cluster_admin_broad(ctx: RuleContext) -> Iterator[str]:
     policy_arn = get(ctx.props, "policyArn")
     policy = policy_arn.rsplit("/", 1)[-1] if isinstance(policy_arn, str) else None
-    if policy == "AmazonEKSClusterAdminPolicy":
+    if policy == facts.CLUSTER_ADMIN_ACCESS_POLICY:
         access = peek(ctx.props, "accessScope")  # any scope: only shown in the message
         scope = UNKNOWN_VALUE if access is UNKNOWN_VALUE else peek(access, "type", "cluster")
         scope = "its" if scope is UNKNOWN_VALUE else scope
-    elif policy == "AmazonEKSAdminPolicy":
+    elif policy == facts.ADMIN_ACCESS_POLICY:
         scope = get(get(ctx.props, "accessScope"), "type", "cluster")
         if scope != "cluster":
             return

@@ -16,6 +16,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
+from ..facts import admin_port_numbers
 from ..framework import StackContext, stack_rule
 from ..values import as_bool, as_list, get
 from ._ec2 import (
@@ -34,8 +35,7 @@ from ._ec2 import (
 NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
 DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
 NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
-# SSH, Telnet, etcd, RDP, WinRM and the kubelet API.
-DEFAULT_ADMIN_PORTS = [22, 23, 2379, 2380, 3389, 5985, 5986, 10250]
+DEFAULT_ADMIN_PORTS = admin_port_numbers()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Rules for controls/patching.toml: the node operating system family and how old the node image is.
 
-EKS-optimized Amazon Linux 2 AMIs reached end of support on 2025-11-26
-(https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html); AL2023, Bottlerocket and
+EKS-optimized Amazon Linux 2 AMIs reached end of support (facts.AL2_END_OF_SUPPORT); AL2023, Bottlerocket and
 Windows AMIs are patched. A missing amiType takes the EKS default: AL2023_x86_64_STANDARD for Kubernetes 1.30
 and later, AL2_x86_64 before (https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html).
 
@@ -19,12 +18,13 @@ import functools
 import re
 from typing import Any
 
+from ..facts import AL2_END_OF_SUPPORT
 from ..framework import NotApplicable, RuleContext, as_of_date, resource_rule
 from ..values import as_map, get, has
 from ._ec2 import show
 from .nodes import INSTANCE, LAUNCH_TEMPLATE, NODE_GROUP
 
-AL2_EOL = dt.date(2025, 11, 26)
+AL2_EOL = AL2_END_OF_SUPPORT
 SUPPORTED_FAMILIES = ("AL2023_", "BOTTLEROCKET_", "WINDOWS_")
 AL2023_DEFAULT_SINCE = (1, 30)
 OFFLINE = "not checkable offline"

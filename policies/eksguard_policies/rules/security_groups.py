@@ -15,6 +15,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
+from .. import facts
 from ..framework import RuleContext, resource_rule
 from ..values import as_list, as_map, get
 from ._ec2 import (
@@ -40,7 +41,7 @@ VPC_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 INGRESS_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, VPC_INGRESS_RULE)
 ALL_TYPES = (*INGRESS_TYPES, VPC_EGRESS_RULE)
 
-KUBELET_PORT = 10250
+KUBELET_PORT = facts.KUBELET_PORT
 # Security Hub EC2.18's default authorized ports: what a public load balancer serves.
 DEFAULT_ALLOWED_PUBLIC_PORTS = [80, 443]
 # RFC 1918, RFC 6598 (EKS custom networking often uses 100.64.0.0/10) and IPv6 unique local addresses.
@@ -186,8 +187,8 @@ def _only_allowed(span: tuple[int, int], allowed: frozenset[int]) -> bool:
             "type": "array",
             "items": {"type": "string"},
             "default": DEFAULT_TRUSTED_CIDRS,
-            "description": "Networks that may reach the kubelet (tcp 10250): the VPC and peered private ranges. "
-            "A rule naming any CIDR outside these is a violation; rules naming a security group are fine. "
+            "description": f"Networks that may reach the kubelet (tcp {KUBELET_PORT}): the VPC and peered private "
+            "ranges. A rule naming any CIDR outside these is a violation; rules naming a security group are fine. "
             "IPv6 clusters add their VPC's IPv6 CIDR here.",
         }
     },

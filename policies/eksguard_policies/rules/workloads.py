@@ -15,6 +15,7 @@ from typing import Any
 from pulumi_policy import proxy
 from pulumi_policy.proxy import UnknownValueError
 
+from .. import facts
 from ..framework import NotApplicable, RuleContext, StackContext, remediation, resource_rule, stack_rule
 from ..values import editable_props, show
 from ._images import parse_image, registry_allowed
@@ -391,10 +392,10 @@ def fix_default_service_account(ctx: RuleContext) -> dict[str, Any] | None:
 
 # --- Pod Security Admission -----------------------------------------------------------------------------------
 
-PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+PSA_ENFORCE = facts.pod_security_label("enforce")
 # Remediate sees raw values (no unknown-checking proxy): these are the engine's sentinels for computed values.
 UNKNOWN_SENTINELS = (proxy.UNKNOWN_STRING_VALUE, proxy.UNKNOWN_OBJECT_VALUE)
-PSA_LEVELS = ("privileged", "baseline", "restricted")
+PSA_LEVELS = facts.POD_SECURITY_LEVELS
 
 
 @resource_rule(

@@ -1,0 +1,130 @@
+"""Facts every part of eksguard shares, each stated once, with its source.
+
+Standard library only: the policy pack imports this module from inside policies/ (the Pulumi CLI loads that
+folder as it is), and the components, the command line and the embedded engine import it from here too.
+The EKS versions and their support dates are data, not code: data/eks_versions.json, read by versions.py.
+tests/test_facts.py fails when one of these facts is written out anywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+# --- the release ------------------------------------------------------------------------------------------
+VERSION = "0.1.0"
+"""eksguard's release (semantic versioning). pyproject.toml and the component package read it from here;
+policies/PulumiPolicy.yaml must say it too, because the Pulumi CLI reads the pack's version there (a test
+compares them)."""
+
+# --- the component package (https://www.pulumi.com/docs/iac/guides/building-extending/components/) ---------
+PACKAGE = "eksguard"
+TYPE_TOKEN_PREFIX = f"{PACKAGE}:index:"
+"""Every component's type token is ``eksguard:index:<Class>``."""
+COMPONENTS: dict[str, str] = {
+    "Cluster": "cluster",
+    "DataPlaneSecurityGroups": "security_groups",
+    "NetworkControls": "network",
+    "NodeGroup": "nodegroup",
+    "AccessControl": "access",
+    "AuditTrail": "audit_trail",
+    "Baseline": "baseline",
+}
+"""Every component, by class, with its module in the ``components`` package: what the component package serves
+and what a catalogue control's ``component`` may name."""
+
+
+def component_token(class_name: str) -> str:
+    """The type token of a component class, e.g. ``eksguard:index:Cluster``."""
+    return f"{TYPE_TOKEN_PREFIX}{class_name}"
+
+
+# --- the internet -----------------------------------------------------------------------------------------
+INTERNET_CIDRS = ("0.0.0.0/0", "::/0")
+"""Every IPv4 address and every IPv6 address, as AWS APIs write them."""
+
+# --- network ports ----------------------------------------------------------------------------------------
+KUBELET_PORT = 10250
+"""The kubelet API (https://kubernetes.io/docs/reference/networking/ports-and-protocols/)."""
+ADMIN_PORTS: dict[str, tuple[int, int]] = {
+    "ssh": (22, 22),
+    "telnet": (23, 23),
+    "rdp": (3389, 3389),
+    "winrm": (5985, 5986),
+    "etcd": (2379, 2380),
+    "kubelet": (KUBELET_PORT, KUBELET_PORT),
+}
+"""Remote administration and node-control ports that must never be reachable from the internet, by id: (first,
+last) TCP port. SSH, Telnet, RDP and WinRM (HTTP and HTTPS) are IANA's assignments; etcd's client and peer ports
+and the kubelet's are Kubernetes' (https://kubernetes.io/docs/reference/networking/ports-and-protocols/). The
+order is NetworkControls' rule order, so it stays stable."""
+
+
+def admin_port_numbers() -> list[int]:
+    """Every port of ADMIN_PORTS, ascending."""
+    return sorted({port for first, last in ADMIN_PORTS.values() for port in range(first, last + 1)})
+
+
+# --- EKS control plane ------------------------------------------------------------------------------------
+CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+"""The five EKS control-plane log types (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html)."""
+CLUSTER_ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy"
+ADMIN_ACCESS_POLICY = "AmazonEKSAdminPolicy"
+"""EKS access policies granting admin: cluster-wide, and per scope
+(https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html)."""
+
+# --- node operating systems -------------------------------------------------------------------------------
+AL2_END_OF_SUPPORT = dt.date(2025, 11, 26)
+"""EKS-optimized Amazon Linux 2 AMIs reached end of support on this day and get no more security patches
+(https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html)."""
+AMI_ARCHITECTURES = ("x86_64", "arm64")
+"""The architectures the public AMI parameters are published for."""
+
+
+@dataclass(frozen=True)
+class AmiParameters:
+    """Where AWS publishes the newest patched AMI of one family, as public SSM parameters."""
+
+    path: str
+    """Template of the parameters' folder, with ``{version}`` (Kubernetes minor version) and ``{arch}``."""
+    release_name: str
+    """The parameter holding the AMI's release version (next to ``image_id``)."""
+    source: str
+
+    def image_id(self, version: str, arch: str) -> str:
+        return f"{self.path.format(version=version, arch=arch)}/image_id"
+
+    def release(self, version: str, arch: str) -> str:
+        return f"{self.path.format(version=version, arch=arch)}/{self.release_name}"
+
+
+PATCHED_AMI_PARAMETERS: dict[str, AmiParameters] = {
+    "AL2023": AmiParameters(
+        "/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/{arch}/standard/recommended",
+        "release_version",
+        "https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id.html",
+    ),
+    "BOTTLEROCKET": AmiParameters(
+        "/aws/service/bottlerocket/aws-k8s-{version}/{arch}/latest",
+        "image_version",
+        "https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id-bottlerocket.html",
+    ),
+}
+"""The patched EKS node AMI families, by name. AL2023 release versions carry their build date
+(``1.35.2-20261120``); Bottlerocket's (``1.50.0-5f7c6ac5``) do not."""
+
+# --- Kubernetes Pod Security Admission (https://kubernetes.io/docs/concepts/security/pod-security-admission/) ---
+POD_SECURITY_LABEL_PREFIX = "pod-security.kubernetes.io/"
+POD_SECURITY_MODES = ("enforce", "audit", "warn")
+POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")
+"""The Pod Security Standards levels, from the least to the most restrictive."""
+
+
+def pod_security_label(mode: str) -> str:
+    """The namespace label naming the level of ``mode``, e.g. ``pod-security.kubernetes.io/enforce``."""
+    return f"{POD_SECURITY_LABEL_PREFIX}{mode}"
+
+
+def pod_security_version_label(mode: str) -> str:
+    """The namespace label pinning the Pod Security Standards version of ``mode``."""
+    return f"{pod_security_label(mode)}-version"
