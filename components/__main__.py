@@ -16,30 +16,27 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-PACKAGE_NAME = "eksguard"
-PACKAGE_VERSION = "0.1.0"
 PLUGIN_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PLUGIN_DIR.parent
-COMPONENTS = (
-    ("components.cluster", "Cluster"),
-    ("components.security_groups", "DataPlaneSecurityGroups"),
-    ("components.network", "NetworkControls"),
-    ("components.nodegroup", "NodeGroup"),
-    ("components.access", "AccessControl"),
-    ("components.audit_trail", "AuditTrail"),
-    ("components.baseline", "Baseline"),
-)
-"""(module, class) of every component the package serves; its type token is ``eksguard:index:<class>``."""
 
 
 def fix_import_path() -> None:
     """``python <dir>`` puts the plugin folder itself first on sys.path, where ``cluster.py`` and friends
     would import as top-level modules; import them as the ``components`` package from the repository
-    instead, with the sibling ``policies/`` folder importable (the components read its EKS version data)."""
+    instead, with the sibling ``policies/`` folder importable (the components read its facts and EKS version data)."""
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PLUGIN_DIR]
     for folder in (REPO_ROOT / "policies", REPO_ROOT):
         if str(folder) not in sys.path:
             sys.path.insert(0, str(folder))
+
+
+fix_import_path()
+from eksguard_policies import facts  # noqa: E402 (importable once the path is fixed)
+
+PACKAGE_NAME = facts.PACKAGE
+PACKAGE_VERSION = facts.VERSION
+COMPONENTS = tuple((f"components.{module}", class_name) for class_name, module in facts.COMPONENTS.items())
+"""(module, class) of every component the package serves (facts.COMPONENTS); type tokens are facts.component_token."""
 
 
 def load_components() -> list[type]:
@@ -101,7 +98,6 @@ def _dataclasses_in(hint: typing.Any) -> list[type]:
 
 
 def main() -> None:
-    fix_import_path()
     from pulumi.provider.experimental import component_provider_host
 
     components = load_components()

@@ -9,16 +9,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import pulumi
-
-PACKAGE = "eksguard"
-INTERNET_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+from eksguard_policies import facts
 
 T = TypeVar("T")
 
 
 def type_token(cls: type) -> str:
     """``eksguard:index:<Class>``: the one type token scheme (it is also the component package's)."""
-    return f"{PACKAGE}:index:{cls.__name__}"
+    return facts.component_token(cls.__name__)
 
 
 class InvalidArgumentError(ValueError):

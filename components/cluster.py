@@ -1,7 +1,7 @@
 """Cluster: an Amazon EKS control plane with the customer-side settings hardened.
 
-Private endpoint only unless the caller names the CIDRs allowed to reach a public one; all five
-control-plane log types into a KMS-encrypted log group created first; Kubernetes secrets envelope-encrypted
+Private endpoint only unless the caller names the CIDRs allowed to reach a public one; every
+control-plane log type into a KMS-encrypted log group created first; Kubernetes secrets envelope-encrypted
 with a customer-managed key; access entries only (no aws-auth ConfigMap, no implicit creator admin);
 a Kubernetes version in standard support; a cluster role holding only AmazonEKSClusterPolicy.
 """
@@ -14,13 +14,12 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from eksguard_policies import versions
+from eksguard_policies import facts, versions
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
 from components.iam import attach_managed_policies, logs_kms_key, require_retention, service_trust_policy
 from components.network import validate_cidrs
 
-CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CLUSTER_POLICIES = {"policy-eks-cluster": "AmazonEKSClusterPolicy"}
 SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 _EKS_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
@@ -156,7 +155,7 @@ class Cluster(pulumi.ComponentResource):
                 endpoint_public_access=bool(public_cidrs),
                 public_access_cidrs=public_cidrs or None,
             ),
-            enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
+            enabled_cluster_log_types=list(facts.CONTROL_PLANE_LOG_TYPES),
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 resources=["secrets"],
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key_arn),

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
+from eksguard_policies import facts
+
+# The levels AccessControl enforces, the strongest (its default) first.
+POD_SECURITY_LEVELS = tuple(reversed(facts.POD_SECURITY_LEVELS))
+STRONGEST = POD_SECURITY_LEVELS[0]
 RESERVED_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 
 def pod_security_labels(enforce_level: str, version: str) -> dict[str, str]:
     """Namespace labels enforcing ``enforce_level``; audit and warn stay at restricted whatever is enforced."""
     labels = {}
-    for mode, level in (("enforce", enforce_level), ("audit", "restricted"), ("warn", "restricted")):
-        labels[f"pod-security.kubernetes.io/{mode}"] = level
-        labels[f"pod-security.kubernetes.io/{mode}-version"] = version
+    for mode in facts.POD_SECURITY_MODES:
+        labels[facts.pod_security_label(mode)] = enforce_level if mode == "enforce" else STRONGEST
+        labels[facts.pod_security_version_label(mode)] = version
     return labels
 
 

@@ -17,19 +17,14 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from eksguard_policies import facts
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
 from components.iam import aws_account, logs_kms_key, policy_document, require_retention, service_trust_policy
 
 # Remote administration and node-control ports never reachable from the internet: {rule id: (from, to)}.
-ADMIN_PORTS: dict[str, tuple[int, int]] = {
-    "ssh": (22, 22),
-    "telnet": (23, 23),
-    "rdp": (3389, 3389),
-    "winrm": (5985, 5986),
-    "etcd": (2379, 2380),
-    "kubelet": (10250, 10250),
-}
+ADMIN_PORTS = facts.ADMIN_PORTS
+ANY_IPV4, ANY_IPV6 = facts.INTERNET_CIDRS
 EPHEMERAL_PORTS = (1024, 65535)
 _FLOW_LOG_DELIVERY_ACTIONS = (
     "logs:CreateLogStream",
@@ -43,7 +38,7 @@ def validate_cidrs(component: str, argument: str, values: Any, *, allow_internet
     """Each value must be an IPv4/IPv6 network in CIDR notation; 0.0.0.0/0 and ::/0 only if allowed."""
     accepted = "CIDR blocks such as '10.0.0.0/16' or '2001:db8::/56'"
     if not allow_internet:
-        accepted += " (not 0.0.0.0/0 or ::/0)"
+        accepted += f" (not {ANY_IPV4} or {ANY_IPV6})"
     if not isinstance(values, list | tuple):
         raise InvalidArgumentError(component, argument, f"is {values!r}, not a list", accepted)
     for value in values:
@@ -73,15 +68,13 @@ def acl_rules(vpc_cidrs: Iterable[str], denied_ports: dict[str, tuple[int, int]]
     for i, cidr in enumerate(vpc_cidrs):
         rules[f"in-vpc-{i}"] = AclRule(100 + i, False, "allow", "-1", cidr)
     for i, (port_id, ports) in enumerate(denied_ports.items()):
-        rules[f"in-deny-{port_id}-ipv4"] = AclRule(200 + 2 * i, False, "deny", "tcp", "0.0.0.0/0", ports)
-        rules[f"in-deny-{port_id}-ipv6"] = AclRule(201 + 2 * i, False, "deny", "tcp", "::/0", ports)
-    for n, (protocol, cidr) in enumerate(
-        (("tcp", "0.0.0.0/0"), ("tcp", "::/0"), ("udp", "0.0.0.0/0"), ("udp", "::/0"))
-    ):
+        rules[f"in-deny-{port_id}-ipv4"] = AclRule(200 + 2 * i, False, "deny", "tcp", ANY_IPV4, ports)
+        rules[f"in-deny-{port_id}-ipv6"] = AclRule(201 + 2 * i, False, "deny", "tcp", ANY_IPV6, ports)
+    for n, (protocol, cidr) in enumerate((("tcp", ANY_IPV4), ("tcp", ANY_IPV6), ("udp", ANY_IPV4), ("udp", ANY_IPV6))):
         family = "ipv6" if ":" in cidr else "ipv4"
         rules[f"in-ephemeral-{protocol}-{family}"] = AclRule(300 + n, False, "allow", protocol, cidr, EPHEMERAL_PORTS)
-    rules["out-all-ipv4"] = AclRule(100, True, "allow", "-1", "0.0.0.0/0")
-    rules["out-all-ipv6"] = AclRule(101, True, "allow", "-1", "::/0")
+    rules["out-all-ipv4"] = AclRule(100, True, "allow", "-1", ANY_IPV4)
+    rules["out-all-ipv6"] = AclRule(101, True, "allow", "-1", ANY_IPV6)
     return rules
 
 

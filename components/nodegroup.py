@@ -17,13 +17,13 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
-from eksguard_policies import versions
+from eksguard_policies import facts, versions
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
 from components.iam import attach_managed_policies, aws_account, policy_document, service_trust_policy
 
-AMI_FAMILIES = ("AL2023", "BOTTLEROCKET")
-ARCHITECTURES = ("x86_64", "arm64")
+AMI_FAMILIES = tuple(facts.PATCHED_AMI_PARAMETERS)
+ARCHITECTURES = facts.AMI_ARCHITECTURES
 CNI_IDENTITIES = ("pod-identity", "irsa", "external")
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
 AMI_TYPES = {
@@ -43,23 +43,13 @@ CNI_NAMESPACE, CNI_SERVICE_ACCOUNT = "kube-system", "aws-node"
 # The EKS add-on that lets each identity reach aws-node (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html,
 # https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html).
 CNI_ADDONS = {"pod-identity": "eks-pod-identity-agent", "irsa": "vpc-cni"}
-AL2_END_OF_SUPPORT = "2025-11-26"
 
 
 def ami_release_parameter(kubernetes_version: str, ami_family: str, architecture: str) -> str:
-    """The AWS public SSM parameter holding the newest release for this version, AMI family and architecture.
-
-    AL2023: https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id.html;
-    Bottlerocket: https://docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id-bottlerocket.html.
-    """
+    """The AWS public SSM parameter holding the newest release for this version, AMI family and architecture."""
     _check_ami_family("ami_release_parameter", ami_family)
     require_choice("ami_release_parameter", "architecture", architecture, ARCHITECTURES)
-    if ami_family == "AL2023":
-        return (
-            f"/aws/service/eks/optimized-ami/{kubernetes_version}/amazon-linux-2023/"
-            f"{architecture}/standard/recommended/release_version"
-        )
-    return f"/aws/service/bottlerocket/aws-k8s-{kubernetes_version}/{architecture}/latest/image_version"
+    return facts.PATCHED_AMI_PARAMETERS[ami_family].release(kubernetes_version, architecture)
 
 
 @dataclass
@@ -71,7 +61,7 @@ class NodeGroupArgs:
     node_security_group_id: pulumi.Input[str] = ""
     """The node security group, e.g. DataPlaneSecurityGroups.node_security_group_id."""
     ami_family: str = "AL2023"
-    """AL2023 or BOTTLEROCKET (AL2 reached end of support on 2025-11-26)."""
+    """AL2023 or BOTTLEROCKET (Amazon Linux 2 AMIs are out of support)."""
     architecture: str = "x86_64"
     """x86_64 or arm64."""
     kubernetes_version: str | None = None
@@ -340,7 +330,7 @@ def _check_ami_family(component: str, ami_family: str) -> None:
         raise InvalidArgumentError(
             component,
             "ami_family",
-            f"is 'AL2': EKS-optimized Amazon Linux 2 AMIs reached end of support on {AL2_END_OF_SUPPORT}",
+            f"is 'AL2': EKS-optimized Amazon Linux 2 AMIs reached end of support on {facts.AL2_END_OF_SUPPORT}",
             AMI_FAMILIES,
         )
     require_choice(component, "ami_family", ami_family, AMI_FAMILIES)

@@ -1,9 +1,9 @@
 """DataPlaneSecurityGroups: the cluster and node security groups with only the rules EKS requires.
 
 Rules follow https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html ("Restricting cluster
-traffic"): control plane to nodes on 443 and 10250, nodes to the API on 443, CoreDNS (tcp/udp 53) and
+traffic"): control plane to nodes on 443 and the kubelet port, nodes to the API on 443, CoreDNS (tcp/udp 53) and
 ephemeral ports between nodes. They are data keyed by stable rule ids (terraform-aws-eks style), created in
-one loop, so each id is also the resource name f"{name}-<id>". Ingress from 0.0.0.0/0 or ::/0 is refused.
+one loop, so each id is also the resource name f"{name}-<id>". Ingress from the whole internet is refused.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from eksguard_policies import facts
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
-from components.network import validate_cidrs
+from components.network import ANY_IPV4, validate_cidrs
 
 # Opt-in webhook / extension API server ports the control plane may call on nodes.
 WEBHOOK_PORTS: dict[int, str] = {
@@ -98,7 +99,7 @@ def required_rules(webhook_ports: list[int], own_cluster_group: bool) -> dict[st
             "node", "ingress", "tcp", 443, 443, "Cluster API to node webhooks on 443", "cluster"
         ),
         "node-ingress-cluster-kubelet": Rule(
-            "node", "ingress", "tcp", 10250, 10250, "Cluster API to node kubelets", "cluster"
+            "node", "ingress", "tcp", facts.KUBELET_PORT, facts.KUBELET_PORT, "Cluster API to node kubelets", "cluster"
         ),
         "node-ingress-self-coredns-tcp": Rule("node", "ingress", "tcp", 53, 53, "Node to node CoreDNS (TCP)", "node"),
         "node-ingress-self-coredns-udp": Rule("node", "ingress", "udp", 53, 53, "Node to node CoreDNS (UDP)", "node"),
@@ -122,12 +123,12 @@ def required_rules(webhook_ports: list[int], own_cluster_group: bool) -> dict[st
 
 def egress_rules(mode: str, vpc_cidrs: list[str]) -> dict[str, Rule]:
     if mode == "all":
-        return {"node-egress-all": Rule("node", "egress", "-1", None, None, "Node egress to anywhere", "0.0.0.0/0")}
+        return {"node-egress-all": Rule("node", "egress", "-1", None, None, "Node egress to anywhere", ANY_IPV4)}
     rules = {
         f"node-egress-vpc-{i}": Rule("node", "egress", "-1", None, None, "Node egress within the VPC", cidr)
         for i, cidr in enumerate(vpc_cidrs)
     }
-    rules["node-egress-https"] = Rule("node", "egress", "tcp", 443, 443, "Node egress to HTTPS endpoints", "0.0.0.0/0")
+    rules["node-egress-https"] = Rule("node", "egress", "tcp", 443, 443, "Node egress to HTTPS endpoints", ANY_IPV4)
     return rules
 
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from eksguard_policies import facts
+
 from eksguard.reporters import FORMATS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +126,7 @@ def run_check_command(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="eksguard", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {facts.VERSION}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{check,audit}", parser_class=_Parser)
     check = commands.add_parser("check", help="offline verdict on a Pulumi Python program through the policy pack")
     _add_check_arguments(check)

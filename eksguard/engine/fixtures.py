@@ -5,7 +5,8 @@ pattern: a string value may contain ``{var}`` placeholders (one path segment) an
 values must be equal; arguments the pattern does not name are ignored. ``result`` strings may use
 ``${var}`` for captured placeholders and string arguments, ``${recent_date}`` (seven days ago, YYYYMMDD)
 and the run's variables (``${aws_region}``, ``${account_id}``, ``${eks_latest_version}``).
-User fixtures are searched before the embedded defaults (``eksguard/data/invoke_fixtures.json``).
+User fixtures are searched before the embedded defaults (``eksguard/data/invoke_fixtures.json``), whose
+``args`` name the public AMI parameters as ``${<family>_image_id}`` and ``${<family>_release}`` (from facts.py).
 The format is published as ``eksguard/data/fixtures.schema.json`` and described in docs/fixtures.md.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 
 import jsonschema
 import yaml
+from eksguard_policies import facts
 
 from eksguard.engine.errors import UsageError
 
@@ -86,7 +88,16 @@ def _substitute(value: Any, variables: Mapping[str, str]) -> Any:
     return value
 
 
-def _parse(path: Path) -> list[Fixture]:
+def ami_parameter_patterns() -> dict[str, str]:
+    """The public AMI parameters as argument patterns (``{version}`` and ``{arch}`` capture their segments)."""
+    patterns = {}
+    for family, parameters in facts.PATCHED_AMI_PARAMETERS.items():
+        patterns[f"{family.lower()}_image_id"] = parameters.image_id("{version}", "{arch}")
+        patterns[f"{family.lower()}_release"] = parameters.release("{version}", "{arch}")
+    return patterns
+
+
+def _parse(path: Path, arg_variables: Mapping[str, str] | None = None) -> list[Fixture]:
     try:
         text = path.read_text()
     except OSError as exc:
@@ -100,7 +111,7 @@ def _parse(path: Path) -> list[Fixture]:
         at = "/".join(str(p) for p in error.absolute_path) or "(top)"
         raise UsageError(f"fixtures file {path} does not match {FIXTURES_SCHEMA.name} at {at}: {error.message}")
     return [
-        Fixture(entry["token"], entry.get("args", {}), entry["result"], f"{path}#{i}")
+        Fixture(entry["token"], _substitute(entry.get("args", {}), arg_variables or {}), entry["result"], f"{path}#{i}")
         for i, entry in enumerate(data["invokes"])
     ]
 
@@ -123,7 +134,7 @@ class InvokeFixtures:
         for path in user_files:
             fixtures.extend(_parse(Path(path)))
         if include_defaults:
-            fixtures.extend(_parse(DEFAULT_FIXTURES))
+            fixtures.extend(_parse(DEFAULT_FIXTURES, ami_parameter_patterns()))
         self._by_token: dict[str, list[Fixture]] = {}
         for fixture in fixtures:
             self._by_token.setdefault(fixture.token, []).append(fixture)

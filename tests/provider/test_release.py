@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import yaml
+from eksguard_policies import facts
 
 from tests.provider.schema_expectations import plugin_module
 
@@ -25,10 +26,14 @@ def _pins(path: Path) -> dict[str, str]:
 
 
 def test_component_package_policy_pack_and_distribution_share_one_semver() -> None:
-    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]
+    """facts.VERSION is the release: the distribution and the component package read it; the Pulumi CLI reads
+    the pack's version from PulumiPolicy.yaml, which must say the same."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "eksguard_policies.facts.VERSION"}
     pack = yaml.safe_load((REPO_ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
-    assert re.fullmatch(r"\d+\.\d+\.\d+", pack)
-    assert plugin_module().PACKAGE_VERSION == pack == pyproject
+    assert re.fullmatch(r"\d+\.\d+\.\d+", facts.VERSION)
+    assert plugin_module().PACKAGE_VERSION == pack == facts.VERSION
 
 
 def test_the_plugin_manifest_runs_python_in_its_own_virtualenv() -> None:
