@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pulumi
@@ -19,21 +19,56 @@ def type_token(cls: type) -> str:
     return facts.component_token(cls.__name__)
 
 
+Segment = str | int | tuple[str, ...]
+"""One step of an argument path: a field name, a list index, or several fields judged together."""
+
+
 class InvalidArgumentError(ValueError):
-    """A component argument is invalid. Raised before any resource is registered."""
+    """A component argument is invalid. Raised before any resource is registered.
 
-    def __init__(self, component: str, argument: str, problem: str, accepted: str | Iterable[Any] = "") -> None:
-        if not isinstance(accepted, str):
-            accepted = ", ".join(repr(a) for a in accepted)
-        message = f"{component}: argument {argument!r} {problem}"
-        if accepted:
-            message += f"; accepted values: {accepted}"
-        super().__init__(message)
+    The fields hold what the message says, for callers that report the problem in their own terms (the stack
+    config maps it back to its keys) without reading the message: ``component``; ``path``, the argument as field
+    names and list indices of the args dataclass, e.g. ``("access_mappings", 0, "namespaces")`` (``("name",)`` is
+    the component's resource name); ``problem``, what is wrong with the value; and what is accepted, as
+    ``choices`` (the accepted values, when they can be listed) or else ``accepted`` (a description).
+    """
+
+    def __init__(
+        self, component: str, argument: str | Sequence[Segment], problem: str, accepted: str | Iterable[Any] = ""
+    ) -> None:
         self.component = component
-        self.argument = argument
+        self.path: tuple[Segment, ...] = (argument,) if isinstance(argument, str) else tuple(argument)
+        self.problem = problem
+        self.choices: tuple[Any, ...] = () if isinstance(accepted, str) else tuple(accepted)
+        self.accepted = accepted if isinstance(accepted, str) else ", ".join(repr(a) for a in self.choices)
+        message = f"{component}: argument {self.argument!r} {problem}"
+        if self.accepted:
+            message += f"; accepted values: {self.accepted}"
+        super().__init__(message)
+
+    @property
+    def argument(self) -> str:
+        """The path as Python reads it: ``access_mappings[0].namespaces``, ``min_size/desired_size/max_size``."""
+        return render_path(self.path)
+
+    def relocated(self, component: str, path: Sequence[Segment]) -> InvalidArgumentError:
+        """The same problem as an argument of another component, e.g. of the Baseline that passed it on."""
+        return InvalidArgumentError(component, path, self.problem, self.choices or self.accepted)
 
 
-def require_choice(component: str, argument: str, value: Any, accepted: Iterable[Any]) -> None:
+def render_path(path: Sequence[Segment], name: Callable[[str], str] = str) -> str:
+    """``("a", 0, ("b", "c"))`` as ``a[0].b/c``, each field name passed through ``name``."""
+    text = ""
+    for segment in path:
+        if isinstance(segment, int):
+            text += f"[{segment}]"
+            continue
+        fields = "/".join(name(f) for f in (segment if isinstance(segment, tuple) else (segment,)))
+        text += f".{fields}" if text else fields
+    return text
+
+
+def require_choice(component: str, argument: str | Sequence[Segment], value: Any, accepted: Iterable[Any]) -> None:
     accepted = list(accepted)
     if value not in accepted:
         raise InvalidArgumentError(component, argument, f"is {value!r}", accepted)
@@ -48,23 +83,50 @@ def coerce_args(args_type: type[T], args: T | Mapping[str, Any] | None) -> T:
         return args
     if not isinstance(args, Mapping):
         raise TypeError(f"{args_type.__name__}: expected {args_type.__name__} or a mapping, got {type(args).__name__}")
-    # pulumi.Input[...] names 'Output' as a forward reference that the args module does not import.
-    hints = typing.get_type_hints(args_type, localns={"Output": pulumi.Output, "T": T})
+    hints = field_hints(args_type)
     known = {f.name for f in dataclasses.fields(args_type)}  # type: ignore[arg-type]
     unknown = sorted(set(args) - known)
     if unknown:
         raise InvalidArgumentError(args_type.__name__, unknown[0], "is not an argument", sorted(known))
-    values = {name: _coerce_value(hints.get(name), value) for name, value in args.items()}
-    return args_type(**values)
+    return args_type(**{name: _coerce_value(args_type, name, hints.get(name), value) for name, value in args.items()})
 
 
-def _coerce_value(hint: Any, value: Any) -> Any:
+def field_hints(args_type: type) -> dict[str, Any]:
+    """The evaluated annotations of an args dataclass's fields."""
+    # pulumi.Input[...] names 'Output' as a forward reference that the args module does not import.
+    return typing.get_type_hints(args_type, localns={"Output": pulumi.Output, "T": T})
+
+
+def plain_hint(hint: Any) -> Any:
+    """What a caller writes for a field annotated ``hint``: pulumi.Input[X] and Optional[X] are X."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        members = [
+            m
+            for m in typing.get_args(hint)
+            if m is not type(None) and typing.get_origin(m) not in (Awaitable, pulumi.Output)
+        ]
+        if len(members) == 1:
+            return plain_hint(members[0])
+    return hint
+
+
+def _coerce_value(owner: type, name: str, hint: Any, value: Any) -> Any:
     for candidate in _dataclass_candidates(hint):
         if isinstance(value, Mapping):
-            return coerce_args(candidate, value)
+            return _coerce_nested(owner, (name,), candidate, value)
         if isinstance(value, list):
-            return [coerce_args(candidate, v) if isinstance(v, Mapping) else v for v in value]
+            return [
+                _coerce_nested(owner, (name, i), candidate, v) if isinstance(v, Mapping) else v
+                for i, v in enumerate(value)
+            ]
     return _restore_ints(hint, value)
+
+
+def _coerce_nested(owner: type, at: tuple[Segment, ...], args_type: type, value: Mapping[str, Any]) -> Any:
+    try:
+        return coerce_args(args_type, value)
+    except InvalidArgumentError as exc:
+        raise exc.relocated(owner.__name__, (*at, *exc.path)) from None
 
 
 def _restore_ints(hint: Any, value: Any) -> Any:

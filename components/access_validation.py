@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from components._common import InvalidArgumentError, require_choice
+from components._common import InvalidArgumentError, Segment, require_choice
 from components.eks_access_policies import ACCESS_POLICIES, SECRET_READING_ACCESS_POLICIES
 from components.namespace_hardening import POD_SECURITY_LEVELS, RESERVED_NAMESPACES
 from components.rbac_templates import ROLES
@@ -40,7 +40,7 @@ def validate(name: str, args: AccessControlArgs) -> None:
     _validate_admins(args)
 
 
-def _validate_label(argument: str, value: Any) -> None:
+def _validate_label(argument: tuple[Segment, ...], value: Any) -> None:
     if not isinstance(value, str) or not _DNS_LABEL.match(value):
         raise InvalidArgumentError(_C, argument, f"is {value!r}", "a DNS-1123 label (lowercase a-z, 0-9, '-')")
 
@@ -48,25 +48,25 @@ def _validate_label(argument: str, value: Any) -> None:
 def _validate_namespaces(namespaces: list[ManagedNamespace]) -> set[str]:
     seen: set[str] = set()
     for i, ns in enumerate(namespaces):
-        where = f"namespaces[{i}]"
-        _validate_label(f"{where}.name", ns.name)
+        where = ("namespaces", i)
+        _validate_label((*where, "name"), ns.name)
         if ns.name in RESERVED_NAMESPACES or ns.name.startswith("kube-"):
             raise InvalidArgumentError(
                 _C,
-                f"{where}.name",
+                (*where, "name"),
                 f"is the reserved namespace {ns.name!r}",
                 "a namespace other than default and kube-*",
             )
         if ns.name in seen:
-            raise InvalidArgumentError(_C, f"{where}.name", f"repeats {ns.name!r}", "unique namespace names")
+            raise InvalidArgumentError(_C, (*where, "name"), f"repeats {ns.name!r}", "unique namespace names")
         seen.add(ns.name)
-        require_choice(_C, f"{where}.pod_security_level", ns.pod_security_level, POD_SECURITY_LEVELS)
+        require_choice(_C, (*where, "pod_security_level"), ns.pod_security_level, POD_SECURITY_LEVELS)
         for role in ns.secrets_access_roles:
-            require_choice(_C, f"{where}.secrets_access_roles", role, ROLES)
+            require_choice(_C, (*where, "secrets_access_roles"), role, ROLES)
     return seen
 
 
-def _validate_principal(argument: str, arn: Any) -> None:
+def _validate_principal(argument: tuple[Segment, ...], arn: Any) -> None:
     if isinstance(arn, str) and not _PRINCIPAL_ARN.match(arn):
         raise InvalidArgumentError(
             _C, argument, f"is {arn!r}", "an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), no wildcards"
@@ -77,23 +77,23 @@ def _validate_mappings(mappings: list[AccessMapping], managed: set[str]) -> None
     names: set[str] = set()
     accepted = sorted(managed) or "a namespace listed in namespaces (none is)"
     for i, m in enumerate(mappings):
-        where = f"access_mappings[{i}]"
-        _validate_label(f"{where}.name", m.name)
+        where = ("access_mappings", i)
+        _validate_label((*where, "name"), m.name)
         if m.name in names:
-            raise InvalidArgumentError(_C, f"{where}.name", f"repeats {m.name!r}", "unique mapping names")
+            raise InvalidArgumentError(_C, (*where, "name"), f"repeats {m.name!r}", "unique mapping names")
         names.add(m.name)
-        _validate_principal(f"{where}.principal_arn", m.principal_arn)
-        require_choice(_C, f"{where}.role", m.role, ROLES)
+        _validate_principal((*where, "principal_arn"), m.principal_arn)
+        require_choice(_C, (*where, "role"), m.role, ROLES)
         if not m.namespaces:
-            raise InvalidArgumentError(_C, f"{where}.namespaces", "is empty", accepted)
+            raise InvalidArgumentError(_C, (*where, "namespaces"), "is empty", accepted)
         for ns in m.namespaces:
             if ns not in managed:
-                raise InvalidArgumentError(_C, f"{where}.namespaces", f"names {ns!r}, which is not managed", accepted)
-        require_choice(_C, f"{where}.access_policy", m.access_policy, ACCESS_POLICIES)
+                raise InvalidArgumentError(_C, (*where, "namespaces"), f"names {ns!r}, which is not managed", accepted)
+        require_choice(_C, (*where, "access_policy"), m.access_policy, ACCESS_POLICIES)
         if m.access_policy in SECRET_READING_ACCESS_POLICIES and m.allow_secrets_access is not True:
             raise InvalidArgumentError(
                 _C,
-                f"{where}.access_policy",
+                (*where, "access_policy"),
                 f"is {m.access_policy!r}, which grants access to Secrets, without allow_secrets_access=True",
                 ["view", "none", "edit or admin with allow_secrets_access=True"],
             )
@@ -103,14 +103,17 @@ def _validate_admins(args: AccessControlArgs) -> None:
     names = {m.name for m in args.access_mappings}
     principals = [m.principal_arn for m in args.access_mappings]
     for i, admin in enumerate(args.cluster_admins):
-        where = f"cluster_admins[{i}]"
-        _validate_label(f"{where}.name", admin.name)
+        where = ("cluster_admins", i)
+        _validate_label((*where, "name"), admin.name)
         if admin.name in names:
             raise InvalidArgumentError(
-                _C, f"{where}.name", f"repeats {admin.name!r}", "names unique across access_mappings and cluster_admins"
+                _C,
+                (*where, "name"),
+                f"repeats {admin.name!r}",
+                "names unique across access_mappings and cluster_admins",
             )
         names.add(admin.name)
-        _validate_principal(f"{where}.principal_arn", admin.principal_arn)
+        _validate_principal((*where, "principal_arn"), admin.principal_arn)
         principals.append(admin.principal_arn)
     literal = [p for p in principals if isinstance(p, str)]
     duplicates = sorted({p for p in literal if literal.count(p) > 1})

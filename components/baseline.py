@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
 from components import access, audit_trail, cluster, network, nodegroup, security_groups
-from components._common import InvalidArgumentError, coerce_args, type_token
+from components._common import InvalidArgumentError, Segment, coerce_args, type_token
 from components.access import AccessControl, AccessControlArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.cluster import Cluster, ClusterArgs
@@ -167,49 +169,54 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
             c, "existing_cluster_name", f"is {args.existing_cluster_name!r}", "the name of an existing EKS cluster"
         )
     names = [ng.name for ng in args.node_groups]
-    for ng_name in names:
-        if not isinstance(ng_name, str) or not _DNS_LABEL.match(ng_name) or names.count(ng_name) > 1:
+    for i, ng_name in enumerate(names):
+        if not isinstance(ng_name, str) or not _DNS_LABEL.match(ng_name) or names.index(ng_name) != i:
             raise InvalidArgumentError(
-                c, "node_groups.name", f"is {ng_name!r}", "unique DNS-1123 labels (lowercase a-z, 0-9, '-')"
+                c, ("node_groups", i, "name"), f"is {ng_name!r}", "unique DNS-1123 labels (lowercase a-z, 0-9, '-')"
             )
-    identities = {ng.args.cni_identity for ng in args.node_groups} - {"external"}
-    if len(identities) > 1:
+    identities = [ng.args.cni_identity for ng in args.node_groups]
+    provided = [identity for identity in identities if identity != "external"]
+    if len(set(provided)) > 1:
+        i = identities.index(next(identity for identity in provided if identity != provided[0]))
         raise InvalidArgumentError(
             c,
-            "node_groups.args.cni_identity",
-            f"differs between node groups ({', '.join(sorted(identities))})",
+            ("node_groups", i, "args", "cni_identity"),
+            f"is {identities[i]!r} but the first node group's is {provided[0]!r}",
             "one identity for aws-node per cluster, set on the first node group",
         )
+    _refuse_filled_in(args)
 
+    if args.cluster is not None:
+        cluster_name: pulumi.Input[str] = args.cluster.cluster_name or f"{name}-cluster"
+        cluster_name_from: tuple[Segment, ...] = ("cluster", "cluster_name") if args.cluster.cluster_name else ("name",)
+    else:
+        cluster_name, cluster_name_from = args.existing_cluster_name, ("existing_cluster_name",)  # type: ignore[assignment]
+    inherit = _Inheritance(args, cluster_name_from)
     cluster_args = None
     if args.cluster is not None:
         cluster_args = dataclasses.replace(
             args.cluster,
-            subnet_ids=args.cluster.subnet_ids or _copied(args.subnet_ids),
+            subnet_ids=inherit.subnets("cluster", args.cluster.subnet_ids),
             tags={**args.tags, **args.cluster.tags},
         )
-        cluster_name = cluster_args.cluster_name or f"{name}-cluster"
-        cluster_args.cluster_name = cluster_name
-    else:
-        cluster_name = args.existing_cluster_name  # type: ignore[assignment]
-
-    existing = args.existing_cluster_name
+        cluster_args.cluster_name = cluster_name  # type: ignore[assignment]
+        inherit.add("cluster", "cluster_name", cluster_name_from)
     plan = _Plan(
         cluster=cluster_args,
         cluster_name=cluster_name,
         security_groups=dataclasses.replace(
             args.security_groups,
-            vpc_id=args.vpc_id if args.vpc_id is not None else args.security_groups.vpc_id,
-            cluster_name=existing,
-            vpc_cidr_blocks=args.security_groups.vpc_cidr_blocks or list(args.vpc_cidr_blocks),
+            vpc_id=inherit.vpc_id("security_groups", args.security_groups.vpc_id),
+            cluster_name=args.existing_cluster_name,
+            vpc_cidr_blocks=inherit.vpc_cidrs("security_groups", args.security_groups.vpc_cidr_blocks),
             tags={**args.tags, **args.security_groups.tags},
         ),
         network=dataclasses.replace(
             args.network,
-            vpc_cidr_blocks=args.network.vpc_cidr_blocks or list(args.vpc_cidr_blocks),
-            vpc_id=args.vpc_id if args.vpc_id is not None else args.network.vpc_id,
-            subnet_ids=args.network.subnet_ids or _copied(args.subnet_ids),
-            cluster_name=cluster_name,
+            vpc_cidr_blocks=inherit.vpc_cidrs("network", args.network.vpc_cidr_blocks),
+            vpc_id=inherit.vpc_id("network", args.network.vpc_id),
+            subnet_ids=inherit.subnets("network", args.network.subnet_ids),
+            cluster_name=inherit.cluster_name("network", cluster_name),
             tags={**args.tags, **args.network.tags},
         ),
         node_groups=[
@@ -217,8 +224,8 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
                 ng.name,
                 dataclasses.replace(
                     ng.args,
-                    cluster_name=cluster_name,
-                    subnet_ids=ng.args.subnet_ids or _copied(args.subnet_ids),
+                    cluster_name=inherit.cluster_name(("node_groups", i, "args"), cluster_name),
+                    subnet_ids=inherit.subnets(("node_groups", i, "args"), ng.args.subnet_ids),
                     node_security_group_id=_PENDING_SECURITY_GROUP,
                     cni_identity=ng.args.cni_identity if i == 0 else "external",
                     oidc_provider_arn=ng.args.oidc_provider_arn if i == 0 else None,
@@ -227,22 +234,98 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
             )
             for i, ng in enumerate(args.node_groups)
         ],
-        access=dataclasses.replace(args.access, cluster_name=cluster_name),
+        access=dataclasses.replace(args.access, cluster_name=inherit.cluster_name("access", cluster_name)),
         audit_trail=args.audit_trail,
     )
-    _validate_children(name, plan)
+    _validate_children(name, plan, inherit)
     return plan
 
 
-def _validate_children(name: str, plan: _Plan) -> None:
-    security_groups.validate(f"{name}-security-groups", plan.security_groups)
+# Child arguments the Baseline sets itself, from its own arguments or from a sibling's outputs; giving one is refused.
+FILLED_IN: dict[type, frozenset[str]] = {
+    ClusterArgs: frozenset({"cluster_security_group_id"}),
+    DataPlaneSecurityGroupsArgs: frozenset({"cluster_name"}),
+    NetworkControlsArgs: frozenset({"cluster_name"}),
+    NodeGroupArgs: frozenset({"cluster_name", "node_security_group_id"}),
+    AccessControlArgs: frozenset({"cluster_name", "cluster_endpoint", "cluster_certificate_authority"}),
+}
+
+
+def _refuse_filled_in(args: BaselineArgs) -> None:
+    children: list[tuple[tuple[Segment, ...], object]] = [
+        (("cluster",), args.cluster),
+        (("security_groups",), args.security_groups),
+        (("network",), args.network),
+        (("access",), args.access),
+        *((("node_groups", i, "args"), ng.args) for i, ng in enumerate(args.node_groups)),
+    ]
+    for where, child in children:
+        for f in dataclasses.fields(child) if child is not None else ():  # type: ignore[arg-type]
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            if f.name in FILLED_IN.get(type(child), ()) and getattr(child, f.name) != default:
+                raise InvalidArgumentError(
+                    "Baseline", (*where, f.name), "is set, but the Baseline sets it itself", "unset"
+                )
+
+
+class _Inheritance:
+    """Which child arguments the Baseline fills in from its own, so a child's complaint names the Baseline's."""
+
+    def __init__(self, args: BaselineArgs, cluster_name_from: tuple[Segment, ...]) -> None:
+        self._args = args
+        self._cluster_name_from = cluster_name_from
+        self.sources: dict[tuple[Segment, ...], tuple[Segment, ...]] = {}
+
+    def add(self, child: str | tuple[Segment, ...], field_name: str, source: tuple[Segment, ...]) -> None:
+        where = (child,) if isinstance(child, str) else child
+        self.sources[(*where, field_name)] = source
+
+    def subnets(self, child: str | tuple[Segment, ...], own: object) -> pulumi.Input[list[pulumi.Input[str]]]:
+        if own:
+            return own  # type: ignore[return-value]
+        self.add(child, "subnet_ids", ("subnet_ids",))
+        return _copied(self._args.subnet_ids)
+
+    def vpc_cidrs(self, child: str, own: list[str]) -> list[str]:
+        if own:
+            return own
+        self.add(child, "vpc_cidr_blocks", ("vpc_cidr_blocks",))
+        return list(self._args.vpc_cidr_blocks)
+
+    def vpc_id(self, child: str, own: pulumi.Input[str] | None) -> pulumi.Input[str] | None:
+        if self._args.vpc_id is None:
+            return own
+        self.add(child, "vpc_id", ("vpc_id",))
+        return self._args.vpc_id
+
+    def cluster_name(self, child: str | tuple[Segment, ...], cluster_name: pulumi.Input[str]) -> pulumi.Input[str]:
+        self.add(child, "cluster_name", self._cluster_name_from)
+        return cluster_name
+
+    def origin(self, where: tuple[Segment, ...], path: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        """The Baseline argument behind a child's ``path``: an inherited one, else the child's own settings."""
+        if path[:1] == ("name",):
+            return ("name",)  # children are named after the Baseline
+        source = self.sources.get((*where, *path[:1]))
+        return (*source, *path[1:]) if source is not None else (*where, *path)
+
+
+def _validate_children(name: str, plan: _Plan, inherit: _Inheritance) -> None:
+    children: list[tuple[Callable[[str, Any], None], str, object, tuple[Segment, ...]]] = [
+        (security_groups.validate, f"{name}-security-groups", plan.security_groups, ("security_groups",)),
+    ]
     if plan.cluster is not None:
-        cluster.validate(f"{name}-cluster", plan.cluster)
-    network.validate(f"{name}-network", plan.network)
-    for ng_name, ng_args in plan.node_groups:
-        nodegroup.validate(f"{name}-{ng_name}", ng_args)
-    access.validate(f"{name}-access", plan.access)
-    audit_trail.validate(f"{name}-audit", plan.audit_trail)
+        children.append((cluster.validate, f"{name}-cluster", plan.cluster, ("cluster",)))
+    children.append((network.validate, f"{name}-network", plan.network, ("network",)))
+    for i, (ng_name, ng_args) in enumerate(plan.node_groups):
+        children.append((nodegroup.validate, f"{name}-{ng_name}", ng_args, ("node_groups", i, "args")))
+    children.append((access.validate, f"{name}-access", plan.access, ("access",)))
+    children.append((audit_trail.validate, f"{name}-audit", plan.audit_trail, ("audit_trail",)))
+    for validate_child, child_name, child_args, where in children:
+        try:
+            validate_child(child_name, child_args)
+        except InvalidArgumentError as exc:
+            raise exc.relocated("Baseline", inherit.origin(where, exc.path)) from None
 
 
 def _copied(subnet_ids: pulumi.Input[list[pulumi.Input[str]]]) -> pulumi.Input[list[pulumi.Input[str]]]:

@@ -11,7 +11,7 @@ https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 from eksguard_policies import facts
 
-from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
+from components._common import InvalidArgumentError, Segment, coerce_args, require_choice, type_token
 from components.iam import aws_account, logs_kms_key, policy_document, require_retention, service_trust_policy
 
 # Remote administration and node-control ports never reachable from the internet: {rule id: (from, to)}.
@@ -34,7 +34,9 @@ _FLOW_LOG_DELIVERY_ACTIONS = (
 )
 
 
-def validate_cidrs(component: str, argument: str, values: Any, *, allow_internet: bool) -> list[str]:
+def validate_cidrs(
+    component: str, argument: str | Sequence[Segment], values: Any, *, allow_internet: bool
+) -> list[str]:
     """Each value must be an IPv4/IPv6 network in CIDR notation; 0.0.0.0/0 and ::/0 only if allowed."""
     accepted = "CIDR blocks such as '10.0.0.0/16' or '2001:db8::/56'"
     if not allow_internet:

@@ -369,7 +369,7 @@ def validate(name: str, args: NodeGroupArgs) -> None:
         or args.max_size < 1
     ):
         raise InvalidArgumentError(
-            c, "min_size/desired_size/max_size", f"are {sizes!r}", "0 <= min <= desired <= max, max >= 1"
+            c, [("min_size", "desired_size", "max_size")], f"are {sizes!r}", "0 <= min <= desired <= max, max >= 1"
         )
     if not _is_int(args.max_unavailable_percentage) or not 1 <= args.max_unavailable_percentage <= 100:
         raise InvalidArgumentError(

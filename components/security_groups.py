@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 from eksguard_policies import facts
 
-from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
+from components._common import InvalidArgumentError, Segment, coerce_args, require_choice, type_token
 from components.network import ANY_IPV4, validate_cidrs
 
 # Opt-in webhook / extension API server ports the control plane may call on nodes.
@@ -234,47 +234,46 @@ def validate(name: str, args: DataPlaneSecurityGroupsArgs) -> None:
         )
     taken = set(required_rules(list(WEBHOOK_PORTS), True)) | set(egress_rules("all", []))
     taken |= set(egress_rules("restricted", args.vpc_cidr_blocks))
-    for rule in args.extra_rules:
-        _validate_caller_rule(component, rule, taken)
+    for i, rule in enumerate(args.extra_rules):
+        _validate_caller_rule(component, ("extra_rules", i), rule, taken)
         taken.add(rule.rule_id)
 
 
-def _validate_caller_rule(component: str, rule: SecurityGroupRuleArgs, taken: set[str]) -> None:
-    argument = f"extra_rules[{rule.rule_id}]"
+def _validate_caller_rule(
+    component: str, where: tuple[Segment, ...], rule: SecurityGroupRuleArgs, taken: set[str]
+) -> None:
     if not _RULE_ID.match(rule.rule_id or ""):
         raise InvalidArgumentError(
-            component, "extra_rules.rule_id", f"is {rule.rule_id!r}", "lowercase letters, digits, '-'"
+            component, (*where, "rule_id"), f"is {rule.rule_id!r}", "lowercase letters, digits, '-'"
         )
     if rule.rule_id in taken:
-        raise InvalidArgumentError(component, "extra_rules.rule_id", f"{rule.rule_id!r} is already used", "a new id")
+        raise InvalidArgumentError(component, (*where, "rule_id"), f"is {rule.rule_id!r}, already used", "a new id")
     if not (rule.description or "").strip():
         raise InvalidArgumentError(
-            component, f"{argument}.description", "is empty", "a sentence saying why the rule exists"
+            component, (*where, "description"), "is empty", "a sentence saying why the rule exists"
         )
-    require_choice(component, f"{argument}.target", rule.target, TARGETS)
-    require_choice(component, f"{argument}.direction", rule.direction, DIRECTIONS)
-    require_choice(component, f"{argument}.protocol", rule.protocol, PROTOCOLS)
+    require_choice(component, (*where, "target"), rule.target, TARGETS)
+    require_choice(component, (*where, "direction"), rule.direction, DIRECTIONS)
+    require_choice(component, (*where, "protocol"), rule.protocol, PROTOCOLS)
     if rule.peer is not None:
-        require_choice(component, f"{argument}.peer", rule.peer, TARGETS)
-    peers = [p for p in (rule.peer, rule.referenced_security_group_id, rule.cidr_ipv4, rule.cidr_ipv6) if p is not None]
+        require_choice(component, (*where, "peer"), rule.peer, TARGETS)
+    peer_fields = ("peer", "referenced_security_group_id", "cidr_ipv4", "cidr_ipv6")
+    peers = [getattr(rule, f) for f in peer_fields if getattr(rule, f) is not None]
     if len(peers) != 1:
         raise InvalidArgumentError(
-            component,
-            argument,
-            f"names {len(peers)} peers",
-            "exactly one of peer, referenced_security_group_id, cidr_ipv4, cidr_ipv6",
+            component, (*where, peer_fields), f"name {len(peers)} peers", f"exactly one of {', '.join(peer_fields)}"
         )
     for cidr_field in ("cidr_ipv4", "cidr_ipv6"):
         value = getattr(rule, cidr_field)
         if value is not None:
-            validate_cidrs(component, f"{argument}.{cidr_field}", [value], allow_internet=rule.direction == "egress")
+            validate_cidrs(component, (*where, cidr_field), [value], allow_internet=rule.direction == "egress")
     if (rule.cidr_ipv4 is not None and ":" in rule.cidr_ipv4) or (
         rule.cidr_ipv6 is not None and ":" not in rule.cidr_ipv6
     ):
         raise InvalidArgumentError(
             component,
-            argument,
-            "puts a CIDR of the wrong family in cidr_ipv4/cidr_ipv6",
+            (*where, ("cidr_ipv4", "cidr_ipv6")),
+            "hold a CIDR of the wrong family",
             "IPv4 in cidr_ipv4, IPv6 in cidr_ipv6",
         )
     if rule.protocol in ("tcp", "udp"):
@@ -284,5 +283,5 @@ def _validate_caller_rule(component: str, rule: SecurityGroupRuleArgs, taken: se
             or ports[0] > ports[1]
         ):
             raise InvalidArgumentError(
-                component, f"{argument}.from_port", f"and to_port are {ports!r}", "0 <= from_port <= to_port <= 65535"
+                component, (*where, ("from_port", "to_port")), f"are {ports!r}", "0 <= from_port <= to_port <= 65535"
             )

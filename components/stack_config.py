@@ -1,34 +1,57 @@
-"""The reference stack's configuration (``eksguard:*`` keys in stacks/Pulumi.<stack>.yaml), parsed and validated
-into :class:`BaselineArgs` before any resource is registered.
+"""The reference stack's configuration (``eksguard:*`` keys in stacks/Pulumi.<stack>.yaml), read into
+:class:`BaselineArgs` and validated before any resource is registered.
 
-A missing or invalid key raises one :class:`StackConfigError` naming the key and the accepted values. The
-Pulumi engine hands every value to the program as a string (lists and objects as JSON), so that is what is
-parsed here.
+Nothing here restates a component argument. Each key reads the field of the args dataclasses it sets: its type
+(how the value is parsed), its default (when the key is unset) and its docstring (what a missing value should
+be) come from there, and the components judge the values (``baseline.validate``). Their InvalidArgumentError
+names the Baseline argument at fault, which :func:`config_key` maps back to the key. What this module states is
+only the layout, where the keys differ from the Baseline's arguments:
+
+- ``clusterName`` names the Baseline and its cluster: the one it creates (``createCluster``, the default) or
+  the existing one it hardens;
+- ``privateSubnetIds``, ``kubernetesVersion`` and ``publicEndpointCidrs`` are RENAMED arguments;
+- the fields of ``access`` are top-level keys (``namespaces``, ``accessMappings``, ...);
+- a node group is one object, its ``name`` beside its NodeGroupArgs fields.
+
+Every other argument is the key (or the object field) of its camelCase name. A missing or invalid key raises
+one :class:`StackConfigError` naming the key and the accepted values. The Pulumi engine hands every value to
+the program as a string (lists and objects as JSON), so that is what is parsed here.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
+import inspect
+import itertools
 import json
-from collections.abc import Callable, Mapping
+import textwrap
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi.runtime.config as runtime_config
-from eksguard_policies import versions
 
-from components import access, baseline, nodegroup
-from components._common import InvalidArgumentError
-from components.access import AccessControlArgs, AccessMapping, ClusterAdmin, ManagedNamespace
-from components.audit_trail import AuditTrailArgs
+from components import baseline
+from components._common import InvalidArgumentError, Segment, field_hints, plain_hint, render_path
 from components.baseline import BaselineArgs, BaselineNodeGroup
-from components.cluster import ClusterArgs
-from components.iam import CLOUDWATCH_RETENTION_DAYS
-from components.network import validate_cidrs
-from components.nodegroup import NodeGroupArgs
 
 NAMESPACE = "eksguard"
+CLUSTER_NAME, CREATE_CLUSTER = "clusterName", "createCluster"
+RENAMED: dict[tuple[str, ...], str] = {
+    ("subnet_ids",): "privateSubnetIds",
+    ("cluster", "version"): "kubernetesVersion",
+    ("cluster", "allow_public_endpoint_cidrs"): "publicEndpointCidrs",
+}
+"""Arguments read from a key other than their camelCase name; a nested one becomes a top-level key."""
+LIFTED = ("access",)
+"""Nested arguments whose fields are all top-level keys."""
+FLAT = {BaselineNodeGroup: "args"}
+"""Objects whose nested args sit beside their own fields."""
+NAMED_BY_CLUSTER_NAME = (("name",), ("cluster", "cluster_name"), ("existing_cluster_name",))
 
 
 class StackConfigError(pulumi.RunError, ValueError):
@@ -37,93 +60,207 @@ class StackConfigError(pulumi.RunError, ValueError):
     def __init__(self, key: str, problem: str, accepted: str) -> None:
         super().__init__(f"stack config {NAMESPACE}:{key} {problem}; accepted values: {accepted}")
         self.key = key
+        self.problem = problem
+        self.accepted = accepted
 
 
-# --- typed readers: each takes (key, value) and returns the parsed value or raises StackConfigError -------
-Reader = Callable[[str, Any], Any]
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def text(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise StackConfigError(key, f"is {value!r}", "a non-empty string")
-    return value
+# --- readers, derived from field types ---------------------------------------------------------------------
+class Reader:
+    """Parses one config value (reporting a bad one under its key) and maps an argument path below the value
+    to the config path that sets it."""
+
+    accepted = ""
+
+    def read(self, key: str, value: Any) -> Any:
+        raise NotImplementedError
+
+    def locate(self, path: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        return tuple(_camel_segment(s) for s in path)
 
 
-def flag(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
+class Scalar(Reader):
+    def __init__(self, kind: type) -> None:
+        self.kind = kind
+        self.accepted = {str: "a non-empty string", int: "a whole number", bool: "true, false"}[kind]
+
+    def read(self, key: str, value: Any) -> Any:
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+        elif self.kind is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                return int(value)
+        elif isinstance(value, str) and value.strip():
+            return value
+        raise StackConfigError(key, f"is {value!r}", self.accepted)
+
+
+class ListOf(Reader):
+    def __init__(self, item: Reader) -> None:
+        self.item = item
+        self.accepted = f"a list (each item {item.accepted})"
+
+    def read(self, key: str, value: Any) -> list[Any]:
+        return [self.item.read(f"{key}[{i}]", v) for i, v in enumerate(_json(key, value, list, self.accepted))]
+
+    def locate(self, path: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        if path and isinstance(path[0], int):
+            return (path[0], *self.item.locate(path[1:]))
+        return super().locate(path)
+
+
+class StringMap(Reader):
+    accepted = "an object of strings"
+
+    def read(self, key: str, value: Any) -> dict[str, str]:
+        value = _json(key, value, dict, self.accepted)
+        for k, v in value.items():
+            Scalar(str).read(f"{key}.{k}", v)
         return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise StackConfigError(key, f"is {value!r}", "true, false")
 
 
-def integer(key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise StackConfigError(key, f"is {value!r}", "a whole number")
-    try:
-        return int(value)
-    except ValueError:
-        raise StackConfigError(key, f"is {value!r}", "a whole number") from None
+@dataclass(frozen=True)
+class Setting:
+    """One field of an object: where it goes (a path of Python names), how it is read, and what it is."""
+
+    path: tuple[str, ...]
+    reader: Reader
+    required: bool
+    doc: str
 
 
-def choice(*accepted: Any, parse: Reader = text) -> Reader:
-    def read(key: str, value: Any) -> Any:
-        parsed = parse(key, value)
-        if parsed not in accepted:
-            raise StackConfigError(key, f"is {value!r}", ", ".join(str(a) for a in accepted))
-        return parsed
+class Object(Reader):
+    """An args dataclass as a JSON object of its settable fields' camelCase names; unknown keys are refused."""
 
-    return read
+    def __init__(self, cls: type, settings: dict[str, Setting]) -> None:
+        self.cls = cls
+        self.settings = settings
+        self.accepted = f"an object with {', '.join(settings)}"
 
+    @classmethod
+    def of(cls, args_type: type) -> Object:
+        settings = {}
+        flat = FLAT.get(args_type)
+        for f, reader, doc in _settable_fields(args_type):
+            if f.name == flat:
+                inner = typing.cast(Object, reader)
+                settings.update({k: dataclasses.replace(s, path=(f.name, *s.path)) for k, s in inner.settings.items()})
+            else:
+                settings[camel(f.name)] = Setting((f.name,), reader, _required(f), doc)
+        return cls(args_type, settings)
 
-def list_of(item: Reader, *, min_items: int = 0) -> Reader:
-    def read(key: str, value: Any) -> list:
-        value = _json(key, value, list, "a list")
-        if len(value) < min_items:
-            raise StackConfigError(key, f"has {len(value)} items", f"a list of at least {min_items}")
-        return [item(f"{key}[{i}]", v) for i, v in enumerate(value)]
+    def without(self, names: set[str]) -> Object:
+        """This object without the settings of these fields (set by other keys)."""
+        return Object(self.cls, {k: s for k, s in self.settings.items() if s.path[0] not in names})
 
-    return read
-
-
-def string_map(key: str, value: Any) -> dict[str, str]:
-    value = _json(key, value, dict, "an object of strings")
-    for k, v in value.items():
-        text(f"{key}.{k}", v)
-    return value
-
-
-def cidrs(key: str, value: Any) -> list[str]:
-    blocks = list_of(text, min_items=1)(key, value)
-    try:
-        return validate_cidrs("stack config", key, blocks, allow_internet=False)
-    except InvalidArgumentError:
-        raise StackConfigError(
-            key, f"is {value!r}", "CIDR blocks such as 10.0.0.0/16 (not 0.0.0.0/0 or ::/0)"
-        ) from None
-
-
-def kubernetes_version(key: str, value: Any) -> str:
-    return choice(*versions.standard_support_versions())(key, value)
-
-
-def obj(fields: Mapping[str, tuple[str, Reader, bool]], build: Callable[..., Any]) -> Reader:
-    """An object whose camelCase ``fields`` map to (python name, reader, required); unknown keys are refused."""
-
-    def read(key: str, value: Any) -> Any:
-        value = _json(key, value, dict, "an object")
-        unknown = sorted(set(value) - set(fields))
+    def read_fields(self, key: str, value: Any) -> dict[tuple[str, ...], Any]:
+        """The given settings as {path: parsed value}."""
+        value = _json(key, value, dict, self.accepted)
+        unknown = sorted(set(value) - set(self.settings))
         if unknown:
-            raise StackConfigError(f"{key}.{unknown[0]}", "is not a setting", ", ".join(fields))
-        kwargs = {}
-        for camel, (python, reader, required) in fields.items():
-            if camel in value:
-                kwargs[python] = reader(f"{key}.{camel}", value[camel])
-            elif required:
-                raise StackConfigError(f"{key}.{camel}", "is missing", _describe(reader))
-        return build(**kwargs)
+            raise StackConfigError(f"{key}.{unknown[0]}", "is not a setting", ", ".join(self.settings))
+        fields = {}
+        for name, setting in self.settings.items():
+            if name in value:
+                fields[setting.path] = setting.reader.read(f"{key}.{name}", value[name])
+            elif setting.required:
+                raise StackConfigError(f"{key}.{name}", "is missing", _describe(setting))
+        return fields
 
-    return read
+    def build(self, fields: Mapping[tuple[str, ...], Any]) -> Any:
+        nested: dict[str, dict[tuple[str, ...], Any]] = {}
+        kwargs = {}
+        for path, value in fields.items():
+            if len(path) > 1:
+                nested.setdefault(path[0], {})[path[1:]] = value
+            else:
+                kwargs[path[0]] = value
+        hints = field_hints(self.cls)
+        for name, inner in nested.items():
+            kwargs[name] = Object.of(_dataclass_in(hints[name])).build(inner)
+        return self.cls(**kwargs)
+
+    def read(self, key: str, value: Any) -> Any:
+        return self.build(self.read_fields(key, value))
+
+    def locate(self, path: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        by_path = {setting.path: name for name, setting in self.settings.items()}
+        for n in range(1, len(path) + 1):
+            head, last = path[: n - 1], path[n - 1]
+            if (*head, last) in by_path:
+                name = by_path[(*head, last)]  # type: ignore[index]
+                return (name, *self.settings[name].reader.locate(path[n:]))
+            if isinstance(last, tuple) and all((*head, f) in by_path for f in last):
+                return (tuple(by_path[(*head, f)] for f in last), *path[n:])
+        return super().locate(path)
+
+
+def reader_for(hint: Any) -> Reader:
+    """The reader of a field annotated ``hint`` (pulumi.Input and Optional read the plain value)."""
+    hint = plain_hint(hint)
+    origin = typing.get_origin(hint)
+    if hint in (str, int, bool):
+        return Scalar(hint)
+    if origin is list:
+        return ListOf(reader_for(typing.get_args(hint)[0]))
+    if origin is dict and typing.get_args(hint) == (str, str):
+        return StringMap()
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return Object.of(hint)
+    raise TypeError(f"no stack config reader for a field annotated {hint!r}")
+
+
+def _dataclass_in(hint: Any) -> type:
+    plain = plain_hint(hint)
+    assert isinstance(plain, type) and dataclasses.is_dataclass(plain), hint
+    return plain
+
+
+def _settable_fields(args_type: type) -> list[tuple[dataclasses.Field, Reader, str]]:
+    """Every field the stack config may set: all but those the Baseline fills in itself."""
+    hints = field_hints(args_type)
+    docs = field_docs(args_type)
+    filled_in = baseline.FILLED_IN.get(args_type, frozenset())
+    return [
+        (f, reader_for(hints[f.name]), docs.get(f.name, ""))
+        for f in dataclasses.fields(args_type)
+        if f.name not in filled_in
+    ]
+
+
+def _required(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+@functools.cache
+def field_docs(args_type: type) -> dict[str, str]:
+    """The docstring after each field of a dataclass (what the component package's schema describes it with)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(args_type)))
+    body = typing.cast(ast.ClassDef, tree.body[0]).body
+    docs = {}
+    for field_node, doc_node in itertools.pairwise(body):
+        if (
+            isinstance(field_node, ast.AnnAssign)
+            and isinstance(field_node.target, ast.Name)
+            and isinstance(doc_node, ast.Expr)
+            and isinstance(doc_node.value, ast.Constant)
+            and isinstance(doc_node.value.value, str)
+        ):
+            docs[field_node.target.id] = " ".join(doc_node.value.value.split())
+    return docs
+
+
+def _describe(setting: Setting) -> str:
+    return f"{setting.reader.accepted} ({setting.doc})" if setting.doc else setting.reader.accepted
 
 
 def _json(key: str, value: Any, kind: type, described: str) -> Any:
@@ -137,74 +274,37 @@ def _json(key: str, value: Any, kind: type, described: str) -> Any:
     return value
 
 
-def _describe(reader: Reader) -> str:
-    return {text: "a non-empty string", flag: "true, false", integer: "a whole number"}.get(reader, "see the docs")
+def _camel_segment(segment: Segment) -> Segment:
+    if isinstance(segment, tuple):
+        return tuple(camel(s) for s in segment)
+    return camel(segment) if isinstance(segment, str) else segment
 
 
-# --- the schema -------------------------------------------------------------------------------------------
-NODE_GROUP = obj(
-    {
-        "name": ("name", text, True),
-        "amiFamily": ("ami_family", choice(*nodegroup.AMI_FAMILIES), False),
-        "architecture": ("architecture", choice(*nodegroup.ARCHITECTURES), False),
-        "instanceTypes": ("instance_types", list_of(text, min_items=1), False),
-        "capacityType": ("capacity_type", choice(*nodegroup.CAPACITY_TYPES), False),
-        "minSize": ("min_size", integer, False),
-        "desiredSize": ("desired_size", integer, False),
-        "maxSize": ("max_size", integer, False),
-        "diskSizeGib": ("disk_size_gib", integer, False),
-        "labels": ("labels", string_map, False),
-        "cniIdentity": ("cni_identity", choice(*nodegroup.CNI_IDENTITIES), False),
-        "manageCniAddon": ("manage_cni_addon", flag, False),
-    },
-    lambda name, **kw: BaselineNodeGroup(name=name, args=NodeGroupArgs(**kw)),
-)
-NAMESPACE_SETTINGS = obj(
-    {
-        "name": ("name", text, True),
-        "podSecurityLevel": ("pod_security_level", choice(*access.POD_SECURITY_LEVELS), False),
-        "secretsAccessRoles": ("secrets_access_roles", list_of(choice(*access.ROLES)), False),
-    },
-    ManagedNamespace,
-)
-ACCESS_MAPPING = obj(
-    {
-        "name": ("name", text, True),
-        "principalArn": ("principal_arn", text, True),
-        "role": ("role", choice(*access.ROLES), False),
-        "namespaces": ("namespaces", list_of(text, min_items=1), True),
-        "accessPolicy": ("access_policy", choice(*access.ACCESS_POLICIES), False),
-        "allowSecretsAccess": ("allow_secrets_access", flag, False),
-    },
-    AccessMapping,
-)
-CLUSTER_ADMIN = obj({"name": ("name", text, True), "principalArn": ("principal_arn", text, True)}, ClusterAdmin)
-AUDIT_TRAIL = obj(
-    {
-        "trailName": ("trail_name", text, False),
-        "logRetentionDays": ("log_retention_days", choice(*CLOUDWATCH_RETENTION_DAYS, parse=integer), False),
-        "logS3DataEvents": ("log_s3_data_events", flag, False),
-        "logLambdaDataEvents": ("log_lambda_data_events", flag, False),
-    },
-    AuditTrailArgs,
-)
+# --- the top-level keys ------------------------------------------------------------------------------------
+@functools.cache
+def keys() -> dict[str, Setting]:
+    """Every top-level key but clusterName and createCluster, derived from BaselineArgs and the layout above."""
+    found: dict[str, Setting] = {}
+    for f, reader, doc in _settable_fields(BaselineArgs):
+        if (f.name,) in NAMED_BY_CLUSTER_NAME:
+            continue
+        key = RENAMED.get((f.name,), camel(f.name))
+        if not isinstance(reader, Object):
+            found[key] = Setting((f.name,), reader, False, doc)
+            continue
+        lifted = {s.path[0] for s in reader.settings.values() if f.name in LIFTED or (f.name, *s.path) in RENAMED}
+        for name, setting in reader.settings.items():
+            if setting.path[0] in lifted:
+                path = (f.name, *setting.path)
+                found[RENAMED.get(path, name)] = dataclasses.replace(setting, path=path, required=False)
+        rest = reader.without(lifted | {p[1] for p in NAMED_BY_CLUSTER_NAME if p[0] == f.name and len(p) == 2})
+        if rest.settings:
+            found[key] = Setting((f.name,), rest, False, doc)
+    return found
 
-# Top-level keys: camelCase key -> (reader, required, default).
-KEYS: dict[str, tuple[Reader, bool, Any]] = {
-    "clusterName": (text, True, None),
-    "createCluster": (flag, False, True),
-    "kubernetesVersion": (kubernetes_version, False, None),
-    "publicEndpointCidrs": (list_of(text), False, []),
-    "vpcId": (text, False, None),
-    "vpcCidrBlocks": (cidrs, True, None),
-    "privateSubnetIds": (list_of(text, min_items=2), True, None),
-    "nodeGroups": (list_of(NODE_GROUP, min_items=1), True, None),
-    "namespaces": (list_of(NAMESPACE_SETTINGS), False, []),
-    "accessMappings": (list_of(ACCESS_MAPPING), False, []),
-    "clusterAdmins": (list_of(CLUSTER_ADMIN), False, []),
-    "auditTrail": (AUDIT_TRAIL, False, None),
-    "tags": (string_map, False, {}),
-}
+
+def all_keys() -> list[str]:
+    return [CLUSTER_NAME, CREATE_CLUSTER, *keys()]
 
 
 @dataclass(frozen=True)
@@ -219,24 +319,72 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
     """Read and validate every ``eksguard:*`` key; raises one StackConfigError for the first problem."""
     config = config or pulumi.Config(NAMESPACE)
     _refuse_unknown_keys()
-    values: dict[str, Any] = {}
-    for key, (reader, required, default) in KEYS.items():
-        raw = config.get(key)
-        if raw is None:
-            if required:
-                raise StackConfigError(key, "is missing", _describe(reader) if reader in (text, flag) else _hint(key))
-            values[key] = default
-        else:
-            values[key] = reader(key, raw)
-    if values["createCluster"] and values["vpcId"] is None:
-        raise StackConfigError("vpcId", "is missing but createCluster is true", "the id of the cluster's VPC")
-    if not values["createCluster"] and values["kubernetesVersion"] is not None:
-        raise StackConfigError(
-            "kubernetesVersion", "is set but createCluster is false", "unset (an existing cluster keeps its version)"
-        )
-    settings = Settings(name=values["clusterName"], args=_baseline_args(values))
-    _check_consistency(settings)
+    given = {key: value for key in all_keys() if (value := config.get(key)) is not None}
+    settings = read_settings(given)
+    try:
+        baseline.validate(settings.name, settings.args)
+    except InvalidArgumentError as exc:
+        raise as_stack_config_error(exc, set(given)) from None
     return settings
+
+
+def read_settings(values: Mapping[str, Any]) -> Settings:
+    """Parse the given keys (raw config values) into the Baseline's name and arguments; the components have not
+    judged them yet."""
+    if CLUSTER_NAME not in values:
+        raise StackConfigError(
+            CLUSTER_NAME, "is missing", "a non-empty string (the cluster to create, or the existing one to harden)"
+        )
+    name = Scalar(str).read(CLUSTER_NAME, values[CLUSTER_NAME])
+    create = Scalar(bool).read(CREATE_CLUSTER, values.get(CREATE_CLUSTER, "true"))
+    fields: dict[tuple[str, ...], Any] = {}
+    for key, setting in keys().items():
+        if key not in values:
+            continue
+        if setting.path[0] == "cluster" and not create:
+            raise StackConfigError(
+                key, "is set but createCluster is false", "unset (an existing cluster keeps its settings)"
+            )
+        if isinstance(setting.reader, Object):
+            fields.update({(*setting.path, *p): v for p, v in setting.reader.read_fields(key, values[key]).items()})
+        else:
+            fields[setting.path] = setting.reader.read(key, values[key])
+    if create:
+        fields[("cluster", "cluster_name")] = name
+    else:
+        fields[("existing_cluster_name",)] = name
+    return Settings(name=name, args=Object.of(BaselineArgs).build(fields))
+
+
+def config_location(path: tuple[Segment, ...]) -> tuple[str, tuple[Segment, ...]]:
+    """Where the Baseline argument at ``path`` is set: (top-level key, path inside its value)."""
+    if path in NAMED_BY_CLUSTER_NAME:
+        return CLUSTER_NAME, ()
+    matches = [(key, s) for key, s in keys().items() if path[: len(s.path)] == s.path]
+    if not matches:
+        return CLUSTER_NAME, ()  # the rest the Baseline derives from the cluster's name
+    key, setting = max(matches, key=lambda m: len(m[1].path))
+    return key, setting.reader.locate(path[len(setting.path) :])
+
+
+def config_key(path: tuple[Segment, ...]) -> str:
+    """The config key that sets the Baseline argument at ``path``, e.g. ``nodeGroups[1].amiFamily``."""
+    key, inner = config_location(path)
+    if not inner:
+        return key
+    return key + (render_path(inner) if isinstance(inner[0], int) else f".{render_path(inner)}")
+
+
+def as_stack_config_error(exc: InvalidArgumentError, given: set[str]) -> StackConfigError:
+    """A Baseline argument's error in the stack config's terms: its key, and the accepted values as config
+    writes them; a key not ``given`` whose default the components reject is reported missing."""
+    accepted = ", ".join(_config_literal(c) for c in exc.choices) if exc.choices else exc.accepted
+    problem = exc.problem if config_location(exc.path)[0] in given else "is missing"
+    return StackConfigError(config_key(exc.path), problem, accepted)
+
+
+def _config_literal(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def _refuse_unknown_keys() -> None:
@@ -244,84 +392,5 @@ def _refuse_unknown_keys() -> None:
     present = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     for full_key in sorted(present):
         namespace, _, key = full_key.partition(":")
-        if namespace == NAMESPACE and key not in KEYS:
-            raise StackConfigError(key, "is not a setting", ", ".join(KEYS))
-
-
-def _hint(key: str) -> str:
-    return {
-        "vpcCidrBlocks": "a list of the VPC's CIDR blocks, e.g. [10.0.0.0/16]",
-        "privateSubnetIds": "a list of at least two private subnet ids",
-        "nodeGroups": "a list of at least one node group object with a name",
-    }.get(key, "see stacks/Pulumi.dev.yaml")
-
-
-def _baseline_args(v: dict[str, Any]) -> BaselineArgs:
-    cluster = None
-    if v["createCluster"]:
-        cluster = ClusterArgs(
-            cluster_name=v["clusterName"],
-            version=v["kubernetesVersion"],
-            allow_public_endpoint_cidrs=v["publicEndpointCidrs"],
-        )
-    return BaselineArgs(
-        vpc_id=v["vpcId"],
-        vpc_cidr_blocks=v["vpcCidrBlocks"],
-        subnet_ids=v["privateSubnetIds"],
-        cluster=cluster,
-        existing_cluster_name=None if v["createCluster"] else v["clusterName"],
-        node_groups=v["nodeGroups"],
-        access=AccessControlArgs(
-            namespaces=v["namespaces"], access_mappings=v["accessMappings"], cluster_admins=v["clusterAdmins"]
-        ),
-        audit_trail=v["auditTrail"] or AuditTrailArgs(),
-        tags=v["tags"],
-    )
-
-
-# Component arguments back to the config keys they come from, for problems only the components detect.
-_ARGUMENT_KEYS = {
-    "cluster_name": "clusterName",
-    "version": "kubernetesVersion",
-    "allow_public_endpoint_cidrs": "publicEndpointCidrs",
-    "subnet_ids": "privateSubnetIds",
-    "vpc_id": "vpcId",
-    "vpc_cidr_blocks": "vpcCidrBlocks",
-    "node_groups": "nodeGroups",
-}
-
-
-def _config_key(exc: InvalidArgumentError, settings: Settings) -> str:
-    root = exc.argument.split(".")[0]
-    if root in _ARGUMENT_KEYS:
-        return _ARGUMENT_KEYS[root]
-    if exc.component == "NodeGroup":
-        return f"nodeGroups[{_failing_node_group(settings)}].{_camel(exc.argument)}"
-    if exc.component == "AuditTrail":
-        return "auditTrail.trailName" if exc.argument == "name" else f"auditTrail.{_camel(exc.argument)}"
-    return ".".join(_camel(part) for part in exc.argument.split("."))
-
-
-def _check_consistency(settings: Settings) -> None:
-    """What only the components can tell (e.g. a mapping naming an unmanaged namespace), in config terms."""
-    try:
-        baseline.validate(settings.name, settings.args)
-    except InvalidArgumentError as exc:
-        key = _config_key(exc, settings)
-        problem, _, accepted = str(exc).partition("; accepted values: ")
-        raise StackConfigError(key, f"is rejected ({problem})", accepted or "see the message") from None
-
-
-def _failing_node_group(settings: Settings) -> int:
-    """Index of the first node group the components reject on its own."""
-    for i, node_group in enumerate(settings.args.node_groups):
-        try:
-            baseline.validate(settings.name, dataclasses.replace(settings.args, node_groups=[node_group]))
-        except InvalidArgumentError:
-            return i
-    return 0
-
-
-def _camel(argument: str) -> str:
-    head, *rest = argument.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+        if namespace == NAMESPACE and key not in all_keys():
+            raise StackConfigError(key, "is not a setting", ", ".join(all_keys()))

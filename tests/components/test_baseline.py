@@ -169,61 +169,83 @@ def test_subnets_and_existing_cluster_name_may_be_other_resources_outputs():
     assert {e.inputs["clusterName"] for e in result.of_type("aws:eks/accessEntry:AccessEntry")} == {"existing"}
 
 
+ONE_SUBNET = ["subnet-a"]
 REJECTED = [
-    ("neither cluster", lambda: base_args(), "Baseline", "cluster"),
-    ("both clusters", lambda: created(existing_cluster_name="existing"), "Baseline", "cluster"),
-    ("no vpc to create", lambda: base_args(cluster=ClusterArgs()), "Baseline", "vpc_id"),
-    ("no subnets", lambda: created(subnet_ids=[]), "Baseline", "subnet_ids"),
-    ("subnets not a list", lambda: created(subnet_ids="subnet-a"), "Baseline", "subnet_ids"),
-    ("empty existing cluster", lambda: base_args(existing_cluster_name=""), "Baseline", "existing_cluster_name"),
+    ("neither cluster", lambda: base_args(), "cluster"),
+    ("both clusters", lambda: created(existing_cluster_name="existing"), "cluster"),
+    ("no vpc to create", lambda: base_args(cluster=ClusterArgs()), "vpc_id"),
+    ("no subnets", lambda: created(subnet_ids=[]), "subnet_ids"),
+    ("subnets not a list", lambda: created(subnet_ids="subnet-a"), "subnet_ids"),
+    ("empty existing cluster", lambda: base_args(existing_cluster_name=""), "existing_cluster_name"),
     (
         "duplicate node group",
         lambda: created(node_groups=[BaselineNodeGroup("a"), BaselineNodeGroup("a")]),
-        "Baseline",
-        "node_groups.name",
+        "node_groups[1].name",
     ),
-    (
-        "bad cluster version",
-        lambda: base_args(vpc_id="vpc-1", cluster=ClusterArgs(version="1.20")),
-        "Cluster",
-        "version",
-    ),
+    # A child's complaint names the Baseline argument it came from.
+    ("bad cluster version", lambda: base_args(vpc_id="vpc-1", cluster=ClusterArgs(version="1.20")), "cluster.version"),
     (
         "bad node group",
-        lambda: created(node_groups=[BaselineNodeGroup("a", NodeGroupArgs(ami_family="AL2"))]),
-        "NodeGroup",
-        "ami_family",
+        lambda: created(node_groups=[BaselineNodeGroup("ok"), BaselineNodeGroup("a", NodeGroupArgs(ami_family="AL2"))]),
+        "node_groups[1].args.ami_family",
     ),
     (
         "bad mapping",
         lambda: created(access=AccessControlArgs(access_mappings=[AccessMapping("a", ALICE, namespaces=["x"])])),
-        "AccessControl",
-        "access_mappings[0].namespaces",
+        "access.access_mappings[0].namespaces",
     ),
-    (
-        "bad trail",
-        lambda: created(audit_trail=AuditTrailArgs(log_retention_days=42)),
-        "AuditTrail",
-        "log_retention_days",
-    ),
-    ("internet vpc cidr", lambda: created(vpc_cidr_blocks=["0.0.0.0/0"]), "DataPlaneSecurityGroups", "vpc_cidr_blocks"),
+    ("bad trail", lambda: created(audit_trail=AuditTrailArgs(log_retention_days=42)), "audit_trail.log_retention_days"),
     (
         "two cni identities",
         lambda: created(
             node_groups=[BaselineNodeGroup("a"), BaselineNodeGroup("b", NodeGroupArgs(cni_identity="irsa"))]
         ),
-        "Baseline",
-        "node_groups.args.cni_identity",
+        "node_groups[1].args.cni_identity",
+    ),
+    # Values a child inherits are the Baseline's own arguments.
+    ("internet vpc cidr", lambda: created(vpc_cidr_blocks=["0.0.0.0/0"]), "vpc_cidr_blocks"),
+    ("one subnet for a cluster", lambda: created(subnet_ids=ONE_SUBNET), "subnet_ids"),
+    (
+        "one own subnet for a cluster",
+        lambda: base_args(vpc_id="vpc-1", cluster=ClusterArgs(subnet_ids=ONE_SUBNET)),
+        "cluster.subnet_ids",
+    ),
+    (
+        "bad node group of an existing cluster",
+        lambda: base_args(
+            existing_cluster_name="existing", node_groups=[BaselineNodeGroup("a", NodeGroupArgs(min_size=9))]
+        ),
+        "node_groups[0].args.min_size/desired_size/max_size",
+    ),
+    # What the Baseline fills in itself is not the caller's to set.
+    (
+        "node group cluster given",
+        lambda: created(node_groups=[BaselineNodeGroup("a", NodeGroupArgs(cluster_name="other"))]),
+        "node_groups[0].args.cluster_name",
+    ),
+    (
+        "access cluster given",
+        lambda: created(access=AccessControlArgs(cluster_name="other")),
+        "access.cluster_name",
     ),
 ]
 
 
-@pytest.mark.parametrize(("case", "make_args", "component", "argument"), REJECTED, ids=[r[0] for r in REJECTED])
-def test_any_bad_argument_is_rejected_before_anything_is_registered(case, make_args, component, argument):
+@pytest.mark.parametrize(("case", "make_args", "argument"), REJECTED, ids=[r[0] for r in REJECTED])
+def test_any_bad_argument_is_rejected_before_anything_is_registered(case, make_args, argument):
     result = harness.attempt(lambda: Baseline("base", make_args()))
     assert isinstance(result.error, InvalidArgumentError), case
-    assert (result.error.component, result.error.argument) == (component, argument)
-    assert "accepted values: " in str(result.error)
+    assert (result.error.component, result.error.argument) == ("Baseline", argument)
+    assert str(result.error).startswith(f"Baseline: argument {argument!r} {result.error.problem}; accepted values: ")
+    assert result.all == []
+
+
+def test_a_child_named_after_the_baseline_names_the_baseline():
+    """The trail is named after the Baseline unless trail_name is given, so a bad name is the Baseline's."""
+    result = harness.attempt(lambda: Baseline("a b", base_args(existing_cluster_name="existing")))
+    assert isinstance(result.error, InvalidArgumentError)
+    assert (result.error.component, result.error.path) == ("Baseline", ("name",))
+    assert result.error.problem == "is 'a b-audit', not a valid trail name"
     assert result.all == []
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from eksguard_policies.catalogue import AREAS
 
-from components.stack_config import KEYS, StackConfigError
+from components.stack_config import StackConfigError, all_keys
 from tests.components import harness
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def test_project_file():
 
 def test_dev_config_uses_only_known_keys():
     keys = {k.split(":", 1)[1] for k in dev_config() if k.startswith("eksguard:")}
-    assert keys <= set(KEYS)
+    assert keys <= set(all_keys())
     assert "aws:region" in dev_config()
 
 
@@ -112,7 +112,8 @@ def test_existing_cluster_by_name():
     assert {e.inputs["clusterName"] for e in result.of_type("aws:eks/accessEntry:AccessEntry")} == {"existing"}
 
 
-REQUIRED = ["clusterName", "vpcCidrBlocks", "privateSubnetIds", "nodeGroups", "vpcId"]
+# nodeGroups may be empty (the Baseline accepts a cluster without managed node groups).
+REQUIRED = ["clusterName", "vpcCidrBlocks", "privateSubnetIds", "vpcId"]
 
 
 @pytest.mark.parametrize("key", REQUIRED)
@@ -135,8 +136,8 @@ INVALID = [
     ("createCluster", "maybe", "createCluster", "true, false"),
     ("vpcCidrBlocks", '["0.0.0.0/0"]', "vpcCidrBlocks", "not 0.0.0.0/0"),
     ("vpcCidrBlocks", "10.0.0.0/16", "vpcCidrBlocks", "a list"),
-    ("privateSubnetIds", '["subnet-1"]', "privateSubnetIds", "at least 2"),
-    ("nodeGroups", "[]", "nodeGroups", "at least 1"),
+    ("privateSubnetIds", '["subnet-1"]', "privateSubnetIds", "at least two"),
+    ("privateSubnetIds", "[]", "privateSubnetIds", "a non-empty list of private subnet ids"),
     ("nodeGroups", _one(amiFamily="AL2"), "nodeGroups[0].amiFamily", "AL2023, BOTTLEROCKET"),
     ("nodeGroups", _one(architecture="i386"), "nodeGroups[0].architecture", "x86_64, arm64"),
     ("nodeGroups", _one(minSize="two"), "nodeGroups[0].minSize", "a whole number"),
@@ -152,7 +153,7 @@ INVALID = [
     (
         "nodeGroups",
         json.dumps([{"name": "a"}, {"name": "b", "cniIdentity": "irsa"}]),
-        "nodeGroups",
+        "nodeGroups[1].cniIdentity",
         "one identity for aws-node per cluster",
     ),
     ("nodeGroups", "[{}]", "nodeGroups[0].name", "a non-empty string"),
@@ -169,7 +170,7 @@ INVALID = [
         "accessMappings",
         '[{"name": "a", "principalArn": "arn:aws:iam::111122223333:role/a", "namespaces": ["elsewhere"]}]',
         "accessMappings[0].namespaces",
-        "'payments'",
+        "observability, payments, storefront",
     ),
     (
         "accessMappings",
@@ -188,6 +189,18 @@ INVALID = [
     ("tags", '{"owner": 1}', "tags.owner", "a non-empty string"),
     ("publicEndpointCidrs", '["0.0.0.0/0"]', "publicEndpointCidrs", "not 0.0.0.0/0"),
     ("nodegroups", "[]", "nodegroups", "nodeGroups"),
+    # Every argument of the Baseline has a key, read from its field and judged by its component.
+    ("cluster", '{"supportType": "standard"}', "cluster.supportType", "STANDARD, EXTENDED"),
+    ("cluster", '{"clusterName": "x"}', "cluster.clusterName", "subnetIds, kmsKeyArn"),
+    ("securityGroups", '{"webhookPorts": [22]}', "securityGroups.webhookPorts", "4443, 6443, 8443, 9443, 10251"),
+    ("securityGroups", '{"egressMode": "none"}', "securityGroups.egressMode", "all, restricted"),
+    ("network", '{"deniedAdminPorts": ["http"]}', "network.deniedAdminPorts", "ssh, telnet, rdp"),
+    ("network", '{"flowLogRetentionDays": "a week"}', "network.flowLogRetentionDays", "a whole number"),
+    ("nodeGroups", _one(maxUnavailablePercentage=0), "nodeGroups[0].maxUnavailablePercentage", "1 to 100"),
+    ("nodeGroups", _one(kubernetesVersion="1.20"), "nodeGroups[0].kubernetesVersion", "1.35"),
+    ("nodeGroups", _one(clusterName="other"), "nodeGroups[0].clusterName", "amiFamily"),  # the Baseline's to set
+    ("podSecurityVersion", "v2", "podSecurityVersion", "'latest' or 'v1.<minor>'"),
+    ("auditTrail", '{"logS3DataEvents": "yes"}', "auditTrail.logS3DataEvents", "true, false"),
 ]
 
 
@@ -205,10 +218,12 @@ def test_invalid_value_gives_one_message_naming_the_key_and_registers_nothing(ke
     assert result.all == []
 
 
-def test_kubernetes_version_needs_a_created_cluster():
+@pytest.mark.parametrize(("key", "value"), [("kubernetesVersion", "1.35"), ("cluster", '{"supportType": "EXTENDED"}')])
+def test_cluster_settings_need_a_created_cluster(key, value):
     config = dev_config()
-    config["eksguard:createCluster"] = "false"
+    del config["eksguard:kubernetesVersion"]
+    config.update({"eksguard:createCluster": "false", f"eksguard:{key}": value})
     result = run_stack(config)
     assert isinstance(result.error, StackConfigError)
-    assert str(result.error).startswith("stack config eksguard:kubernetesVersion is set but createCluster is false")
+    assert str(result.error).startswith(f"stack config eksguard:{key} is set but createCluster is false")
     assert result.all == []

@@ -191,8 +191,9 @@ def rule(**kw):
 
 
 C = "DataPlaneSecurityGroups: argument"
-X = "extra_rules[node-ingress-x]"
+X = "extra_rules[0]"
 ONE_PEER = "exactly one of peer, referenced_security_group_id, cidr_ipv4, cidr_ipv6"
+PEERS = "peer/referenced_security_group_id/cidr_ipv4/cidr_ipv6"
 INTERNET = "CIDR blocks such as '10.0.0.0/16' or '2001:db8::/56' (not 0.0.0.0/0 or ::/0)"
 REJECTED = [
     ({"vpc_id": None}, f"{C} 'vpc_id' is missing (and no cluster_name to look it up); accepted values: a VPC id"),
@@ -224,15 +225,15 @@ REJECTED = [
     ),
     (
         {"extra_rules": [rule(rule_id="Node_Rule")]},
-        f"{C} 'extra_rules.rule_id' is 'Node_Rule'; accepted values: lowercase letters, digits, '-'",
+        f"{C} '{X}.rule_id' is 'Node_Rule'; accepted values: lowercase letters, digits, '-'",
     ),
     (
         {"extra_rules": [rule(rule_id="node-egress-all")]},
-        f"{C} 'extra_rules.rule_id' 'node-egress-all' is already used; accepted values: a new id",
+        f"{C} '{X}.rule_id' is 'node-egress-all', already used; accepted values: a new id",
     ),
     (
         {"extra_rules": [rule(), rule()]},
-        f"{C} 'extra_rules.rule_id' 'node-ingress-x' is already used; accepted values: a new id",
+        f"{C} 'extra_rules[1].rule_id' is 'node-ingress-x', already used; accepted values: a new id",
     ),
     ({"extra_rules": [rule(target="pods")]}, f"{C} '{X}.target' is 'pods'; accepted values: 'node', 'cluster'"),
     ({"extra_rules": [rule(direction="in")]}, f"{C} '{X}.direction' is 'in'; accepted values: 'ingress', 'egress'"),
@@ -242,24 +243,24 @@ REJECTED = [
     ),
     (
         {"extra_rules": [rule(peer="node")]},
-        f"{C} '{X}' names 2 peers; accepted values: {ONE_PEER}",
+        f"{C} '{X}.{PEERS}' name 2 peers; accepted values: {ONE_PEER}",
     ),
     (
         {"extra_rules": [rule(cidr_ipv4=None)]},
-        f"{C} '{X}' names 0 peers; accepted values: {ONE_PEER}",
+        f"{C} '{X}.{PEERS}' name 0 peers; accepted values: {ONE_PEER}",
     ),
     (
         {"extra_rules": [rule(cidr_ipv4="2001:db8::/56")]},
-        f"{C} '{X}' puts a CIDR of the wrong family in cidr_ipv4/cidr_ipv6; "
+        f"{C} '{X}.cidr_ipv4/cidr_ipv6' hold a CIDR of the wrong family; "
         "accepted values: IPv4 in cidr_ipv4, IPv6 in cidr_ipv6",
     ),
     (
         {"extra_rules": [rule(from_port=9000, to_port=8000)]},
-        f"{C} '{X}.from_port' and to_port are (9000, 8000); accepted values: 0 <= from_port <= to_port <= 65535",
+        f"{C} '{X}.from_port/to_port' are (9000, 8000); accepted values: 0 <= from_port <= to_port <= 65535",
     ),
     (
         {"extra_rules": [rule(from_port=None)]},
-        f"{C} '{X}.from_port' and to_port are (None, None); accepted values: 0 <= from_port <= to_port <= 65535",
+        f"{C} '{X}.from_port/to_port' are (None, None); accepted values: 0 <= from_port <= to_port <= 65535",
     ),
 ]
 
