@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 def type_token(cls: type) -> str:
-    """``eksguard:index:<Class>``: the one type token scheme (it is also the component package's)."""
+    """The one type token scheme, facts.component_token (it is also the component package's)."""
     return facts.component_token(cls.__name__)
 
 

@@ -52,8 +52,8 @@ class Control:
     """The risk: what goes wrong when the control is not met."""
     remediation: str
     component: str
-    """Type token of the eksguard component that implements the fix, e.g. ``eksguard:index:Cluster`` (the
-    catalogue files name the class, ``component = "Cluster"``)."""
+    """Type token (facts.component_token) of the eksguard component that implements the fix; the catalogue files
+    name its class, ``component = "Cluster"``."""
     references: References = field(default_factory=References)
     remediable: bool = False
     """True when the policy pack can fix a violation automatically (level ``remediate``)."""
@@ -94,15 +94,16 @@ class Catalogue(Mapping[str, Control]):
 
 
 def fact_texts() -> dict[str, str]:
-    """The facts a control's title, description and remediation may name as ``${name}``, written for people."""
+    """The facts a control's title, description and remediation may name as ``${name}``, written for people:
+    ``${<admin port id>_port}`` (``${ssh_port}``, ``${kubelet_port}``, ...) and the ones below."""
+    ports = {
+        name: str(first) if first == last else f"{first}-{last}" for name, (first, last) in facts.ADMIN_PORTS.items()
+    }
     return {
+        **{f"{name}_port": shown for name, shown in ports.items()},
+        "admin_ports": ", ".join(f"{name} {shown}" for name, shown in ports.items()),
         "al2_end_of_support": facts.AL2_END_OF_SUPPORT.isoformat(),
         "control_plane_log_types": ", ".join(facts.CONTROL_PLANE_LOG_TYPES),
-        "admin_ports": ", ".join(
-            f"{name} {first}" if first == last else f"{name} {first}-{last}"
-            for name, (first, last) in facts.ADMIN_PORTS.items()
-        ),
-        "kubelet_port": str(facts.KUBELET_PORT),
         "al2023_release_parameter": facts.PATCHED_AMI_PARAMETERS["AL2023"].release("<k8s>", "<arch>"),
         "pod_security_enforce_label": facts.pod_security_label("enforce"),
     }

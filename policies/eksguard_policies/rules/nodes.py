@@ -13,6 +13,7 @@ from typing import Any
 from pulumi_policy.proxy import UnknownValueError, _is_unknown
 from pulumi_policy.secret import Secret
 
+from .. import facts
 from ..framework import RuleContext, remediation, resource_rule
 from ..values import UNKNOWN_VALUE, as_bool, as_list, as_map, editable_props, get, has, peek, raw
 from ._ec2 import Verdict, as_int, show
@@ -23,6 +24,7 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 NODE_TYPES = (LAUNCH_TEMPLATE, INSTANCE)
 
 MAX_HOP_LIMIT = 1
+SSH_PORT, RDP_PORT = facts.ADMIN_PORTS["ssh"][0], facts.ADMIN_PORTS["rdp"][0]
 
 
 # --- IMDSv2 -------------------------------------------------------------------------------------------
@@ -254,6 +256,6 @@ def ssh_remote_access(ctx: RuleContext) -> list[str]:
     if sources is UNKNOWN_VALUE or as_list(sources):
         return [f"remoteAccess.ec2SshKey {shown} enables SSH to the nodes from remoteAccess.sourceSecurityGroupIds"]
     return [
-        f"remoteAccess.ec2SshKey {shown} is set without sourceSecurityGroupIds: EKS opens port 22 (3389 on "
-        "Windows) on the nodes to 0.0.0.0/0"
+        f"remoteAccess.ec2SshKey {shown} is set without sourceSecurityGroupIds: EKS opens port {SSH_PORT} "
+        f"({RDP_PORT} on Windows) on the nodes to 0.0.0.0/0"
     ]
