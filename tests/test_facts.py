@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from eksguard_policies import facts
-from eksguard_policies.catalogue import default_catalogue
+from eksguard_policies.catalogue import CatalogueError, default_catalogue, load_catalogue
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -247,3 +247,41 @@ def test_instructions_name_the_current_release():
     }
     assert mentioned, "no install instruction names a release: the pattern is stale"
     assert {release for _, release in mentioned} == {facts.VERSION}, sorted(mentioned)
+
+
+CONTROL = """
+[[control]]
+id = "tiny-control"
+title = "A control whose texts name the kubelet port, ${kubelet_port}"
+area = "network-controls"
+severity = "low"
+description = "Port ${kubelet_port} and the log types ${control_plane_log_types}."
+remediation = "Deny ${admin_ports} from the internet."
+component = "{component}"
+"""
+
+
+@pytest.mark.parametrize("named", ["NetworkControls", "eksguard:index:NetworkControls"])
+def test_a_catalogue_entry_names_its_component_and_facts_by_reference(named: str, tmp_path: Path):
+    (tmp_path / "tiny.toml").write_text(CONTROL.replace("{component}", named))
+    control = load_catalogue(tmp_path)["tiny-control"]
+    assert control.component == facts.component_token("NetworkControls")
+    assert control.title == f"A control whose texts name the kubelet port, {facts.KUBELET_PORT}"
+    assert (
+        control.description
+        == f"Port {facts.KUBELET_PORT} and the log types {', '.join(facts.CONTROL_PLANE_LOG_TYPES)}."
+    )
+    assert control.remediation.startswith("Deny ssh 22, telnet 23, ")
+
+
+@pytest.mark.parametrize(
+    ("replace", "refused"),
+    [
+        (('"{component}"', '"Firewall"'), "component 'Firewall' is not one of"),
+        (("${kubelet_port}", "${port}"), "no fact"),
+    ],
+)
+def test_a_catalogue_entry_naming_no_component_or_no_fact_is_refused(replace, refused, tmp_path: Path):
+    (tmp_path / "tiny.toml").write_text(CONTROL.replace(*replace).replace("{component}", "Cluster"))
+    with pytest.raises(CatalogueError, match=re.escape(refused)):
+        load_catalogue(tmp_path)

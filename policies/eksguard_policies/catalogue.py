@@ -109,6 +109,14 @@ def fact_texts() -> dict[str, str]:
     }
 
 
+def _component_token(named: object, where: str) -> str:
+    """The type token of the component a catalogue entry names by class (or by its full type token)."""
+    name = named.removeprefix(facts.TYPE_TOKEN_PREFIX) if isinstance(named, str) else named
+    if name not in facts.COMPONENTS:
+        raise CatalogueError(f"{where}: component {named!r} is not one of {', '.join(facts.COMPONENTS)}")
+    return facts.component_token(name)
+
+
 def _parse_control(raw: dict, source: Path) -> Control:
     where = f"{source.name}: control {raw.get('id', '?')!r}"
     refs = raw.pop("references", {})
@@ -118,9 +126,7 @@ def _parse_control(raw: dict, source: Path) -> Control:
                 raw[name] = string.Template(raw[name]).substitute(fact_texts())
     except (KeyError, ValueError) as exc:
         raise CatalogueError(f"{where}: the text names no fact {exc} (see catalogue.fact_texts)") from None
-    if raw.get("component") not in facts.COMPONENTS:
-        raise CatalogueError(f"{where}: component {raw.get('component')!r} is not one of {', '.join(facts.COMPONENTS)}")
-    raw["component"] = facts.component_token(raw["component"])
+    raw["component"] = _component_token(raw.get("component"), where)
     try:
         control = Control(**raw, references=References(**{k: tuple(v) for k, v in refs.items()}))
     except TypeError as exc:
