@@ -35,6 +35,8 @@ class Fact:
     """Found as a constant given a name in Python code (``X = ...``, or an item of what is assigned)."""
     all_of: tuple[str, ...] = ()
     """Found when a file names every one of these words."""
+    listed: frozenset[str] = frozenset()
+    """Found when one Python collection literal (a tuple, list, set or dict's keys) holds all of these strings."""
 
 
 def _number(port: int) -> str:
@@ -56,6 +58,7 @@ FACTS = [
     Fact("pod_security_labels", text=re.compile(re.escape(facts.POD_SECURITY_LABEL_PREFIX))),
     Fact("type_tokens", text=re.compile(re.escape(facts.TYPE_TOKEN_PREFIX))),
     Fact("log_types", all_of=facts.CONTROL_PLANE_LOG_TYPES),
+    Fact("components", listed=frozenset(facts.COMPONENTS)),
     Fact(
         "admin_ports",
         text=re.compile("|".join(_number(p) for p in sorted(_DISTINCT_PORTS))),
@@ -125,6 +128,7 @@ ALLOWED = [
         "rewritten under issue 11",
     ),
     Allowed("eksguard/audit/controls.py", frozenset({"control_ids"}), "rewritten under issue 11"),
+    Allowed("eksguard/audit/remediation.py", frozenset({"components"}), "rewritten under issue 11"),
     Allowed(
         "eksguard/reporters/common.py",
         frozenset({"release"}),
@@ -154,7 +158,7 @@ def statements() -> dict[str, frozenset[str]]:
             text = (REPO / path).read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        constants, bound = _code_constants(text) if path.endswith(".py") else ([], [])
+        constants, bound, collections = _code_constants(text) if path.endswith(".py") else ([], [], [])
         stated = frozenset(
             fact.name
             for fact in FACTS
@@ -162,14 +166,16 @@ def statements() -> dict[str, frozenset[str]]:
             or (fact.code is not None and any(fact.code(c) for c in constants))
             or (fact.bound is not None and any(fact.bound(c) for c in bound))
             or (fact.all_of and all(re.search(rf"\b{re.escape(w)}\b", text) for w in fact.all_of))
+            or (fact.listed and any(fact.listed <= strings for strings in collections))
         )
         if stated:
             found[path] = stated
     return found
 
 
-def _code_constants(source: str) -> tuple[list[ast.Constant], list[ast.Constant]]:
-    """The constants of a module without its docstrings, and those of them given a name."""
+def _code_constants(source: str) -> tuple[list[ast.Constant], list[ast.Constant], list[set[str]]]:
+    """The constants of a module without its docstrings, those of them given a name, and the strings of each
+    collection literal."""
     tree = ast.parse(source)
     assigned = [n.value for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AnnAssign) and n.value is not None]
     items = [
@@ -187,7 +193,12 @@ def _code_constants(source: str) -> tuple[list[ast.Constant], list[ast.Constant]
         and isinstance(node.body[0].value, ast.Constant)
     }
     constants = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in docstrings]
-    return constants, [n for n in items if isinstance(n, ast.Constant)]
+    collections = [
+        {e.value for e in (n.keys if isinstance(n, ast.Dict) else n.elts) if isinstance(e, ast.Constant)}
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Tuple | ast.List | ast.Set | ast.Dict)
+    ]
+    return constants, [n for n in items if isinstance(n, ast.Constant)], collections
 
 
 def _allowed(path: str) -> frozenset[str]:
@@ -218,6 +229,11 @@ def test_every_exception_is_still_needed(entry: Allowed):
         ("admin_ports", "DENIED = [(22, 22), (3389, 3389)]\n"),
         ("internet_cidrs", 'OPEN = ("0.0.0.0/0", "::/0")\n'),
         ("control_ids", 'LOGGING = "eks-control-plane-logging"\n'),
+        (
+            "components",
+            'MODULES = {"Cluster": 1, "DataPlaneSecurityGroups": 2, "NetworkControls": 3, "NodeGroup": 4, '
+            '"AccessControl": 5, "AuditTrail": 6, "Baseline": 7}\n',
+        ),
         ("release", 'version = "0.1.0"\n'),
     ],
 )
@@ -285,3 +301,11 @@ def test_a_catalogue_entry_naming_no_component_or_no_fact_is_refused(replace, re
     (tmp_path / "tiny.toml").write_text(CONTROL.replace(*replace).replace("{component}", "Cluster"))
     with pytest.raises(CatalogueError, match=re.escape(refused)):
         load_catalogue(tmp_path)
+
+
+def test_the_command_line_reports_the_release(capsys: pytest.CaptureFixture[str]):
+    from eksguard.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert (exited.value.code, capsys.readouterr().out) == (0, f"eksguard {facts.VERSION}\n")
