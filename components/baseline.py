@@ -196,11 +196,10 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
     if args.cluster is not None:
         cluster_args = dataclasses.replace(
             args.cluster,
+            cluster_name=inherit.cluster_name("cluster", cluster_name),
             subnet_ids=inherit.subnets("cluster", args.cluster.subnet_ids),
             tags={**args.tags, **args.cluster.tags},
         )
-        cluster_args.cluster_name = cluster_name  # type: ignore[assignment]
-        inherit.add("cluster", "cluster_name", cluster_name_from)
     plan = _Plan(
         cluster=cluster_args,
         cluster_name=cluster_name,
@@ -269,7 +268,8 @@ def _refuse_filled_in(args: BaselineArgs) -> None:
 
 
 class _Inheritance:
-    """Which child arguments the Baseline fills in from its own, so a child's complaint names the Baseline's."""
+    """Fills a child's arguments in from the Baseline's own and remembers which, so that a child's complaint about
+    one names the Baseline argument it came from."""
 
     def __init__(self, args: BaselineArgs, cluster_name_from: tuple[Segment, ...]) -> None:
         self._args = args
