@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pulumi
@@ -56,14 +56,14 @@ class InvalidArgumentError(ValueError):
         return InvalidArgumentError(component, path, self.problem, self.choices or self.accepted)
 
 
-def render_path(path: Sequence[Segment], name: Callable[[str], str] = str) -> str:
-    """``("a", 0, ("b", "c"))`` as ``a[0].b/c``, each field name passed through ``name``."""
+def render_path(path: Sequence[Segment]) -> str:
+    """``("a", 0, ("b", "c"))`` as ``a[0].b/c``."""
     text = ""
     for segment in path:
         if isinstance(segment, int):
             text += f"[{segment}]"
             continue
-        fields = "/".join(name(f) for f in (segment if isinstance(segment, tuple) else (segment,)))
+        fields = "/".join(segment) if isinstance(segment, tuple) else segment
         text += f".{fields}" if text else fields
     return text
 

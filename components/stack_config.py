@@ -147,9 +147,7 @@ def config_location(path: tuple[Segment, ...]) -> tuple[str, tuple[Segment, ...]
 def config_key(path: tuple[Segment, ...]) -> str:
     """The config key that sets the Baseline argument at ``path``, e.g. ``nodeGroups[1].amiFamily``."""
     key, inner = config_location(path)
-    if not inner:
-        return key
-    return key + (render_path(inner) if isinstance(inner[0], int) else f".{render_path(inner)}")
+    return render_path((key, *inner))
 
 
 def as_stack_config_error(exc: InvalidArgumentError, given: set[str]) -> StackConfigError:
