@@ -181,7 +181,7 @@ class NodeGroup(pulumi.ComponentResource):
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled",
                 http_tokens="required",
-                http_put_response_hop_limit=1,
+                http_put_response_hop_limit=facts.IMDS_HOP_LIMIT,
                 instance_metadata_tags="disabled",
             ),
             block_device_mappings=[

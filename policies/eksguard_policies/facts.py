@@ -73,7 +73,10 @@ ADMIN_ACCESS_POLICY = "AmazonEKSAdminPolicy"
 """EKS access policies granting admin: cluster-wide, and per scope
 (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html)."""
 
-# --- node operating systems -------------------------------------------------------------------------------
+# --- nodes ------------------------------------------------------------------------------------------------
+IMDS_HOP_LIMIT = 1
+"""The instance metadata hop limit that keeps containers, one network hop beyond the node, away from the node
+role's credentials (https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html)."""
 AL2_END_OF_SUPPORT = dt.date(2025, 11, 26)
 """EKS-optimized Amazon Linux 2 AMIs reached end of support on this day and get no more security patches
 (https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html)."""

@@ -23,7 +23,7 @@ INSTANCE = "aws:ec2/instance:Instance"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 NODE_TYPES = (LAUNCH_TEMPLATE, INSTANCE)
 
-MAX_HOP_LIMIT = 1
+MAX_HOP_LIMIT = facts.IMDS_HOP_LIMIT
 SSH_PORT, RDP_PORT = facts.ADMIN_PORTS["ssh"][0], facts.ADMIN_PORTS["rdp"][0]
 
 
