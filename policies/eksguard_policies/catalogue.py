@@ -37,6 +37,10 @@ class References:
     """CIS Amazon EKS Benchmark v1.8.0 recommendation ids."""
     checkov: tuple[str, ...] = ()
     security_hub: tuple[str, ...] = ()
+    prowler: tuple[str, ...] = ()
+    """Prowler check ids, e.g. ``eks_cluster_not_publicly_accessible``."""
+    kubescape: tuple[str, ...] = ()
+    """Kubescape control ids, e.g. ``C-0017``."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ class Control:
     references: References = field(default_factory=References)
     remediable: bool = False
     """True when the policy pack can fix a violation automatically (level ``remediate``)."""
+    account_level: bool = False
+    """The control requires an account-level service (a trail, GuardDuty, Inspector) that is often declared in
+    another stack: advisory whatever its severity, and asked of the account only when configured to."""
 
     @property
     def area_title(self) -> str:
@@ -60,7 +67,7 @@ class Control:
 
     @property
     def mandatory_by_default(self) -> bool:
-        return self.severity in ("critical", "high")
+        return self.severity in ("critical", "high") and not self.account_level
 
 
 class Catalogue(Mapping[str, Control]):

@@ -283,6 +283,7 @@ def default_level(control: Control) -> EnforcementLevel:
 def _metadata(control: Control, spec: RuleSpec) -> dict[str, Any]:
     refs = control.references
     tags = [control.area, *(f"checkov:{c}" for c in refs.checkov), *(f"securityhub:{s}" for s in refs.security_hub)]
+    tags += [*(f"prowler:{p}" for p in refs.prowler), *(f"kubescape:{k}" for k in refs.kubescape)]
     # Published in GetAnalyzerInfo so `eksguard check` can tell "passed" from "no resource of these types".
     tags += [f"{RESOURCE_TYPE_TAG}{t}" for t in spec.types]
     framework = (
