@@ -56,11 +56,13 @@ def test_policy_metadata_comes_from_the_catalogue(pack: PackDriver, control_id: 
     assert info.remediation_steps == control.remediation
     assert SEVERITY_NAMES[info.severity] == control.severity
     assert LEVEL_NAMES[info.enforcementLevel] == (
-        "mandatory" if control.severity in ("critical", "high") else "advisory"
+        "mandatory" if control.severity in ("critical", "high") and not control.account_level else "advisory"
     )
     assert control.area in info.tags
     assert {f"checkov:{c}" for c in control.references.checkov} <= set(info.tags)
     assert {f"securityhub:{s}" for s in control.references.security_hub} <= set(info.tags)
+    assert {f"prowler:{p}" for p in control.references.prowler} <= set(info.tags)
+    assert {f"kubescape:{k}" for k in control.references.kubescape} <= set(info.tags)
     if control.references.cis:
         assert (info.framework.name, info.framework.version) == ("CIS Amazon EKS Benchmark", "1.8.0")
         assert info.framework.reference == ", ".join(control.references.cis)

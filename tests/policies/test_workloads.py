@@ -45,7 +45,13 @@ SECRET_ENV = "workload-secrets-in-env"
 DEFAULT_SA = "service-account-default-automount"
 PSA = "namespace-pod-security-enforce"
 NETPOL = "stack-namespace-network-policy"
-CONTAINER_RULES = {PRIV, ESC, ROOT, CAPS, UNPINNED, REGISTRY, SECRET_ENV}
+READONLY = "workload-readonly-root-filesystem"
+SECCOMP = "workload-seccomp-profile"
+HOSTPORT = "workload-host-port"
+WINHOST = "workload-windows-host-process"
+CREDS = "workload-literal-credentials"
+LIMITS = "workload-resource-limits"
+CONTAINER_RULES = {PRIV, ESC, ROOT, CAPS, UNPINNED, REGISTRY, SECRET_ENV, READONLY, SECCOMP, HOSTPORT, WINHOST, CREDS}
 POD_RULES = CONTAINER_RULES | {HOSTNS, SOCKET, HOSTPATH, AUTOMOUNT}
 
 IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.4.2"
@@ -61,6 +67,7 @@ def container(name: str = "app", **changes: Any) -> dict[str, Any]:
         "ports": [{"containerPort": 8080.0}],
         "env": [{"name": "MODE", "value": "prod"}, {"name": "CFG", "valueFrom": {"configMapKeyRef": {"name": "c"}}}],
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "resources": {"limits": {"memory": "256Mi"}},
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "runAsNonRoot": True,
@@ -195,18 +202,36 @@ POD_CASES = [
     case("escalation-init", JOB, workload(JOB, spec(initContainers=[sc(allowPrivilegeEscalation=None)])), {ESC}),
     # running as root
     case("root-uid-0", POD, pod(spec(sc(runAsUser=0.0))), {ROOT}),
-    case("root-pod-uid-0", POD, pod(spec(securityContext={"runAsUser": 0.0})), {ROOT}),
-    case("root-pod-uid-0-container-override", POD, pod(spec(sc(runAsUser=1000.0), securityContext={"runAsUser": 0.0}))),
-    case("root-nothing-set", POD, pod(spec(sc(runAsNonRoot=None), securityContext=None)), {ROOT}),
-    case("root-container-non-root-only", POD, pod(spec(securityContext=None))),
-    case("root-pod-non-root-only", POD, pod(spec(sc(runAsNonRoot=None), securityContext={"runAsNonRoot": True}))),
-    case("root-non-root-false-uid-set", POD, pod(spec(sc(runAsNonRoot=False)))),
-    case("root-non-root-false", POD, pod(spec(sc(runAsNonRoot=False), securityContext=None)), {ROOT}),
-    case("root-uid-positive-only", POD, pod(spec(sc(runAsNonRoot=None, runAsUser=1000.0), securityContext=None))),
+    case("root-pod-uid-0", POD, pod(spec(securityContext={"runAsUser": 0.0})), {ROOT, SECCOMP}),
     case(
-        "root-uid-false-is-not-0", POD, pod(spec(sc(runAsNonRoot=None, runAsUser=False), securityContext=None)), {ROOT}
+        "root-pod-uid-0-container-override",
+        POD,
+        pod(spec(sc(runAsUser=1000.0), securityContext={"runAsUser": 0.0})),
+        {SECCOMP},
     ),
-    case("root-pod-sc-string", POD, pod(spec(sc(runAsNonRoot=None), securityContext="restricted")), {ROOT}),
+    case("root-nothing-set", POD, pod(spec(sc(runAsNonRoot=None), securityContext=None)), {ROOT, SECCOMP}),
+    case("root-container-non-root-only", POD, pod(spec(securityContext=None)), {SECCOMP}),
+    case(
+        "root-pod-non-root-only",
+        POD,
+        pod(spec(sc(runAsNonRoot=None), securityContext={"runAsNonRoot": True})),
+        {SECCOMP},
+    ),
+    case("root-non-root-false-uid-set", POD, pod(spec(sc(runAsNonRoot=False)))),
+    case("root-non-root-false", POD, pod(spec(sc(runAsNonRoot=False), securityContext=None)), {ROOT, SECCOMP}),
+    case(
+        "root-uid-positive-only",
+        POD,
+        pod(spec(sc(runAsNonRoot=None, runAsUser=1000.0), securityContext=None)),
+        {SECCOMP},
+    ),
+    case(
+        "root-uid-false-is-not-0",
+        POD,
+        pod(spec(sc(runAsNonRoot=None, runAsUser=False), securityContext=None)),
+        {ROOT, SECCOMP},
+    ),
+    case("root-pod-sc-string", POD, pod(spec(sc(runAsNonRoot=None), securityContext="restricted")), {ROOT, SECCOMP}),
     # capabilities
     case("caps-add-sys-admin", POD, pod(spec(sc(capabilities={"add": ["SYS_ADMIN"], "drop": ["ALL"]}))), {CAPS}),
     case("caps-add-bind", POD, pod(spec(sc(capabilities={"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]})))),
@@ -331,7 +356,7 @@ POD_CASES = [
         pod(spec(container(env=[{"name": "X", "valueFrom": {"secretKeyRef": UNKNOWN}}]))),
         {SECRET_ENV},
     ),
-    case("env-unknown", POD, pod(spec(container(env=UNKNOWN))), not_checkable={SECRET_ENV}),
+    case("env-unknown", POD, pod(spec(container(env=UNKNOWN))), not_checkable={SECRET_ENV, CREDS}),
     case("env-garbage", POD, pod(spec(container(env="DB_PASSWORD=x", envFrom=[None, "x", {"secretRef": None}])))),
     # unknowns: definite violations first, otherwise not checkable until apply
     case("image-unknown", POD, pod(spec(container(image=UNKNOWN))), not_checkable={UNPINNED, REGISTRY}),
@@ -364,13 +389,14 @@ POD_CASES = [
         "security-context-unknown",
         POD,
         pod(spec(container(securityContext=UNKNOWN))),
-        not_checkable={PRIV, ESC, ROOT, CAPS},
+        not_checkable={PRIV, ESC, ROOT, CAPS, READONLY, SECCOMP, WINHOST},
     ),
     case("escalation-unknown", POD, pod(spec(sc(allowPrivilegeEscalation=UNKNOWN))), not_checkable={ESC}),
     case(
         "run-as-user-unknown",
         POD,
         pod(spec(sc(runAsUser=UNKNOWN, runAsNonRoot=None), securityContext=None)),
+        {SECCOMP},
         not_checkable={ROOT},
     ),
     case("run-as-user-unknown-non-root", POD, pod(spec(sc(runAsUser=UNKNOWN)))),
@@ -378,6 +404,7 @@ POD_CASES = [
         "pod-non-root-unknown",
         POD,
         pod(spec(sc(runAsNonRoot=None), securityContext={"runAsNonRoot": UNKNOWN})),
+        {SECCOMP},
         not_checkable={ROOT},
     ),
     case("host-network-unknown", POD, pod(spec(hostNetwork=UNKNOWN)), not_checkable={HOSTNS}),
@@ -402,16 +429,143 @@ POD_CASES = [
     case("template-spec-list", DEPLOYMENT, {"metadata": METADATA, "spec": {"template": {"spec": [1, 2]}}}),
     case("containers-string", POD, pod(spec(containers="nginx"))),
     case("containers-garbage", POD, pod(spec(containers=[None, 5.0, "x", [container()], container()]))),
-    case("container-security-context-string", POD, pod(spec(container(securityContext="privileged"))), {ESC, CAPS}),
+    case(
+        "container-security-context-string",
+        POD,
+        pod(spec(container(securityContext="privileged"))),
+        {ESC, CAPS, READONLY},
+    ),
     case("capabilities-string", POD, pod(spec(sc(capabilities="ALL"))), {CAPS}),
     case("volumes-string", POD, pod(spec(volumes="/var/run/docker.sock"))),
     case(
         "bare-pod",
         POD,
         {"spec": {"containers": [{"name": "x", "image": "nginx"}]}},
-        {ESC, ROOT, CAPS, UNPINNED, REGISTRY, AUTOMOUNT, DEFAULT_NS},
+        {ESC, ROOT, CAPS, UNPINNED, REGISTRY, AUTOMOUNT, DEFAULT_NS, READONLY, SECCOMP},
     ),
 ]
+
+
+AKIA = "AKIA" + "IOSFODNN7EXAMPLE"  # AWS's documented example access key id
+WINDOWS = {"name": "windows"}
+
+
+def env(*entries: tuple[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": name, "value": value} for name, value in entries]
+
+
+HARDENING_CASES = [
+    # read-only root filesystem (container level; ephemeral containers and Windows pods are not checked)
+    case("readonly-missing", POD, pod(spec(sc(readOnlyRootFilesystem=None))), {READONLY}),
+    case("readonly-false", DEPLOYMENT, workload(DEPLOYMENT, spec(sc(readOnlyRootFilesystem=False))), {READONLY}),
+    case("readonly-string-true", POD, pod(spec(sc(readOnlyRootFilesystem="true"))), {READONLY}),
+    case("readonly-init", JOB, workload(JOB, spec(initContainers=[sc(readOnlyRootFilesystem=None)])), {READONLY}),
+    case("readonly-unknown", POD, pod(spec(sc(readOnlyRootFilesystem=UNKNOWN))), not_checkable={READONLY}),
+    case(
+        "readonly-ephemeral-writable",
+        POD,
+        pod(
+            spec(
+                ephemeralContainers=[
+                    container(
+                        "debug", securityContext={**container()["securityContext"], "readOnlyRootFilesystem": False}
+                    )
+                ]
+            )
+        ),
+    ),
+    case("windows-pod", POD, pod(spec(sc(readOnlyRootFilesystem=None), securityContext=None, os=WINDOWS))),
+    # seccomp: container overrides pod; RuntimeDefault or Localhost
+    case("seccomp-pod-missing", CRONJOB, workload(CRONJOB, spec(securityContext={"runAsNonRoot": True})), {SECCOMP}),
+    case(
+        "seccomp-container-only",
+        POD,
+        pod(
+            spec(
+                sc(seccompProfile={"type": "Localhost", "localhostProfile": "p.json"}),
+                securityContext={"runAsNonRoot": True},
+            )
+        ),
+    ),
+    case("seccomp-container-unconfined", POD, pod(spec(sc(seccompProfile={"type": "Unconfined"}))), {SECCOMP}),
+    case(
+        "seccomp-pod-unconfined",
+        POD,
+        pod(spec(securityContext={"runAsNonRoot": True, "seccompProfile": {"type": "Unconfined"}})),
+        {SECCOMP},
+    ),
+    case(
+        "seccomp-pod-unknown",
+        POD,
+        pod(spec(securityContext={"runAsNonRoot": True, "seccompProfile": UNKNOWN})),
+        not_checkable={SECCOMP},
+    ),
+    case("seccomp-type-number", POD, pod(spec(sc(seccompProfile={"type": 1.0}))), {SECCOMP}),
+    # host ports
+    case(
+        "host-port",
+        DAEMONSET,
+        workload(DAEMONSET, spec(container(ports=[{"containerPort": 80.0, "hostPort": 80.0}]))),
+        {HOSTPORT},
+    ),
+    case("host-port-zero", POD, pod(spec(container(ports=[{"containerPort": 80.0, "hostPort": 0.0}])))),
+    case("host-port-string", POD, pod(spec(container(ports=[{"containerPort": 80.0, "hostPort": "80"}]))), {HOSTPORT}),
+    case(
+        "host-port-unknown",
+        POD,
+        pod(spec(container(ports=[{"containerPort": 80.0, "hostPort": UNKNOWN}]))),
+        not_checkable={HOSTPORT},
+    ),
+    # Windows HostProcess (pod or container)
+    case(
+        "host-process-pod",
+        POD,
+        pod(spec(securityContext={"windowsOptions": {"hostProcess": True}}, os=WINDOWS)),
+        {WINHOST},
+    ),
+    case(
+        "host-process-container",
+        DEPLOYMENT,
+        workload(DEPLOYMENT, spec(container(securityContext={"windowsOptions": {"hostProcess": True}}), os=WINDOWS)),
+        {WINHOST, ESC, CAPS},
+    ),
+    case("host-process-false", POD, pod(spec(securityContext={"windowsOptions": {"hostProcess": False}}, os=WINDOWS))),
+    # literal credentials: by name (never by value) and by shape
+    case("cred-password-env", POD, pod(spec(container(env=env(("DB_PASSWORD", "hunter2"))))), {CREDS}),
+    case("cred-secret-value", POD, pod(spec(container(env=env(("API_TOKEN", Secret("t-123")))))), {CREDS}),
+    case("cred-computed-value", POD, pod(spec(container(env=env(("clientSecret", UNKNOWN))))), {CREDS}),
+    case(
+        "cred-aws-key-any-name",
+        STATEFULSET,
+        workload(
+            STATEFULSET,
+            spec(container(env=env(("ID", AKIA)))),
+        ),
+        {CREDS},
+    ),
+    case(
+        "cred-file-pointer",
+        POD,
+        pod(
+            spec(
+                container(
+                    env=env(
+                        ("DB_PASSWORD_FILE", "/run/secrets/db"), ("TOKEN_URL", "https://sts"), ("SECRET_NAME", "db")
+                    )
+                )
+            )
+        ),
+    ),
+    case("cred-empty-and-reference", POD, pod(spec(container(env=env(("PASSWORD", ""), ("TOKEN", "$(OTHER)")))))),
+    case("cred-arg-flag-equals", JOB, workload(JOB, spec(container(args=["--db-password=hunter2"]))), {CREDS}),
+    case("cred-arg-flag-next", POD, pod(spec(container(command=["app", "--token", "abc"]))), {CREDS}),
+    case("cred-arg-private-key", POD, pod(spec(container(args=["-----BEGIN RSA PRIVATE KEY-----"]))), {CREDS}),
+    case("cred-arg-harmless", POD, pod(spec(container(args=["--token-file", "/var/run/t", "--port", "80"])))),
+    case("cred-arg-unknown-beside-flag", POD, pod(spec(container(args=[UNKNOWN, "--password=x"]))), {CREDS}),
+    case("cred-args-unknown", POD, pod(spec(container(args=UNKNOWN))), not_checkable={CREDS}),
+    case("cred-env-odd", POD, pod(spec(container(env=[{"name": 5.0, "value": "x"}, "PASSWORD=x", None])))),
+]
+
 
 NAMESPACE_CASES = [
     case("ns-restricted", NAMESPACE, {"metadata": {"name": "shop", "labels": {ENFORCE: "restricted"}}}),
@@ -457,7 +611,7 @@ NAMESPACE_CASES = [
     ),
 ]
 
-CASES: list[Case] = KIND_CASES + POD_CASES + NAMESPACE_CASES
+CASES: list[Case] = KIND_CASES + POD_CASES + HARDENING_CASES + NAMESPACE_CASES
 
 
 @pytest.mark.parametrize("c", CASES, ids=lambda c: c.id)
@@ -483,6 +637,10 @@ def test_messages_name_the_field_and_the_value(pack) -> None:
             "(Kubernetes allows it)"
         ],
         ROOT: [f"{where}.containers[0] (web) runs as root (runAsUser: 0)"],
+        READONLY: [
+            f"{where}.containers[0] (web) does not set securityContext.readOnlyRootFilesystem: true: a process can "
+            "rewrite its own image"
+        ],
         CAPS: [
             f"{where}.containers[0] (web) adds capabilities NET_ADMIN (securityContext.capabilities.add; "
             "allowed: NET_BIND_SERVICE)",
