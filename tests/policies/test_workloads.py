@@ -15,7 +15,7 @@ from eksguard_policies.rules._images import parse_image
 from eksguard.protocol.wire import UNKNOWN, Secret
 
 from .cases import Case, case, run_case
-from .pack_driver import resource, urn_for
+from .pack_driver import PREVIEW_MARKER, resource, urn_for
 
 K = "kubernetes:"
 POD = f"{K}core/v1:Pod"
@@ -779,6 +779,81 @@ STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] =
 ]
 
 
+LIMIT_RANGE = f"{K}core/v1:LimitRange"
+
+
+def _unlimited(name: str, namespace: str = "shop", **resources: Any) -> Any:
+    """A Deployment whose container sets ``resources`` (none by default), with its namespace's NetworkPolicy."""
+    pod_spec = spec(container(resources=resources or None))
+    return resource(DEPLOYMENT, workload(DEPLOYMENT, pod_spec, name=name, namespace=namespace), name=name)
+
+
+def _limit_range(namespace: Any, item: Any) -> Any:
+    props = {"metadata": {"name": "defaults", "namespace": namespace}, "spec": {"limits": [item]}}
+    return resource(LIMIT_RANGE, props, name=f"limits-{namespace if isinstance(namespace, str) else 'x'}")
+
+
+COVERED = [_ns("shop"), _netpol("shop")]
+MEMORY_DEFAULT = {"type": "Container", "default": {"memory": "512Mi"}}
+CPU = {"requireCpuLimits": True}
+STACK_CASES += [
+    ("limits-missing", [*COVERED, _unlimited("api")], {(LIMITS, _deploy_urn("api"))}, {}),
+    ("limits-limit-range-default", [*COVERED, _unlimited("api"), _limit_range("shop", MEMORY_DEFAULT)], set(), {}),
+    (
+        "limits-limit-range-max",
+        [*COVERED, _unlimited("api"), _limit_range("shop", {"type": "Container", "max": {"memory": "1Gi"}})],
+        set(),
+        {},
+    ),
+    (
+        "limits-limit-range-pod-type",
+        [*COVERED, _unlimited("api"), _limit_range("shop", {"type": "Pod", "max": {"memory": "1Gi"}})],
+        {(LIMITS, _deploy_urn("api"))},
+        {},
+    ),
+    (
+        "limits-limit-range-elsewhere",
+        [*COVERED, _unlimited("api"), _limit_range("ops", MEMORY_DEFAULT)],
+        {(LIMITS, _deploy_urn("api"))},
+        {},
+    ),
+    (
+        "limits-cpu-required",
+        [*COVERED, _unlimited("api", limits={"memory": "1Gi"})],
+        {(LIMITS, _deploy_urn("api"))},
+        {LIMITS: {"requireCpuLimits": True}},
+    ),
+    (
+        "limits-cpu-from-limit-range",
+        [
+            *COVERED,
+            _unlimited("api", limits={"memory": "1Gi"}),
+            _limit_range("shop", {"type": "Container", "default": {"cpu": "500m"}}),
+        ],
+        set(),
+        {LIMITS: CPU},
+    ),
+    (
+        "limits-requests-from-limits",
+        [*COVERED, _unlimited("api", limits={"memory": "1Gi", "cpu": "1"})],
+        set(),
+        {LIMITS: {"requireCpuLimits": True, "requireRequests": True}},
+    ),
+    (
+        "limits-requests-missing",
+        [*COVERED, _unlimited("api", limits={"memory": "1Gi"})],
+        {(LIMITS, _deploy_urn("api"))},
+        {LIMITS: {"requireRequests": True}},
+    ),
+    (
+        "limits-limit-range-namespace-unknown-other-gap",
+        [*COVERED, _unlimited("api"), _limit_range(UNKNOWN, MEMORY_DEFAULT)],
+        set(),
+        {},
+    ),
+]
+
+
 @pytest.mark.parametrize("c", STACK_CASES, ids=lambda c: c[0])
 def test_stack_case(pack, c) -> None:
     _, resources, expected, config = c
@@ -830,3 +905,42 @@ def test_parse_image(image: str, expected: tuple[Any, ...]) -> None:
 
 def test_short_digest_does_not_pin() -> None:
     assert not parse_image("nginx@sha256:abc").pinned_by_digest
+
+
+def test_resource_limits_not_checkable_when_a_limit_range_namespace_is_unknown(pack) -> None:
+    resources = [*COVERED, _unlimited("api"), _limit_range(UNKNOWN, MEMORY_DEFAULT)]
+    diagnostics = pack.process.analyze_stack(resources).diagnostics
+    assert [(d.policy, PREVIEW_MARKER in d.message) for d in diagnostics] == [(LIMITS, True)]
+
+
+def test_resource_limits_message_names_the_container_and_namespace(pack) -> None:
+    diagnostics = pack.process.analyze_stack([*COVERED, _unlimited("api")]).diagnostics
+    assert [d.message.splitlines()[-1] for d in diagnostics] == [
+        "Deployment api: containers[0] (app) sets no memory limit, and namespace shop has no LimitRange in the "
+        "stack that gives a default: one pod can starve its node"
+    ]
+
+
+def test_credential_messages_name_the_variable_never_the_value(pack) -> None:
+    secret = "hunter2-literal"
+    props = pod(spec(container(env=env(("DB_PASSWORD", secret)), args=[f"--api-key={secret}", AKIA])))
+    found = pack.messages(POD, props)[CREDS]
+    assert all(secret not in m and AKIA not in m for m in found)
+    where = "spec.containers[0] (app)"
+    keep = "whoever can read the pod spec reads it; keep it in a Secret mounted as a file"
+    assert found == [
+        f"{where} env[0] (DB_PASSWORD) holds a literal credential (by its name): {keep}",
+        f"{where} args[0] gives --api-key a literal credential: {keep}",
+        f"{where} args[1] holds an AWS access key id: {keep}",
+    ]
+
+
+def test_seccomp_remediation_sets_runtime_default_only_when_nobody_chose(pack) -> None:
+    with pack.configured({SECCOMP: "remediate"}):
+        fixed = pack.remediate(POD, pod(spec(securityContext={"runAsNonRoot": True})))
+        explicit = pack.remediate(
+            POD, pod(spec(sc(seccompProfile={"type": "Unconfined"}), securityContext={"runAsNonRoot": True}))
+        )
+        windows = pack.remediate(POD, pod(spec(securityContext={"runAsNonRoot": True}, os=WINDOWS)))
+    assert fixed["spec"]["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert explicit is None and windows is None

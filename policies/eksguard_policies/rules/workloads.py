@@ -652,7 +652,8 @@ def resource_limits(ctx: StackContext) -> list[tuple[str, str | None]]:
         wanted.append(("limits", "cpu"))
     if ctx.config.get("requireRequests") is True:
         wanted += [("requests", "memory"), ("requests", "cpu")]
-    defaults, pending = limit_range_defaults(ctx.resources)
+    defaults, unplaced = limit_range_defaults(ctx.resources)  # a LimitRange known only at apply may cover any gap
+    pending = unplaced
     findings: list[tuple[str, str | None]] = []
     for workload in (r for r in ctx.resources if r.resource_type in WORKLOAD_TYPES):
         try:
@@ -662,7 +663,7 @@ def resource_limits(ctx: StackContext) -> list[tuple[str, str | None]]:
             pending = pending or exc
             continue
         open_gaps = [(label, missing) for label, missing in gaps if missing not in defaults.get(namespace or "", set())]
-        if open_gaps:
+        if open_gaps and unplaced is None:
             shown = "; ".join(f"{label} sets no {name} {kind.removesuffix('s')}" for label, (kind, name) in open_gaps)
             findings.append(
                 (
