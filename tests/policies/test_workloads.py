@@ -846,7 +846,7 @@ STACK_CASES += [
         {LIMITS: {"requireRequests": True}},
     ),
     (
-        "limits-limit-range-namespace-unknown-other-gap",
+        "limits-limit-range-namespace-unknown",
         [*COVERED, _unlimited("api"), _limit_range(UNKNOWN, MEMORY_DEFAULT)],
         set(),
         {},
