@@ -191,10 +191,11 @@ def test_remediation_with_unknown_input_is_reported_not_applied(pack: PackDriver
 
 
 def test_stack_diagnostics_carry_the_resource_urn_and_level(pack: PackDriver) -> None:
-    cluster = resource(CLUSTER, PRIVATE_CLUSTER, name="prod")
-    result = pack.process.analyze_stack([cluster])
+    bucket = resource("aws:s3/bucket:Bucket", {"bucket": "audit-bucket"}, name="audit-bucket")
+    trail = resource("aws:cloudtrail/trail:Trail", {"s3BucketName": "audit-bucket", "isMultiRegionTrail": True})
+    result = pack.process.analyze_stack([resource(CLUSTER, PRIVATE_CLUSTER, name="prod"), bucket, trail])
     assert [(d.policy, d.urn, d.level, d.severity) for d in result.diagnostics] == [
-        ("stack-multi-region-trail", cluster.urn, "mandatory", "high")
+        ("stack-trail-bucket-public-access-block", bucket.urn, "mandatory", "high")
     ]
 
 

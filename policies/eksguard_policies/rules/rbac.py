@@ -158,6 +158,8 @@ def _permission_rule(perms: tuple[Permission, ...], *, scoped_by_names: bool = F
     def check(ctx: RuleContext) -> list[str]:
         namespaced = kind_of(ctx.resource_type) == "Role"
         grantable = [p for p in perms if not (namespaced and p.cluster_scoped)]
+        if not grantable:
+            return []
 
         def rule_check(i: int, rule: Any) -> list[str]:
             granted = _grants(rule, grantable, scoped_by_names=scoped_by_names)
