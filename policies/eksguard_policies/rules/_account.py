@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from ..framework import NotApplicable, StackContext
 from ..values import peek
 from ._aws import OFFLINE, aws_client, aws_errors
+from ._stack import kind_and_name
 
 T = TypeVar("T")
 
@@ -88,6 +89,8 @@ def account_findings(
     for region, members in by_region.items():
         missing, where = ask(service, region, topic, lacking)
         if missing:
-            text = ", ".join(missing)
-            findings.extend((f"{r.name}: the account has no {text} in {where} (asked {topic})", r.urn) for r in members)
+            text = " or ".join(missing)
+            findings.extend(
+                (f"{kind_and_name(r)}: the account has no {text} in {where} (asked {topic})", r.urn) for r in members
+            )
     return findings

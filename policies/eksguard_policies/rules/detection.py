@@ -248,14 +248,18 @@ def inspector_scanning(ctx: StackContext) -> list[tuple[str, str | None]]:
         raise pending
     if not checks_account(ctx):
         raise not_declared(f"no Inspector {' or '.join(sorted(missing))} scanning", "Inspector")
+    groups: dict[frozenset[str], list[Any]] = {}  # needers by the missing scan types they need
+    for resource in {r.urn: r for members in missing.values() for r in members}.values():
+        wanted = frozenset(scan for scan, members in missing.items() if resource in members)
+        groups.setdefault(wanted, []).append(resource)
     findings: list[tuple[str, str | None]] = []
-    for scan, members in sorted(missing.items()):
+    for wanted, members in groups.items():
         findings += account_findings(
             ctx,
             members,
-            declared=f"no Inspector {scan} scanning",
+            declared="",
             topic="Inspector",
             service="inspector2",
-            lacking=_account_inspector({scan}),
+            lacking=_account_inspector(set(wanted)),
         )
     return findings
