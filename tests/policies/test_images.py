@@ -91,8 +91,8 @@ CASES: list[Case] = [
         policy({"Effect": "Allow", "Principal": "*", "Action": PULL, "Condition": ORG}),
     ),
     case("policy-public-deny", REPOSITORY_POLICY, policy({"Effect": "Deny", "Principal": "*", "Action": "ecr:*"})),
-    case("policy-not-json", REPOSITORY_POLICY, {"repository": "r", "policy": "{"}, {PUBLIC}),
-    case("policy-unknown", REPOSITORY_POLICY, {"repository": "r", "policy": UNKNOWN}, not_checkable={PUBLIC}),
+    case("ecr-policy-not-json", REPOSITORY_POLICY, {"repository": "r", "policy": "{"}, {PUBLIC}),
+    case("ecr-policy-unknown", REPOSITORY_POLICY, {"repository": "r", "policy": UNKNOWN}, not_checkable={PUBLIC}),
 ]
 
 

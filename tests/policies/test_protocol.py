@@ -230,8 +230,10 @@ SECRET_DATA_FIELDS = [
                     {
                         "name": "app",
                         "image": "app",
+                        "args": [f"--password={SECRET_TEXT}", "AKIAIOSFODNN7EXAMPLE"],
                         "env": [
                             {"name": "DB_PASSWORD", "value": Secret(SECRET_TEXT)},
+                            {"name": "API_TOKEN", "value": SECRET_TEXT},
                             {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "t", "key": "k"}}},
                         ],
                     }
