@@ -59,7 +59,8 @@ class Control:
     """True when the policy pack can fix a violation automatically (level ``remediate``)."""
     account_level: bool = False
     """The control requires an account-level service (a trail, GuardDuty, Inspector) that is often declared in
-    another stack: advisory whatever its severity, and asked of the account only when configured to."""
+    another stack: its policy is advisory whatever the severity and asks the account only when configured to
+    (the live audit, which asks the account anyway, keeps the severity's level)."""
 
     @property
     def area_title(self) -> str:
@@ -67,7 +68,7 @@ class Control:
 
     @property
     def mandatory_by_default(self) -> bool:
-        return self.severity in ("critical", "high") and not self.account_level
+        return self.severity in ("critical", "high")
 
 
 class Catalogue(Mapping[str, Control]):

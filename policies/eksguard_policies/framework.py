@@ -277,7 +277,10 @@ RESOURCE_TYPE_TAG = "resource-type:"
 
 
 def default_level(control: Control) -> EnforcementLevel:
-    return EnforcementLevel.MANDATORY if control.mandatory_by_default else EnforcementLevel.ADVISORY
+    """Critical/high mandatory, medium/low advisory; account-level controls advisory (the stack may rely on a
+    service declared elsewhere)."""
+    mandatory = control.mandatory_by_default and not control.account_level
+    return EnforcementLevel.MANDATORY if mandatory else EnforcementLevel.ADVISORY
 
 
 def _metadata(control: Control, spec: RuleSpec) -> dict[str, Any]:

@@ -10,8 +10,10 @@ import json
 import sys
 from pathlib import Path
 
+from pulumi_policy import EnforcementLevel
+
 from .catalogue import Catalogue, Control, default_catalogue
-from .framework import CollectedRules, collect
+from .framework import CollectedRules, collect, default_level
 from .rules import rule_modules
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -25,7 +27,7 @@ def controls_table(catalogue: Catalogue, collected: CollectedRules) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for cid, control in catalogue.items():
-        level = "mandatory" if control.mandatory_by_default else "advisory"
+        level = "mandatory" if default_level(control) == EnforcementLevel.MANDATORY else "advisory"
         kind = collected.rules[cid].kind
         fix = "yes" if control.remediable else ""
         rows.append(
