@@ -7,7 +7,6 @@ declare the services pass without asking."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 
 from eksguard.protocol.analyzer import PolicyPackProcess
 
-from .pack_driver import PACK_DIR, PackDriver, resource, urn_for
+from .pack_driver import PACK_DIR, PackDriver, fake_aws_env, resource, urn_for
 from .test_detection import ADDON, INSPECTOR, guardduty_stack
 
 REGION = "eu-west-1"
@@ -56,33 +55,8 @@ STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] =
 ]
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def _env(endpoint: str, key: str, secret: str, token: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID=key,
-        AWS_SECRET_ACCESS_KEY=secret,
-        AWS_DEFAULT_REGION=REGION,
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    if token:
-        env["AWS_SESSION_TOKEN"] = token
-    return env
+def _env(endpoint: str, key: str | None, secret: str | None, token: str | None = None) -> dict[str, str]:
+    return fake_aws_env(endpoint, REGION, key=key, secret=secret, token=token)
 
 
 @pytest.fixture(scope="module")
@@ -170,12 +144,7 @@ def test_registry_scanning_is_read_from_the_account(empty_account: PackDriver, s
 
 
 def test_without_credentials_the_account_is_not_checkable(moto_endpoint: str) -> None:
-    env = {
-        k: v
-        for k, v in _env(moto_endpoint, "x", "x").items()
-        if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-    }
-    with PolicyPackProcess(PACK_DIR, env=env) as process:
+    with PolicyPackProcess(PACK_DIR, env=_env(moto_endpoint, None, None)) as process:
         pack = PackDriver(process)
         with pack.configured(ASK_ALL):
             result = process.analyze_stack([_cluster()])
