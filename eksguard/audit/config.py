@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eksguard_policies.catalogue import default_catalogue
 from eksguard_policies.pack import PACK_NAME, build
 from eksguard_policies.servicer import TypeDispatchingServicer
 from google.protobuf import empty_pb2
@@ -40,7 +41,14 @@ def load_pack_config(path: Path | None = None) -> PackConfig:
     user = read_policy_config(path) if path is not None else {}
     if user:
         validate_policy_config(user, pack_info(), path)  # type: ignore[arg-type]
-    return config_with_defaults(pack_info(), user)
+    config = config_with_defaults(pack_info(), user)
+    # Account-level controls are advisory in the pack because a stack may rely on a service declared elsewhere;
+    # the audit asks the account itself, so unless configured otherwise they keep their severity's level.
+    for cid, control in default_catalogue().items():
+        given = user.get(cid) or user.get("all")
+        if control.account_level and control.mandatory_by_default and given is None:
+            config[cid]["enforcementLevel"] = "mandatory"
+    return config
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ def _control(r: ControlResult) -> dict[str, Any]:
             "cis": list(c.references.cis),
             "checkov": list(c.references.checkov),
             "security_hub": list(c.references.security_hub),
+            "prowler": list(c.references.prowler),
+            "kubescape": list(c.references.kubescape),
         },
         "findings": [_finding(f) for f in r.findings],
     }

@@ -29,7 +29,8 @@ def _rule(result: ControlResult) -> dict[str, Any]:
     help_lines = [c.remediation or "See the control description."]
     if c.component:
         help_lines.append(f"Component that implements the fix: {c.component}")
-    refs = [*(f"CIS EKS {r}" for r in c.references.cis), *c.references.checkov, *c.references.security_hub]
+    r = c.references
+    refs = [*(f"CIS EKS {x}" for x in r.cis), *r.checkov, *r.prowler, *r.kubescape, *r.security_hub]
     if refs:
         help_lines.append("References: " + ", ".join(refs))
     markdown = f"**Remediation.** {c.remediation or 'See the control description.'}"
@@ -48,6 +49,13 @@ def _rule(result: ControlResult) -> dict[str, Any]:
             "severity": c.severity,
             "security-severity": _SECURITY_SEVERITY.get(c.severity, "5.5"),
             "precision": "high",
+            "references": {
+                "cis": list(r.cis),
+                "checkov": list(r.checkov),
+                "prowler": list(r.prowler),
+                "kubescape": list(r.kubescape),
+                "securityHub": list(r.security_hub),
+            },
         },
     }
 

@@ -5,5 +5,6 @@ eksguard policy pack at least once (tests/policies prove it).
 """
 
 import cluster_and_audit  # noqa: F401
+import images_and_detection  # noqa: F401
 import nodes_and_network  # noqa: F401
 import workloads  # noqa: F401

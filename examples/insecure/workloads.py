@@ -138,3 +138,88 @@ k8s.batch.v1.CronJob(
     },
     opts=shop_opts,
 )
+
+# The storefront, exposed the quick way: a public load balancer open to everyone, a node port for debugging, an
+# Ingress without TLS, and unencrypted volumes.
+k8s.core.v1.Service(
+    "storefront",
+    metadata={"namespace": "shop"},
+    spec={"type": "LoadBalancer", "selector": {"app": "api"}, "ports": [{"port": 80, "target_port": 3000}]},
+    opts=shop_opts,
+)
+k8s.core.v1.Service(
+    "storefront-debug",
+    metadata={"namespace": "shop"},
+    spec={"type": "NodePort", "selector": {"app": "api"}, "ports": [{"port": 9229, "node_port": 30229}]},
+    opts=shop_opts,
+)
+k8s.networking.v1.Ingress(
+    "storefront",
+    metadata={"namespace": "shop"},
+    spec={
+        "rules": [
+            {
+                "host": "shop.example.com",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "path_type": "Prefix",
+                            "backend": {"service": {"name": "storefront", "port": {"number": 80}}},
+                        }
+                    ]
+                },
+            }
+        ]
+    },
+    opts=shop_opts,
+)
+k8s.storage.v1.StorageClass(
+    "gp3", metadata={"name": "gp3"}, provisioner="ebs.csi.aws.com", parameters={"type": "gp3"}, opts=opts
+)
+
+# Legacy bits: a node exporter on a host port, a Windows log agent as a HostProcess container, a worker with its
+# database password and AWS keys written into the spec, cluster-wide "edit" for the dev team, and a CSR approver.
+k8s.apps.v1.DaemonSet(
+    "legacy-agents",
+    metadata={"namespace": "shop"},
+    spec={
+        "selector": {"match_labels": {"app": "agents"}},
+        "template": {
+            "metadata": {"labels": {"app": "agents"}},
+            "spec": {
+                "os": {"name": "windows"},
+                "security_context": {"windows_options": {"host_process": True}},
+                "host_network": True,
+                "containers": [
+                    {
+                        "name": "exporter",
+                        "image": "prom/node-exporter:v1.8.2",
+                        "ports": [{"container_port": 9100, "host_port": 9100}],
+                        "env": [{"name": "DB_PASSWORD", "value": "changeme"}],
+                        "args": ["--aws-secret-access-key=not-a-real-key"],
+                    }
+                ],
+            },
+        },
+    },
+    opts=shop_opts,
+)
+k8s.rbac.v1.ClusterRoleBinding(
+    "devs-edit",
+    role_ref={"api_group": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+    subjects=[{"api_group": "rbac.authorization.k8s.io", "kind": "Group", "name": "developers"}],
+    opts=opts,
+)
+k8s.rbac.v1.ClusterRole(
+    "csr-approver",
+    rules=[
+        {
+            "api_groups": ["certificates.k8s.io"],
+            "resources": ["certificatesigningrequests/approval"],
+            "verbs": ["update"],
+        },
+        {"api_groups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["approve"]},
+    ],
+    opts=opts,
+)

@@ -40,6 +40,10 @@ class References:
     """CIS Amazon EKS Benchmark v1.8.0 recommendation ids."""
     checkov: tuple[str, ...] = ()
     security_hub: tuple[str, ...] = ()
+    prowler: tuple[str, ...] = ()
+    """Prowler check ids, e.g. ``eks_cluster_not_publicly_accessible``."""
+    kubescape: tuple[str, ...] = ()
+    """Kubescape control ids, e.g. ``C-0017``."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,10 @@ class Control:
     references: References = field(default_factory=References)
     remediable: bool = False
     """True when the policy pack can fix a violation automatically (level ``remediate``)."""
+    account_level: bool = False
+    """The control requires an account-level service (a trail, GuardDuty, Inspector) that is often declared in
+    another stack: its policy is advisory whatever the severity and asks the account only when configured to
+    (the live audit, which asks the account anyway, keeps the severity's level)."""
 
     @property
     def area_title(self) -> str:

@@ -277,12 +277,16 @@ RESOURCE_TYPE_TAG = "resource-type:"
 
 
 def default_level(control: Control) -> EnforcementLevel:
-    return EnforcementLevel.MANDATORY if control.mandatory_by_default else EnforcementLevel.ADVISORY
+    """Critical/high mandatory, medium/low advisory; account-level controls advisory (the stack may rely on a
+    service declared elsewhere)."""
+    mandatory = control.mandatory_by_default and not control.account_level
+    return EnforcementLevel.MANDATORY if mandatory else EnforcementLevel.ADVISORY
 
 
 def _metadata(control: Control, spec: RuleSpec) -> dict[str, Any]:
     refs = control.references
     tags = [control.area, *(f"checkov:{c}" for c in refs.checkov), *(f"securityhub:{s}" for s in refs.security_hub)]
+    tags += [*(f"prowler:{p}" for p in refs.prowler), *(f"kubescape:{k}" for k in refs.kubescape)]
     # Published in GetAnalyzerInfo so `eksguard check` can tell "passed" from "no resource of these types".
     tags += [f"{RESOURCE_TYPE_TAG}{t}" for t in spec.types]
     framework = (

@@ -10,8 +10,10 @@ import json
 import sys
 from pathlib import Path
 
-from .catalogue import Catalogue, default_catalogue
-from .framework import CollectedRules, collect
+from pulumi_policy import EnforcementLevel
+
+from .catalogue import Catalogue, Control, default_catalogue
+from .framework import CollectedRules, collect, default_level
 from .rules import rule_modules
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -21,17 +23,31 @@ TUNABLES_MARKERS = ("<!-- tunables:begin (generated) -->", "<!-- tunables:end --
 
 def controls_table(catalogue: Catalogue, collected: CollectedRules) -> str:
     rows = [
-        "| Control | Area | Severity | Default level | Kind | Remediable | Title |",
-        "|---|---|---|---|---|---|---|",
+        "| Control | Area | Severity | Default level | Kind | Remediable | Title | References |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for cid, control in catalogue.items():
-        level = "mandatory" if control.mandatory_by_default else "advisory"
+        level = "mandatory" if default_level(control) == EnforcementLevel.MANDATORY else "advisory"
         kind = collected.rules[cid].kind
         fix = "yes" if control.remediable else ""
         rows.append(
-            f"| `{cid}` | {control.area_title} | {control.severity} | {level} | {kind} | {fix} | {control.title} |"
+            f"| `{cid}` | {control.area_title} | {control.severity} | {level} | {kind} | {fix} | {control.title} "
+            f"| {references(control)} |"
         )
     return "\n".join(rows)
+
+
+def references(control: Control) -> str:
+    refs = control.references
+    return " ".join(
+        [
+            *(f"CIS {c}" for c in refs.cis),
+            *refs.checkov,
+            *(f"`{p}`" for p in refs.prowler),
+            *refs.kubescape,
+            *(f"SecurityHub {s}" for s in refs.security_hub),
+        ]
+    )
 
 
 def tunables_table(catalogue: Catalogue, collected: CollectedRules) -> str:

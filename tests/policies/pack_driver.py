@@ -6,6 +6,7 @@ The pack runs as ``python -m pulumi.policy <engine> policies``; it is configured
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,32 @@ def urn_for(resource_type: str, name: str) -> str:
 
 def resource(resource_type: str, props: Mapping[str, Any], name: str = "r", **extra: Any) -> Resource:
     return Resource(type=resource_type, name=name, urn=urn_for(resource_type, name), properties=props, **extra)
+
+
+def fake_aws_env(
+    endpoint: str | None,
+    region: str,
+    *,
+    key: str | None = "testing",
+    secret: str | None = "testing",
+    token: str | None = None,
+    endpoint_var: str = "AWS_ENDPOINT_URL",
+) -> dict[str, str]:
+    """This process's environment without AWS settings, plus fake credentials and ``endpoint`` (a moto server) for
+    a pack process: no shared config files and no instance metadata, so nothing but the endpoint is contacted."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_DEFAULT_REGION=region,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    for name, value in (("AWS_ACCESS_KEY_ID", key), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", token)):
+        if value:
+            env[name] = value
+    if endpoint:
+        env[endpoint_var] = endpoint
+    return env
 
 
 class PackDriver:

@@ -26,6 +26,8 @@ REFERENCE_FORMS = {
     "cis": re.compile(r"^\d+\.\d+(\.\d+)?$"),
     "checkov": re.compile(r"^CKV2?_(AWS|K8S)_\d+$"),
     "security_hub": re.compile(r"^[A-Za-z0-9]+\.\d+$"),
+    "prowler": re.compile(r"^[a-z0-9]+(_[A-Za-z0-9]+)+$"),
+    "kubescape": re.compile(r"^C-\d{4}$"),
 }
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CASES = all_cases()

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from eksguard.protocol.analyzer import LEVEL_NAMES, SEVERITY_NAMES
 from eksguard.protocol.wire import UNKNOWN
 
 from .cases import Case, case, run_case
@@ -56,8 +57,53 @@ def pab(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in props.items() if v is not None}
 
 
+MGMT = "cloudtrail-management-events"
+MANAGEMENT = {"field": "eventCategory", "equals": ["Management"]}
+DATA = [{"field": "eventCategory", "equals": ["Data"]}, {"field": "resources.type", "equals": ["AWS::S3::Object"]}]
+
+
+def basic(read_write: Any = "All", include: Any = True) -> dict[str, Any]:
+    return {"readWriteType": read_write, "includeManagementEvents": include, "dataResources": []}
+
+
+def advanced(*field_selectors: Any) -> dict[str, Any]:
+    return {"name": "selector", "fieldSelectors": list(field_selectors)}
+
+
 CASES = [
     case("trail-baseline", TRAIL, trail()),
+    # management events
+    case("mgmt-basic-all", TRAIL, trail(eventSelectors=[basic()])),
+    case("mgmt-basic-defaults", TRAIL, trail(eventSelectors=[{"dataResources": []}])),
+    case("mgmt-basic-write-only", TRAIL, trail(eventSelectors=[basic("WriteOnly")]), {MGMT}),
+    case("mgmt-basic-read-plus-write", TRAIL, trail(eventSelectors=[basic("ReadOnly"), basic("WriteOnly")])),
+    case("mgmt-basic-excluded", TRAIL, trail(eventSelectors=[basic(include=False)]), {MGMT}),
+    case("mgmt-basic-unknown-but-covered", TRAIL, trail(eventSelectors=[basic(), basic(UNKNOWN)])),
+    case(
+        "mgmt-basic-unknown",
+        TRAIL,
+        trail(eventSelectors=[basic("ReadOnly"), basic(include=UNKNOWN)]),
+        not_checkable={MGMT},
+    ),
+    case("mgmt-advanced-management", TRAIL, trail(advancedEventSelectors=[advanced(MANAGEMENT)])),
+    case("mgmt-advanced-data-only", TRAIL, trail(advancedEventSelectors=[advanced(*DATA)]), {MGMT}),
+    case(
+        "mgmt-advanced-read-only",
+        TRAIL,
+        trail(advancedEventSelectors=[advanced(MANAGEMENT, {"field": "readOnly", "equals": ["true"]})]),
+        {MGMT},
+    ),
+    case(
+        "mgmt-advanced-both-halves",
+        TRAIL,
+        trail(
+            advancedEventSelectors=[
+                advanced(MANAGEMENT, {"field": "readOnly", "equals": ["true"]}),
+                advanced(MANAGEMENT, {"field": "readOnly", "equals": ["false"]}),
+            ]
+        ),
+    ),
+    case("mgmt-selectors-string", TRAIL, trail(eventSelectors="All")),
     case("trail-single-region", TRAIL, trail(isMultiRegionTrail=False), {MULTI}),
     case("trail-region-default", TRAIL, trail(isMultiRegionTrail=None), {MULTI}),
     case("trail-region-garbage", TRAIL, trail(isMultiRegionTrail=[True]), {MULTI}),
@@ -138,26 +184,26 @@ def _pab(**changes: Any) -> Any:
 
 STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] = [
     ("stack-complete", [_cluster(), _bucket(), _pab(), _trail()], set(), {}),
-    ("stack-no-trail", [_cluster()], {(STACK_TRAIL, CLUSTER_URN)}, {}),
+    ("stack-no-trail", [_cluster()], set(), {}),  # not checkable offline: see test_account_level
     ("stack-no-trail-external", [_cluster()], set(), {STACK_TRAIL: {"externalTrailArn": "arn:aws:cloudtrail:x"}}),
     ("stack-no-cluster-no-trail", [_bucket()], set(), {}),
     (
         "stack-single-region-trail",
         [_cluster(), _bucket(), _pab(), _trail(isMultiRegionTrail=False)],
-        {(STACK_TRAIL, CLUSTER_URN)},
+        set(),
         {},
     ),
     (
         "stack-trail-not-logging",
         [_cluster(), _bucket(), _pab(), _trail(enableLogging=False)],
-        {(STACK_TRAIL, CLUSTER_URN)},
+        set(),
         {},
     ),
     ("stack-trail-flags-unknown", [_cluster(), _bucket(), _pab(), _trail(isMultiRegionTrail=UNKNOWN)], set(), {}),
     (
         "stack-trail-single-region-logging-unknown",
         [_cluster(), _bucket(), _pab(), _trail(isMultiRegionTrail=False, enableLogging=UNKNOWN)],
-        {(STACK_TRAIL, CLUSTER_URN)},
+        set(),
         {},
     ),
     (
@@ -225,3 +271,31 @@ def test_stack_not_checkable(pack, c) -> None:
     result = pack.process.analyze_stack(resources)
     assert [d.policy for d in result.diagnostics if "during preview" in d.message] == [policy]
     assert [d.policy for d in result.diagnostics if "during preview" not in d.message] == []
+
+
+def test_a_stack_without_a_qualifying_trail_is_not_checkable_offline(pack) -> None:
+    result = pack.process.analyze_stack([_cluster(), _bucket(), _pab(), _trail(isMultiRegionTrail=False)])
+    assert [d.policy for d in result.diagnostics] == []
+    assert result.not_applicable[STACK_TRAIL] == (
+        "not checkable offline: the stack declares no logging multi-region CloudTrail trail; CloudTrail is "
+        "account-level and often declared in another stack or by the organization (set checkAccount to ask the "
+        "account, read-only)"
+    )
+
+
+def test_the_trail_policy_is_advisory_by_default(pack) -> None:
+    info = next(p for p in pack.info.policies if p.name == STACK_TRAIL)
+    assert (LEVEL_NAMES[info.enforcementLevel], SEVERITY_NAMES[info.severity]) == ("advisory", "high")
+
+
+def test_management_event_messages_say_what_is_missing(pack) -> None:
+    write_only = pack.messages(TRAIL, trail(eventSelectors=[basic("WriteOnly")]))[MGMT]
+    data_only = pack.messages(TRAIL, trail(advancedEventSelectors=[advanced(*DATA)]))[MGMT]
+    assert write_only == [
+        "eventSelectors record no read management events: those API calls (such as changes to the cluster) go "
+        "unrecorded"
+    ]
+    assert data_only == [
+        "advancedEventSelectors record no management events: those API calls (such as changes to the cluster) go "
+        "unrecorded"
+    ]

@@ -98,10 +98,31 @@ def test_insecure_example_breaks_every_resource_control(pack: PackDriver, insecu
     assert sorted(RESOURCE_CONTROLS - violated) == []
 
 
-def test_insecure_example_breaks_the_audit_stack_controls(pack: PackDriver, insecure: list[Resource]) -> None:
+OFFLINE_STACK_CONTROLS = {
+    "stack-trail-bucket-public-access-block",
+    "stack-namespace-network-policy",
+    "workload-resource-limits",
+    "ecr-image-scanning",
+    "ecr-lifecycle-policy",
+}
+ACCOUNT_LEVEL = {cid for cid, control in default_catalogue().items() if control.account_level}
+
+
+def test_insecure_example_breaks_the_stack_controls_judged_offline(pack: PackDriver, insecure: list[Resource]) -> None:
     violated = {f.policy for f in findings(pack, insecure)}
-    assert {"stack-multi-region-trail", "stack-trail-bucket-public-access-block"} <= violated
+    assert violated >= OFFLINE_STACK_CONTROLS
     assert set(default_catalogue()) >= violated
+
+
+def test_insecure_example_account_services_are_not_checkable_offline(
+    pack: PackDriver, insecure: list[Resource]
+) -> None:
+    reasons = pack.process.analyze_stack(insecure).not_applicable
+    # its multi-region data-events trail satisfies stack-multi-region-trail; GuardDuty and Inspector are not settled
+    assert {p for p in ACCOUNT_LEVEL if reasons.get(p, "").startswith("not checkable offline: ")} == {
+        "stack-guardduty-eks-protection",
+        "stack-inspector-scanning",
+    }
 
 
 HELM_PROGRAM = "tests/policies/programs/helm_chart"
@@ -120,9 +141,12 @@ def test_helm_chart_children_are_checked_like_any_resource(pack: PackDriver) -> 
     stack_policy = "stack-namespace-network-policy"
     daemonset = {"workload-privileged", "workload-host-namespaces", "workload-privilege-escalation"}
     daemonset |= {"workload-run-as-root", "workload-image-unpinned", "workload-image-registry"}
-    daemonset |= {"workload-capabilities", "workload-sa-token-automount"}
-    # The CronJob sets no namespace: its provider's ("monitoring") applies, so only its image is at fault...
-    cronjob = {"workload-image-unpinned", "workload-image-registry"}
+    daemonset |= {"workload-capabilities", "workload-sa-token-automount", "workload-readonly-root-filesystem"}
+    daemonset |= {"workload-seccomp-profile", "workload-resource-limits"}
+    # The CronJob sets no namespace: its provider's ("monitoring") applies, so its image, root filesystem and limits
+    # are at fault...
+    cronjob = {"workload-image-unpinned", "workload-image-registry", "workload-readonly-root-filesystem"}
+    cronjob |= {"workload-resource-limits"}
     expected = {("monitoring/node-agent", p) for p in daemonset} | {("node-agent-cleanup", p) for p in cronjob}
     assert {f for f in found if f[1] != stack_policy} == expected
     # ...and both workloads share one namespace without a NetworkPolicy: one stack finding, not two.

@@ -20,13 +20,18 @@ from hypothesis import strategies as st
 from eksguard.protocol.analyzer import Resource
 from eksguard.protocol.wire import UNKNOWN, Secret
 
-from .gather import all_cases
+from .gather import all_cases, all_stack_cases
 from .pack_driver import PackDriver, resource
 from .servicers import InProcessPack
 
 RULES = collect(rule_modules())
 PROXY_REPR = "pulumi_policy.proxy."  # a message showing a value as "<pulumi_policy.proxy._ListProxy object ...>"
-RESOURCE_TYPES = sorted({t for spec in RULES.rules.values() for t in spec.types})
+# Resource rules name their types; stack rules read others too (LimitRange, LifecyclePolicy, Enabler...): every type
+# of the STACK_CASES tables is drawn as well, so the stack rules go deep.
+RESOURCE_TYPES = sorted(
+    {t for spec in RULES.rules.values() for t in spec.types}
+    | {r.type for _, resources, _, _ in all_stack_cases() for r in resources}
+)
 
 
 def _field_names() -> dict[str, list[str]]:
@@ -46,6 +51,9 @@ def _field_names() -> dict[str, list[str]]:
 
     for c in all_cases():
         walk(c.props, names.setdefault(c.resource_type, set()))
+    for _, resources, _, _ in all_stack_cases():
+        for r in resources:
+            walk(r.properties, names.setdefault(r.type, set()))
     return {t: sorted(n) or ["name"] for t, n in names.items()}
 
 

@@ -18,7 +18,7 @@ from eksguard.protocol.analyzer import PolicyPackProcess
 from eksguard.protocol.wire import UNKNOWN
 
 from .cases import Case, run_case
-from .pack_driver import PACK_DIR, PackDriver
+from .pack_driver import PACK_DIR, PackDriver, fake_aws_env
 from .test_nodes import DROP, INSTANCE, LAUNCH_TEMPLATE, NODE_GROUP, instance, lt, ng, node_group
 
 FAMILY = "nodegroup-ami-family"
@@ -118,32 +118,8 @@ REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account for any access key
 
 
-@pytest.fixture(scope="module")
-def moto_ec2() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 def _fake_aws_env(endpoint: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    if endpoint:
-        env["AWS_ENDPOINT_URL_EC2"] = endpoint
-    return env
+    return fake_aws_env(endpoint, REGION, endpoint_var="AWS_ENDPOINT_URL_EC2")
 
 
 def _register_image(endpoint: str, name: str, created: dt.datetime) -> str:
@@ -159,17 +135,17 @@ def _register_image(endpoint: str, name: str, created: dt.datetime) -> str:
 
 
 @pytest.fixture(scope="module")
-def live_pack(moto_ec2: str) -> Iterator[PackDriver]:
-    with PolicyPackProcess(PACK_DIR, env=_fake_aws_env(moto_ec2)) as process:
+def live_pack(moto_endpoint: str) -> Iterator[PackDriver]:
+    with PolicyPackProcess(PACK_DIR, env=_fake_aws_env(moto_endpoint)) as process:
         yield PackDriver(process)
 
 
 LIVE = aged(liveAmiAgeCheck=True)
 
 
-def test_live_lookup_flags_an_old_image_and_passes_a_new_one(moto_ec2: str, live_pack: PackDriver) -> None:
-    old = _register_image(moto_ec2, "old-node-image", dt.datetime(2026, 9, 1, 12, 0, tzinfo=dt.UTC))
-    new = _register_image(moto_ec2, "new-node-image", dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC))
+def test_live_lookup_flags_an_old_image_and_passes_a_new_one(moto_endpoint: str, live_pack: PackDriver) -> None:
+    old = _register_image(moto_endpoint, "old-node-image", dt.datetime(2026, 9, 1, 12, 0, tzinfo=dt.UTC))
+    new = _register_image(moto_endpoint, "new-node-image", dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC))
     with live_pack.configured(LIVE):
         old_lt = live_pack.analyze(LAUNCH_TEMPLATE, lt(imageId=old))
         new_lt = live_pack.analyze(LAUNCH_TEMPLATE, lt(imageId=new))
@@ -185,8 +161,8 @@ def test_live_lookup_of_a_missing_image_is_not_checkable(live_pack: PackDriver) 
     assert "was not found in eu-west-1" in _reason(live_pack, LAUNCH_TEMPLATE, lt(imageId="ami-00000000"), LIVE)
 
 
-def test_live_lookup_is_off_by_default(moto_ec2: str, live_pack: PackDriver) -> None:
-    old = _register_image(moto_ec2, "old-default-off", dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+def test_live_lookup_is_off_by_default(moto_endpoint: str, live_pack: PackDriver) -> None:
+    old = _register_image(moto_endpoint, "old-default-off", dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     assert "set liveAmiAgeCheck" in _reason(live_pack, LAUNCH_TEMPLATE, lt(imageId=old))
 
 

@@ -56,11 +56,13 @@ def test_policy_metadata_comes_from_the_catalogue(pack: PackDriver, control_id: 
     assert info.remediation_steps == control.remediation
     assert SEVERITY_NAMES[info.severity] == control.severity
     assert LEVEL_NAMES[info.enforcementLevel] == (
-        "mandatory" if control.severity in ("critical", "high") else "advisory"
+        "mandatory" if control.severity in ("critical", "high") and not control.account_level else "advisory"
     )
     assert control.area in info.tags
     assert {f"checkov:{c}" for c in control.references.checkov} <= set(info.tags)
     assert {f"securityhub:{s}" for s in control.references.security_hub} <= set(info.tags)
+    assert {f"prowler:{p}" for p in control.references.prowler} <= set(info.tags)
+    assert {f"kubescape:{k}" for k in control.references.kubescape} <= set(info.tags)
     if control.references.cis:
         assert (info.framework.name, info.framework.version) == ("CIS Amazon EKS Benchmark", "1.8.0")
         assert info.framework.reference == ", ".join(control.references.cis)
@@ -189,10 +191,11 @@ def test_remediation_with_unknown_input_is_reported_not_applied(pack: PackDriver
 
 
 def test_stack_diagnostics_carry_the_resource_urn_and_level(pack: PackDriver) -> None:
-    cluster = resource(CLUSTER, PRIVATE_CLUSTER, name="prod")
-    result = pack.process.analyze_stack([cluster])
+    bucket = resource("aws:s3/bucket:Bucket", {"bucket": "audit-bucket"}, name="audit-bucket")
+    trail = resource("aws:cloudtrail/trail:Trail", {"s3BucketName": "audit-bucket", "isMultiRegionTrail": True})
+    result = pack.process.analyze_stack([resource(CLUSTER, PRIVATE_CLUSTER, name="prod"), bucket, trail])
     assert [(d.policy, d.urn, d.level, d.severity) for d in result.diagnostics] == [
-        ("stack-multi-region-trail", cluster.urn, "mandatory", "high")
+        ("stack-trail-bucket-public-access-block", bucket.urn, "mandatory", "high")
     ]
 
 
@@ -227,8 +230,10 @@ SECRET_DATA_FIELDS = [
                     {
                         "name": "app",
                         "image": "app",
+                        "args": [f"--password={SECRET_TEXT}", "AKIAIOSFODNN7EXAMPLE"],
                         "env": [
                             {"name": "DB_PASSWORD", "value": Secret(SECRET_TEXT)},
+                            {"name": "API_TOKEN", "value": SECRET_TEXT},
                             {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "t", "key": "k"}}},
                         ],
                     }

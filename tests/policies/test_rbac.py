@@ -62,6 +62,8 @@ def user(name: Any) -> dict[str, Any]:
     return {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": name}
 
 
+CSR = "rbac-csr-approval"
+ADMIN_EDIT = "rbac-admin-edit-cluster-binding"
 FULL_WILDCARD = rule(["*"], ["*"], ["*"])
 CORE = [""]
 RBAC_GROUP = ["rbac.authorization.k8s.io"]
@@ -122,7 +124,9 @@ ROLE_CASES = [
     ),
     case("role-webhooks-read", CLUSTER_ROLE, role(rule(WEBHOOKS, ["validatingwebhookconfigurations"], ["list"]))),
     # removed API versions are the same kinds
-    case("role-v1beta1-wildcard", f"{RBAC}/v1beta1:ClusterRole", role(FULL_WILDCARD), {WILD, SECRETS, ESC, DANGER}),
+    case(
+        "role-v1beta1-wildcard", f"{RBAC}/v1beta1:ClusterRole", role(FULL_WILDCARD), {WILD, SECRETS, ESC, DANGER, CSR}
+    ),
     # missing and oddly typed
     case("role-no-rules", ROLE, {"metadata": {"name": "empty"}}),
     case("role-rules-empty", ROLE, role(rules=[])),
@@ -180,7 +184,7 @@ BINDING_CASES = [
     case("crb-cluster-admin-no-kind", CRB, {"roleRef": {"name": "cluster-admin"}, "subjects": []}, {ADMIN}),
     case("rb-role-named-cluster-admin", RB, binding("cluster-admin", kind="Role")),
     case("crb-cluster-admin-unknown-kind", CRB, binding("cluster-admin", kind=UNKNOWN), not_checkable={ADMIN}),
-    case("crb-role-unknown", CRB, binding(UNKNOWN), not_checkable={ADMIN}),
+    case("crb-role-unknown", CRB, binding(UNKNOWN), not_checkable={ADMIN, ADMIN_EDIT}),
     case("crb-roleref-missing", CRB, {"subjects": [group("team")]}),
     case("crb-roleref-garbage", CRB, {"roleRef": "cluster-admin", "subjects": "system:anonymous"}),
     case("crb-authenticated", CRB, binding("view", group("system:authenticated")), {ANON}),
@@ -223,7 +227,35 @@ BINDING_CASES = [
     ),
 ]
 
-CASES: list[Case] = ROLE_CASES + BINDING_CASES
+CERTS = "certificates.k8s.io"
+CSR_CASES = [
+    case(
+        "csr-approval-update",
+        CLUSTER_ROLE,
+        role(rule([CERTS], ["certificatesigningrequests/approval"], ["update"])),
+        {CSR},
+    ),
+    case(
+        "csr-approve-signers",
+        CLUSTER_ROLE,
+        role(rule([CERTS], ["signers"], ["approve"], resourceNames=["kubernetes.io/kube-apiserver-client"])),
+        {CSR},
+    ),
+    case("csr-read-only", CLUSTER_ROLE, role(rule([CERTS], ["certificatesigningrequests"], ["get", "list", "watch"]))),
+    case(
+        "csr-namespaced-role-cannot-grant",
+        ROLE,
+        role(rule([CERTS], ["certificatesigningrequests/approval"], ["update"])),
+    ),
+    case("csr-verbs-unknown", CLUSTER_ROLE, role(rule([CERTS], ["signers"], UNKNOWN)), not_checkable={CSR, WILD}),
+    case("admin-cluster-wide", CRB, binding("admin", group("devs")), {ADMIN_EDIT}),
+    case("edit-cluster-wide", CRB, binding("edit", group("devs")), {ADMIN_EDIT}),
+    case("edit-in-namespace", RB, binding("edit", group("devs"))),
+    case("view-cluster-wide", CRB, binding("view", group("devs"))),
+    case("edit-role-named-edit", CRB, binding("edit", group("devs"), kind="Role")),
+]
+
+CASES: list[Case] = ROLE_CASES + BINDING_CASES + CSR_CASES
 
 
 @pytest.mark.parametrize("c", CASES, ids=lambda c: c.id)
@@ -270,4 +302,4 @@ def test_aggregated_cluster_role_is_not_applicable_with_reason(pack) -> None:
     assert {WILD, SECRETS, ESC, DANGER} <= set(reasons)
     assert reasons[WILD].startswith("aggregated ClusterRole")
     # an aggregated role that also declares rules has them checked (the controller overwrites them later)
-    assert pack.violations(CLUSTER_ROLE, props | {"rules": [FULL_WILDCARD]}) == {WILD, SECRETS, ESC, DANGER}
+    assert pack.violations(CLUSTER_ROLE, props | {"rules": [FULL_WILDCARD]}) == {WILD, SECRETS, ESC, DANGER, CSR}

@@ -15,7 +15,7 @@ from eksguard_policies.rules._images import parse_image
 from eksguard.protocol.wire import UNKNOWN, Secret
 
 from .cases import Case, case, run_case
-from .pack_driver import resource, urn_for
+from .pack_driver import PREVIEW_MARKER, resource, urn_for
 
 K = "kubernetes:"
 POD = f"{K}core/v1:Pod"
@@ -45,7 +45,13 @@ SECRET_ENV = "workload-secrets-in-env"
 DEFAULT_SA = "service-account-default-automount"
 PSA = "namespace-pod-security-enforce"
 NETPOL = "stack-namespace-network-policy"
-CONTAINER_RULES = {PRIV, ESC, ROOT, CAPS, UNPINNED, REGISTRY, SECRET_ENV}
+READONLY = "workload-readonly-root-filesystem"
+SECCOMP = "workload-seccomp-profile"
+HOSTPORT = "workload-host-port"
+WINHOST = "workload-windows-host-process"
+CREDS = "workload-literal-credentials"
+LIMITS = "workload-resource-limits"
+CONTAINER_RULES = {PRIV, ESC, ROOT, CAPS, UNPINNED, REGISTRY, SECRET_ENV, READONLY, SECCOMP, HOSTPORT, WINHOST, CREDS}
 POD_RULES = CONTAINER_RULES | {HOSTNS, SOCKET, HOSTPATH, AUTOMOUNT}
 
 IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.4.2"
@@ -61,6 +67,7 @@ def container(name: str = "app", **changes: Any) -> dict[str, Any]:
         "ports": [{"containerPort": 8080.0}],
         "env": [{"name": "MODE", "value": "prod"}, {"name": "CFG", "valueFrom": {"configMapKeyRef": {"name": "c"}}}],
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "resources": {"limits": {"memory": "256Mi"}},
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "runAsNonRoot": True,
@@ -195,18 +202,36 @@ POD_CASES = [
     case("escalation-init", JOB, workload(JOB, spec(initContainers=[sc(allowPrivilegeEscalation=None)])), {ESC}),
     # running as root
     case("root-uid-0", POD, pod(spec(sc(runAsUser=0.0))), {ROOT}),
-    case("root-pod-uid-0", POD, pod(spec(securityContext={"runAsUser": 0.0})), {ROOT}),
-    case("root-pod-uid-0-container-override", POD, pod(spec(sc(runAsUser=1000.0), securityContext={"runAsUser": 0.0}))),
-    case("root-nothing-set", POD, pod(spec(sc(runAsNonRoot=None), securityContext=None)), {ROOT}),
-    case("root-container-non-root-only", POD, pod(spec(securityContext=None))),
-    case("root-pod-non-root-only", POD, pod(spec(sc(runAsNonRoot=None), securityContext={"runAsNonRoot": True}))),
-    case("root-non-root-false-uid-set", POD, pod(spec(sc(runAsNonRoot=False)))),
-    case("root-non-root-false", POD, pod(spec(sc(runAsNonRoot=False), securityContext=None)), {ROOT}),
-    case("root-uid-positive-only", POD, pod(spec(sc(runAsNonRoot=None, runAsUser=1000.0), securityContext=None))),
+    case("root-pod-uid-0", POD, pod(spec(securityContext={"runAsUser": 0.0})), {ROOT, SECCOMP}),
     case(
-        "root-uid-false-is-not-0", POD, pod(spec(sc(runAsNonRoot=None, runAsUser=False), securityContext=None)), {ROOT}
+        "root-pod-uid-0-container-override",
+        POD,
+        pod(spec(sc(runAsUser=1000.0), securityContext={"runAsUser": 0.0})),
+        {SECCOMP},
     ),
-    case("root-pod-sc-string", POD, pod(spec(sc(runAsNonRoot=None), securityContext="restricted")), {ROOT}),
+    case("root-nothing-set", POD, pod(spec(sc(runAsNonRoot=None), securityContext=None)), {ROOT, SECCOMP}),
+    case("root-container-non-root-only", POD, pod(spec(securityContext=None)), {SECCOMP}),
+    case(
+        "root-pod-non-root-only",
+        POD,
+        pod(spec(sc(runAsNonRoot=None), securityContext={"runAsNonRoot": True})),
+        {SECCOMP},
+    ),
+    case("root-non-root-false-uid-set", POD, pod(spec(sc(runAsNonRoot=False)))),
+    case("root-non-root-false", POD, pod(spec(sc(runAsNonRoot=False), securityContext=None)), {ROOT, SECCOMP}),
+    case(
+        "root-uid-positive-only",
+        POD,
+        pod(spec(sc(runAsNonRoot=None, runAsUser=1000.0), securityContext=None)),
+        {SECCOMP},
+    ),
+    case(
+        "root-uid-false-is-not-0",
+        POD,
+        pod(spec(sc(runAsNonRoot=None, runAsUser=False), securityContext=None)),
+        {ROOT, SECCOMP},
+    ),
+    case("root-pod-sc-string", POD, pod(spec(sc(runAsNonRoot=None), securityContext="restricted")), {ROOT, SECCOMP}),
     # capabilities
     case("caps-add-sys-admin", POD, pod(spec(sc(capabilities={"add": ["SYS_ADMIN"], "drop": ["ALL"]}))), {CAPS}),
     case("caps-add-bind", POD, pod(spec(sc(capabilities={"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]})))),
@@ -331,7 +356,7 @@ POD_CASES = [
         pod(spec(container(env=[{"name": "X", "valueFrom": {"secretKeyRef": UNKNOWN}}]))),
         {SECRET_ENV},
     ),
-    case("env-unknown", POD, pod(spec(container(env=UNKNOWN))), not_checkable={SECRET_ENV}),
+    case("env-unknown", POD, pod(spec(container(env=UNKNOWN))), not_checkable={SECRET_ENV, CREDS}),
     case("env-garbage", POD, pod(spec(container(env="DB_PASSWORD=x", envFrom=[None, "x", {"secretRef": None}])))),
     # unknowns: definite violations first, otherwise not checkable until apply
     case("image-unknown", POD, pod(spec(container(image=UNKNOWN))), not_checkable={UNPINNED, REGISTRY}),
@@ -364,13 +389,14 @@ POD_CASES = [
         "security-context-unknown",
         POD,
         pod(spec(container(securityContext=UNKNOWN))),
-        not_checkable={PRIV, ESC, ROOT, CAPS},
+        not_checkable={PRIV, ESC, ROOT, CAPS, READONLY, SECCOMP, WINHOST},
     ),
     case("escalation-unknown", POD, pod(spec(sc(allowPrivilegeEscalation=UNKNOWN))), not_checkable={ESC}),
     case(
         "run-as-user-unknown",
         POD,
         pod(spec(sc(runAsUser=UNKNOWN, runAsNonRoot=None), securityContext=None)),
+        {SECCOMP},
         not_checkable={ROOT},
     ),
     case("run-as-user-unknown-non-root", POD, pod(spec(sc(runAsUser=UNKNOWN)))),
@@ -378,6 +404,7 @@ POD_CASES = [
         "pod-non-root-unknown",
         POD,
         pod(spec(sc(runAsNonRoot=None), securityContext={"runAsNonRoot": UNKNOWN})),
+        {SECCOMP},
         not_checkable={ROOT},
     ),
     case("host-network-unknown", POD, pod(spec(hostNetwork=UNKNOWN)), not_checkable={HOSTNS}),
@@ -402,16 +429,143 @@ POD_CASES = [
     case("template-spec-list", DEPLOYMENT, {"metadata": METADATA, "spec": {"template": {"spec": [1, 2]}}}),
     case("containers-string", POD, pod(spec(containers="nginx"))),
     case("containers-garbage", POD, pod(spec(containers=[None, 5.0, "x", [container()], container()]))),
-    case("container-security-context-string", POD, pod(spec(container(securityContext="privileged"))), {ESC, CAPS}),
+    case(
+        "container-security-context-string",
+        POD,
+        pod(spec(container(securityContext="privileged"))),
+        {ESC, CAPS, READONLY},
+    ),
     case("capabilities-string", POD, pod(spec(sc(capabilities="ALL"))), {CAPS}),
     case("volumes-string", POD, pod(spec(volumes="/var/run/docker.sock"))),
     case(
         "bare-pod",
         POD,
         {"spec": {"containers": [{"name": "x", "image": "nginx"}]}},
-        {ESC, ROOT, CAPS, UNPINNED, REGISTRY, AUTOMOUNT, DEFAULT_NS},
+        {ESC, ROOT, CAPS, UNPINNED, REGISTRY, AUTOMOUNT, DEFAULT_NS, READONLY, SECCOMP},
     ),
 ]
+
+
+AKIA = "AKIA" + "IOSFODNN7EXAMPLE"  # AWS's documented example access key id
+WINDOWS = {"name": "windows"}
+
+
+def env(*entries: tuple[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": name, "value": value} for name, value in entries]
+
+
+HARDENING_CASES = [
+    # read-only root filesystem (container level; ephemeral containers and Windows pods are not checked)
+    case("readonly-missing", POD, pod(spec(sc(readOnlyRootFilesystem=None))), {READONLY}),
+    case("readonly-false", DEPLOYMENT, workload(DEPLOYMENT, spec(sc(readOnlyRootFilesystem=False))), {READONLY}),
+    case("readonly-string-true", POD, pod(spec(sc(readOnlyRootFilesystem="true"))), {READONLY}),
+    case("readonly-init", JOB, workload(JOB, spec(initContainers=[sc(readOnlyRootFilesystem=None)])), {READONLY}),
+    case("readonly-unknown", POD, pod(spec(sc(readOnlyRootFilesystem=UNKNOWN))), not_checkable={READONLY}),
+    case(
+        "readonly-ephemeral-writable",
+        POD,
+        pod(
+            spec(
+                ephemeralContainers=[
+                    container(
+                        "debug", securityContext={**container()["securityContext"], "readOnlyRootFilesystem": False}
+                    )
+                ]
+            )
+        ),
+    ),
+    case("windows-pod", POD, pod(spec(sc(readOnlyRootFilesystem=None), securityContext=None, os=WINDOWS))),
+    # seccomp: container overrides pod; RuntimeDefault or Localhost
+    case("seccomp-pod-missing", CRONJOB, workload(CRONJOB, spec(securityContext={"runAsNonRoot": True})), {SECCOMP}),
+    case(
+        "seccomp-container-only",
+        POD,
+        pod(
+            spec(
+                sc(seccompProfile={"type": "Localhost", "localhostProfile": "p.json"}),
+                securityContext={"runAsNonRoot": True},
+            )
+        ),
+    ),
+    case("seccomp-container-unconfined", POD, pod(spec(sc(seccompProfile={"type": "Unconfined"}))), {SECCOMP}),
+    case(
+        "seccomp-pod-unconfined",
+        POD,
+        pod(spec(securityContext={"runAsNonRoot": True, "seccompProfile": {"type": "Unconfined"}})),
+        {SECCOMP},
+    ),
+    case(
+        "seccomp-pod-unknown",
+        POD,
+        pod(spec(securityContext={"runAsNonRoot": True, "seccompProfile": UNKNOWN})),
+        not_checkable={SECCOMP},
+    ),
+    case("seccomp-type-number", POD, pod(spec(sc(seccompProfile={"type": 1.0}))), {SECCOMP}),
+    # host ports
+    case(
+        "host-port",
+        DAEMONSET,
+        workload(DAEMONSET, spec(container(ports=[{"containerPort": 80.0, "hostPort": 80.0}]))),
+        {HOSTPORT},
+    ),
+    case("host-port-zero", POD, pod(spec(container(ports=[{"containerPort": 80.0, "hostPort": 0.0}])))),
+    case("host-port-string", POD, pod(spec(container(ports=[{"containerPort": 80.0, "hostPort": "80"}]))), {HOSTPORT}),
+    case(
+        "host-port-unknown",
+        POD,
+        pod(spec(container(ports=[{"containerPort": 80.0, "hostPort": UNKNOWN}]))),
+        not_checkable={HOSTPORT},
+    ),
+    # Windows HostProcess (pod or container)
+    case(
+        "host-process-pod",
+        POD,
+        pod(spec(securityContext={"windowsOptions": {"hostProcess": True}}, os=WINDOWS)),
+        {WINHOST},
+    ),
+    case(
+        "host-process-container",
+        DEPLOYMENT,
+        workload(DEPLOYMENT, spec(container(securityContext={"windowsOptions": {"hostProcess": True}}), os=WINDOWS)),
+        {WINHOST, ESC, CAPS},
+    ),
+    case("host-process-false", POD, pod(spec(securityContext={"windowsOptions": {"hostProcess": False}}, os=WINDOWS))),
+    # literal credentials: by name (never by value) and by shape
+    case("cred-password-env", POD, pod(spec(container(env=env(("DB_PASSWORD", "hunter2"))))), {CREDS}),
+    case("cred-secret-value", POD, pod(spec(container(env=env(("API_TOKEN", Secret("t-123")))))), {CREDS}),
+    case("cred-computed-value", POD, pod(spec(container(env=env(("clientSecret", UNKNOWN))))), {CREDS}),
+    case(
+        "cred-aws-key-any-name",
+        STATEFULSET,
+        workload(
+            STATEFULSET,
+            spec(container(env=env(("ID", AKIA)))),
+        ),
+        {CREDS},
+    ),
+    case(
+        "cred-file-pointer",
+        POD,
+        pod(
+            spec(
+                container(
+                    env=env(
+                        ("DB_PASSWORD_FILE", "/run/secrets/db"), ("TOKEN_URL", "https://sts"), ("SECRET_NAME", "db")
+                    )
+                )
+            )
+        ),
+    ),
+    case("cred-empty-and-reference", POD, pod(spec(container(env=env(("PASSWORD", ""), ("TOKEN", "$(OTHER)")))))),
+    case("cred-arg-flag-equals", JOB, workload(JOB, spec(container(args=["--db-password=hunter2"]))), {CREDS}),
+    case("cred-arg-flag-next", POD, pod(spec(container(command=["app", "--token", "abc"]))), {CREDS}),
+    case("cred-arg-private-key", POD, pod(spec(container(args=["-----BEGIN RSA PRIVATE KEY-----"]))), {CREDS}),
+    case("cred-arg-harmless", POD, pod(spec(container(args=["--token-file", "/var/run/t", "--port", "80"])))),
+    case("cred-arg-unknown-beside-flag", POD, pod(spec(container(args=[UNKNOWN, "--password=x"]))), {CREDS}),
+    case("cred-args-unknown", POD, pod(spec(container(args=UNKNOWN))), not_checkable={CREDS}),
+    case("cred-env-odd", POD, pod(spec(container(env=[{"name": 5.0, "value": "x"}, "PASSWORD=x", None])))),
+]
+
 
 NAMESPACE_CASES = [
     case("ns-restricted", NAMESPACE, {"metadata": {"name": "shop", "labels": {ENFORCE: "restricted"}}}),
@@ -457,7 +611,7 @@ NAMESPACE_CASES = [
     ),
 ]
 
-CASES: list[Case] = KIND_CASES + POD_CASES + NAMESPACE_CASES
+CASES: list[Case] = KIND_CASES + POD_CASES + HARDENING_CASES + NAMESPACE_CASES
 
 
 @pytest.mark.parametrize("c", CASES, ids=lambda c: c.id)
@@ -483,6 +637,10 @@ def test_messages_name_the_field_and_the_value(pack) -> None:
             "(Kubernetes allows it)"
         ],
         ROOT: [f"{where}.containers[0] (web) runs as root (runAsUser: 0)"],
+        READONLY: [
+            f"{where}.containers[0] (web) does not set securityContext.readOnlyRootFilesystem: true: a process can "
+            "rewrite its own image"
+        ],
         CAPS: [
             f"{where}.containers[0] (web) adds capabilities NET_ADMIN (securityContext.capabilities.add; "
             "allowed: NET_BIND_SERVICE)",
@@ -621,6 +779,81 @@ STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] =
 ]
 
 
+LIMIT_RANGE = f"{K}core/v1:LimitRange"
+
+
+def _unlimited(name: str, namespace: str = "shop", **resources: Any) -> Any:
+    """A Deployment whose container sets ``resources`` (none by default), with its namespace's NetworkPolicy."""
+    pod_spec = spec(container(resources=resources or None))
+    return resource(DEPLOYMENT, workload(DEPLOYMENT, pod_spec, name=name, namespace=namespace), name=name)
+
+
+def _limit_range(namespace: Any, item: Any) -> Any:
+    props = {"metadata": {"name": "defaults", "namespace": namespace}, "spec": {"limits": [item]}}
+    return resource(LIMIT_RANGE, props, name=f"limits-{namespace if isinstance(namespace, str) else 'x'}")
+
+
+COVERED = [_ns("shop"), _netpol("shop")]
+MEMORY_DEFAULT = {"type": "Container", "default": {"memory": "512Mi"}}
+CPU = {"requireCpuLimits": True}
+STACK_CASES += [
+    ("limits-missing", [*COVERED, _unlimited("api")], {(LIMITS, _deploy_urn("api"))}, {}),
+    ("limits-limit-range-default", [*COVERED, _unlimited("api"), _limit_range("shop", MEMORY_DEFAULT)], set(), {}),
+    (
+        "limits-limit-range-max",
+        [*COVERED, _unlimited("api"), _limit_range("shop", {"type": "Container", "max": {"memory": "1Gi"}})],
+        set(),
+        {},
+    ),
+    (
+        "limits-limit-range-pod-type",
+        [*COVERED, _unlimited("api"), _limit_range("shop", {"type": "Pod", "max": {"memory": "1Gi"}})],
+        {(LIMITS, _deploy_urn("api"))},
+        {},
+    ),
+    (
+        "limits-limit-range-elsewhere",
+        [*COVERED, _unlimited("api"), _limit_range("ops", MEMORY_DEFAULT)],
+        {(LIMITS, _deploy_urn("api"))},
+        {},
+    ),
+    (
+        "limits-cpu-required",
+        [*COVERED, _unlimited("api", limits={"memory": "1Gi"})],
+        {(LIMITS, _deploy_urn("api"))},
+        {LIMITS: {"requireCpuLimits": True}},
+    ),
+    (
+        "limits-cpu-from-limit-range",
+        [
+            *COVERED,
+            _unlimited("api", limits={"memory": "1Gi"}),
+            _limit_range("shop", {"type": "Container", "default": {"cpu": "500m"}}),
+        ],
+        set(),
+        {LIMITS: CPU},
+    ),
+    (
+        "limits-requests-from-limits",
+        [*COVERED, _unlimited("api", limits={"memory": "1Gi", "cpu": "1"})],
+        set(),
+        {LIMITS: {"requireCpuLimits": True, "requireRequests": True}},
+    ),
+    (
+        "limits-requests-missing",
+        [*COVERED, _unlimited("api", limits={"memory": "1Gi"})],
+        {(LIMITS, _deploy_urn("api"))},
+        {LIMITS: {"requireRequests": True}},
+    ),
+    (
+        "limits-limit-range-namespace-unknown",
+        [*COVERED, _unlimited("api"), _limit_range(UNKNOWN, MEMORY_DEFAULT)],
+        set(),
+        {},
+    ),
+]
+
+
 @pytest.mark.parametrize("c", STACK_CASES, ids=lambda c: c[0])
 def test_stack_case(pack, c) -> None:
     _, resources, expected, config = c
@@ -672,3 +905,42 @@ def test_parse_image(image: str, expected: tuple[Any, ...]) -> None:
 
 def test_short_digest_does_not_pin() -> None:
     assert not parse_image("nginx@sha256:abc").pinned_by_digest
+
+
+def test_resource_limits_not_checkable_when_a_limit_range_namespace_is_unknown(pack) -> None:
+    resources = [*COVERED, _unlimited("api"), _limit_range(UNKNOWN, MEMORY_DEFAULT)]
+    diagnostics = pack.process.analyze_stack(resources).diagnostics
+    assert [(d.policy, PREVIEW_MARKER in d.message) for d in diagnostics] == [(LIMITS, True)]
+
+
+def test_resource_limits_message_names_the_container_and_namespace(pack) -> None:
+    diagnostics = pack.process.analyze_stack([*COVERED, _unlimited("api")]).diagnostics
+    assert [d.message.splitlines()[-1] for d in diagnostics] == [
+        "Deployment api: containers[0] (app) sets no memory limit, and namespace shop has no LimitRange in the "
+        "stack that gives a default: one pod can starve its node"
+    ]
+
+
+def test_credential_messages_name_the_variable_never_the_value(pack) -> None:
+    secret = "hunter2-literal"
+    props = pod(spec(container(env=env(("DB_PASSWORD", secret)), args=[f"--api-key={secret}", AKIA])))
+    found = pack.messages(POD, props)[CREDS]
+    assert all(secret not in m and AKIA not in m for m in found)
+    where = "spec.containers[0] (app)"
+    keep = "whoever can read the pod spec reads it; keep it in a Secret mounted as a file"
+    assert found == [
+        f"{where} env[0] (DB_PASSWORD) holds a literal credential (by its name): {keep}",
+        f"{where} args[0] gives --api-key a literal credential: {keep}",
+        f"{where} args[1] holds an AWS access key id: {keep}",
+    ]
+
+
+def test_seccomp_remediation_sets_runtime_default_only_when_nobody_chose(pack) -> None:
+    with pack.configured({SECCOMP: "remediate"}):
+        fixed = pack.remediate(POD, pod(spec(securityContext={"runAsNonRoot": True})))
+        explicit = pack.remediate(
+            POD, pod(spec(sc(seccompProfile={"type": "Unconfined"}), securityContext={"runAsNonRoot": True}))
+        )
+        windows = pack.remediate(POD, pod(spec(securityContext={"runAsNonRoot": True}, os=WINDOWS)))
+    assert fixed["spec"]["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert explicit is None and windows is None

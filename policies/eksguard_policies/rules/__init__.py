@@ -15,6 +15,10 @@ MODULE_NAMES = (
     "cloudtrail",
     "rbac",
     "workloads",
+    "exposure",
+    "storage",
+    "images",
+    "detection",
 )
 
 

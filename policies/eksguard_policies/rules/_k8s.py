@@ -44,6 +44,12 @@ SERVICE_ACCOUNT_TYPES = (f"{_K8S}core/v1:ServiceAccount",)
 NETWORK_POLICY_TYPES = (f"{_K8S}networking.k8s.io/v1:NetworkPolicy", f"{_K8S}extensions/v1beta1:NetworkPolicy")
 _RBAC_VERSIONS = ("v1", "v1beta1", "v1alpha1")
 ROLE_TYPES = tuple(f"{_K8S}rbac.authorization.k8s.io/{v}:{k}" for v in _RBAC_VERSIONS for k in ("ClusterRole", "Role"))
+LIMIT_RANGE_TYPES = (f"{_K8S}core/v1:LimitRange",)
+SERVICE_TYPES = (f"{_K8S}core/v1:Service",)
+INGRESS_TYPES = tuple(
+    f"{_K8S}{group}:Ingress" for group in ("networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1")
+)
+STORAGE_CLASS_TYPES = (f"{_K8S}storage.k8s.io/v1:StorageClass", f"{_K8S}storage.k8s.io/v1beta1:StorageClass")
 BINDING_TYPES = tuple(
     f"{_K8S}rbac.authorization.k8s.io/{v}:{k}" for v in _RBAC_VERSIONS for k in ("ClusterRoleBinding", "RoleBinding")
 )
@@ -83,14 +89,18 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def pod_spec_path(resource_type: str) -> tuple[str, ...]:
+    """Where a workload kind keeps its pod spec."""
+    if resource_type in POD_TYPES:
+        return ("spec",)
+    if resource_type in CRONJOB_TYPES:
+        return ("spec", "jobTemplate", "spec", "template", "spec")
+    return ("spec", "template", "spec")
+
+
 def pod_spec(resource_type: str, props: Mapping[str, Any]) -> tuple[str, Any]:
     """(path, pod spec) of any workload kind; the spec is None when absent or not an object."""
-    if resource_type in POD_TYPES:
-        path: tuple[str, ...] = ("spec",)
-    elif resource_type in CRONJOB_TYPES:
-        path = ("spec", "jobTemplate", "spec", "template", "spec")
-    else:
-        path = ("spec", "template", "spec")
+    path = pod_spec_path(resource_type)
     spec = get_path(props, *path)
     return ".".join(path), spec if isinstance(spec, Mapping) else None
 
@@ -143,6 +153,20 @@ def container_parts(
         return run
 
     return [part_for(f) for f in CONTAINER_FIELDS]
+
+
+def known_items(value: Any) -> tuple[list[tuple[int, Any]], UnknownValueError | None]:
+    """(index, element) of a list's known elements, and the error of its first unknown one (or of the list)."""
+    found, unknown = [], None
+    try:
+        for entry in _safe_items(value):
+            if isinstance(entry, UnknownValueError):
+                unknown = unknown or entry
+            else:
+                found.append(entry)
+    except UnknownValueError as exc:
+        unknown = unknown or exc
+    return found, unknown
 
 
 def _safe_items(value: Any) -> Iterator[tuple[int, Any] | UnknownValueError]:

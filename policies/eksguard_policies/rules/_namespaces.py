@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from ._k8s import NAMESPACE_TYPES, WORKLOAD_TYPES, get, get_path
+from ._k8s import LIMIT_RANGE_TYPES, NAMESPACE_TYPES, WORKLOAD_TYPES, get, get_path, items
 
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 
@@ -77,3 +77,25 @@ def survey_namespaces(resources: Iterable[Any], policy_types: set[str]) -> Names
             elif resource.resource_type in WORKLOAD_TYPES:
                 survey.unplaced.append((resource, exc))
     return survey
+
+
+def limit_range_defaults(resources: Iterable[Any]) -> tuple[dict[str, set[tuple[str, str]]], UnknownValueError | None]:
+    """For each namespace, the (limits|requests, resource) pairs its LimitRanges fill in for containers that leave
+    them out, and the error of a LimitRange that cannot be read until apply. The API server defaults a Container
+    item's default limit to its max, and its default request to its min or default limit
+    (https://kubernetes.io/docs/concepts/policy/limit-range/)."""
+    defaults: dict[str, set[tuple[str, str]]] = {}
+    pending: UnknownValueError | None = None
+    for limit_range in (r for r in resources if r.resource_type in LIMIT_RANGE_TYPES):
+        try:
+            namespace = namespace_of(limit_range)
+            filled = defaults.setdefault(namespace or "", set())
+            for _, item in items(get_path(limit_range.props, "spec", "limits")):
+                if get(item, "type") != "Container":
+                    continue
+                for key, kinds in (("default", "lr"), ("max", "lr"), ("defaultRequest", "r"), ("min", "r")):
+                    for name in get(item, key) or {}:
+                        filled |= {("limits", name), ("requests", name)} if kinds == "lr" else {("requests", name)}
+        except UnknownValueError as exc:
+            pending = pending or exc
+    return defaults, pending

@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from ..framework import RuleContext
+from ..framework import NotApplicable, RuleContext
 from ..values import has, show
 from ._k8s import Container, container_parts, definite_first, get, get_path, is_list, pod_spec
 
@@ -61,6 +61,14 @@ def host_path_volumes(ctx: RuleContext) -> list[HostPathPart]:
         return run
 
     return [part(i) for i in range(len(volumes))] if is_list(volumes) else []
+
+
+def windows_pod(ctx: RuleContext, what: str) -> Any:
+    """The pod spec, after refusing a Windows pod (spec.os.name windows) for a Linux-only control ``what``."""
+    path, spec = pod_spec(ctx.resource_type, ctx.props)
+    if get_path(spec, "os", "name") == "windows":
+        raise NotApplicable(f"{path}.os.name is windows: {what} is a Linux feature")
+    return spec
 
 
 def container_image(c: Container) -> tuple[str | None, str | None]:

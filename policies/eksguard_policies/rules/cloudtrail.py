@@ -12,7 +12,10 @@ from typing import Any
 from pulumi_policy.proxy import UnknownValueError
 
 from ..framework import RuleContext, StackContext, remediation, resource_rule, stack_rule
-from ..values import UNKNOWN_VALUE, as_bool, editable_props, get, known, peek, show
+from ..values import UNKNOWN_VALUE, as_bool, as_list, editable_props, get, known, peek, show, split_known, strings
+from ._account import ACCOUNT_CONFIG, account_findings
+from ._stack import by_type as resources_by_type
+from ._stack import identities, target_keys
 from .eks_cluster import CLUSTER
 
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -95,6 +98,60 @@ def start_logging(ctx: RuleContext) -> dict[str, Any] | None:
     return _set_flag(ctx, "enableLogging", True)
 
 
+# Management events: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-management-events-with-cloudtrail.html
+# A trail without selectors records every read and write management event; basic selectors record them when
+# includeManagementEvents (default true) with readWriteType (default All); advanced selectors when one selects
+# eventCategory Management, for the readOnly values it does not filter out. Selectors add up.
+READ_WRITE = {"All": {"read", "write"}, "ReadOnly": {"read"}, "WriteOnly": {"write"}}
+BOTH = frozenset({"read", "write"})
+
+
+@resource_rule("cloudtrail-management-events", types=(TRAIL,))
+def management_events(ctx: RuleContext) -> list[str]:
+    advanced = get(ctx.props, "advancedEventSelectors")
+    if as_list(advanced):
+        field, covered, pending = "advancedEventSelectors", *_advanced_coverage(advanced)
+    else:
+        selectors = get(ctx.props, "eventSelectors")
+        if not as_list(selectors):
+            return []  # no selectors: every management event is recorded
+        field, covered, pending = "eventSelectors", *_basic_coverage(selectors)
+    missing = sorted(BOTH - covered)
+    if not missing:
+        return []
+    if pending is not None:
+        raise pending
+    what = "no" if covered == set() else f"no {' or '.join(missing)}"
+    return [f"{field} record {what} management events: those API calls (such as changes to the cluster) go unrecorded"]
+
+
+def _basic_coverage(selectors: Any) -> tuple[set[str], UnknownValueError | None]:
+    covered: set[str] = set()
+    known_items, pending = split_known(selectors)
+    for selector in known_items:
+        try:
+            if as_bool(get(selector, "includeManagementEvents"), True) is True:
+                covered |= READ_WRITE.get(get(selector, "readWriteType") or "All", set())
+        except UnknownValueError as exc:
+            pending = pending or exc
+    return covered, pending
+
+
+def _advanced_coverage(selectors: Any) -> tuple[set[str], UnknownValueError | None]:
+    covered: set[str] = set()
+    known_items, pending = split_known(selectors)
+    for selector in known_items:
+        try:
+            fields = {get(f, "field"): f for f in as_list(get(selector, "fieldSelectors")) or [] if get(f, "field")}
+            if "Management" not in strings(get(fields.get("eventCategory"), "equals")):
+                continue
+            read_only = strings(get(fields.get("readOnly"), "equals"))
+            covered |= {"read" if v == "true" else "write" for v in read_only} if read_only else set(BOTH)
+        except UnknownValueError as exc:
+            pending = pending or exc
+    return covered, pending
+
+
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
 @resource_rule("cloudtrail-bucket-public-access-block", types=(PUBLIC_ACCESS_BLOCK,))
 def bucket_public_access_block(ctx: RuleContext) -> Iterator[str]:
@@ -105,48 +162,24 @@ def bucket_public_access_block(ctx: RuleContext) -> Iterator[str]:
 # --- stack rules --------------------------------------------------------------------------------------------
 
 
-def _target_keys(resource: Any, field: str) -> tuple[set[str], UnknownValueError | None]:
-    """What a property points at: the URNs it depends on and its literal value when known; the unknown error
-    when it is unknown and depends on nothing in the stack (so the target cannot be told)."""
-    keys = {dep.urn for dep in (resource.property_dependencies or {}).get(field, [])}
-    try:
-        value = get(resource.props, field)
-    except UnknownValueError as exc:
-        return keys, None if keys else exc
-    if isinstance(value, str) and value:
-        keys.add(value)
-    return keys, None
-
-
-def _bucket_ids(bucket: Any) -> set[str]:
-    ids = {bucket.urn}
-    for field in ("bucket", "id"):
-        value = peek(bucket.props, field)
-        if isinstance(value, str) and value:
-            ids.add(value)
-    return ids
-
-
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
 @stack_rule("stack-trail-bucket-public-access-block")
 def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, str | None]]:
-    by_type: dict[str, list[Any]] = {}
-    for r in ctx.resources:
-        by_type.setdefault(r.resource_type, []).append(r)
+    by_type = resources_by_type(ctx.resources)
     pending: UnknownValueError | None = None  # an unknown the verdict may depend on
     blocked: set[str] = set()
     for pab in by_type.get(PUBLIC_ACCESS_BLOCK, []):
-        keys, unknown = _target_keys(pab, "bucket")
+        keys, unknown = target_keys(pab, "bucket")
         blocked |= keys
         pending = pending or unknown  # a block whose bucket cannot be told may protect any bucket
-    unblocked = [b for t in BUCKETS for b in by_type.get(t, []) if not _bucket_ids(b) & blocked]
+    unblocked = [b for t in BUCKETS for b in by_type.get(t, []) if not identities(b, "bucket", "id") & blocked]
     findings: list[tuple[str, str]] = []
     for trail in by_type.get(TRAIL, []):
-        targets, unknown = _target_keys(trail, "s3BucketName")
+        targets, unknown = target_keys(trail, "s3BucketName")
         if unknown is not None and unblocked:
             pending = pending or unknown  # the trail may write to one of the unprotected buckets
         for bucket in unblocked:
-            if _bucket_ids(bucket) & targets:
+            if identities(bucket, "bucket", "id") & targets:
                 message = f"trail {trail.name} writes to bucket {bucket.name}, which has no public access block"
                 findings.append((message, bucket.urn))
     if not findings and not (pending and unblocked):
@@ -170,25 +203,32 @@ def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, s
             "default": "",
             "description": "ARN of a multi-region trail managed outside this stack (e.g. an organization trail) "
             "that records this account.",
-        }
+        },
+        **ACCOUNT_CONFIG,
     },
 )
-def multi_region_trail(ctx: StackContext) -> Iterator[tuple[str, str | None]]:
+def multi_region_trail(ctx: StackContext) -> list[tuple[str, str | None]]:
     clusters = [r for r in ctx.resources if r.resource_type == CLUSTER]
     external = ctx.config.get("externalTrailArn")
     if not clusters or (isinstance(external, str) and external.strip()):
-        return
+        return []
     pending: UnknownValueError | None = None
     for trail in (r for r in ctx.resources if r.resource_type == TRAIL):
         try:
             if _is_logging_multi_region(trail.props):
-                return
+                return []
         except UnknownValueError as exc:
             pending = pending or exc
     if pending is not None:  # no trail qualifies for sure, one may once its values are known
         raise pending
-    for cluster in clusters:
-        yield (f"EKS cluster {cluster.name} has no logging multi-region CloudTrail trail in the stack", cluster.urn)
+    return account_findings(
+        ctx,
+        clusters,
+        declared="no logging multi-region CloudTrail trail",
+        topic="CloudTrail",
+        service="cloudtrail",
+        lacking=_account_trail_lacking,
+    )
 
 
 def _is_logging_multi_region(props: Any) -> bool:
@@ -201,3 +241,11 @@ def _is_logging_multi_region(props: Any) -> bool:
     for field in ("isMultiRegionTrail", "enableLogging"):
         get(props, field)  # raises for the unknown one
     return True
+
+
+def _account_trail_lacking(client: Any) -> list[str]:
+    """DescribeTrails (with the organization's and other regions' trails) and GetTrailStatus."""
+    for trail in client.describe_trails(includeShadowTrails=True).get("trailList", []):
+        if trail.get("IsMultiRegionTrail") and client.get_trail_status(Name=trail["TrailARN"]).get("IsLogging"):
+            return []
+    return ["logging multi-region CloudTrail trail"]

@@ -21,13 +21,13 @@ from typing import Any
 from ..facts import AL2_END_OF_SUPPORT
 from ..framework import NotApplicable, RuleContext, as_of_date, resource_rule
 from ..values import as_map, get, has
+from ._aws import OFFLINE, aws_client, aws_errors
 from ._ec2 import show
 from .nodes import INSTANCE, LAUNCH_TEMPLATE, NODE_GROUP
 
 AL2_EOL = AL2_END_OF_SUPPORT
 SUPPORTED_FAMILIES = ("AL2023_", "BOTTLEROCKET_", "WINDOWS_")
 AL2023_DEFAULT_SINCE = (1, 30)
-OFFLINE = "not checkable offline"
 
 _DATED_RELEASE = re.compile(r"^\d+\.\d+(?:\.\d+)?-(\d{4})\.?(\d{2})\.?(\d{2})$")
 _K8S_VERSION = re.compile(r"^(\d+)\.(\d+)")
@@ -179,29 +179,19 @@ def _image_age(ctx: RuleContext, field: str, image: str) -> list[str]:
 
 @functools.lru_cache(maxsize=256)
 def image_creation_date(image_id: str, region: str) -> tuple[dt.date | None, str]:
-    """(creation date, "") of an AMI via EC2 DescribeImages, or (None, why not). boto3 loads only here."""
-    try:
-        import boto3
-        from botocore.config import Config
-        from botocore.exceptions import BotoCoreError, ClientError
-    except ImportError:
-        return None, "boto3 is not installed in the policy pack's environment (policies/requirements.txt)"
-
-    session = boto3.session.Session(region_name=region or None)
-    if session.get_credentials() is None:
-        return None, f"no AWS credentials to look up image {image_id!r}"
-    if not session.region_name:
-        return None, f"no AWS region to look up image {image_id!r} (set awsRegion)"
-    client = session.client("ec2", config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2}))
-    missing = f"image {image_id!r} was not found in {session.region_name} (deregistered, or not shared with you)"
+    """(creation date, "") of an AMI via EC2 DescribeImages, or (None, why not)."""
+    client, problem = aws_client("ec2", region, f"to look up image {image_id!r}")
+    if client is None:
+        return None, problem
+    where = client.meta.region_name
+    missing = f"image {image_id!r} was not found in {where} (deregistered, or not shared with you)"
     try:
         images = client.describe_images(ImageIds=[image_id]).get("Images", [])
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code", "").startswith("InvalidAMIID."):
+    except aws_errors() as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        if code.startswith("InvalidAMIID."):
             return None, missing
-        return None, f"looking up image {image_id!r} in {session.region_name} failed: {exc}"
-    except BotoCoreError as exc:
-        return None, f"looking up image {image_id!r} in {session.region_name} failed: {exc}"
+        return None, f"looking up image {image_id!r} in {where} failed: {exc}"
     created = images[0].get("CreationDate") if images else None
     if not isinstance(created, str):
         return None, missing

@@ -29,6 +29,7 @@ from ._k8s import (
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ADMISSION_GROUP = "admissionregistration.k8s.io"
+CERTIFICATES_GROUP = "certificates.k8s.io"
 _WEBHOOK_VERBS = ("create", "update", "patch", "delete")
 
 
@@ -63,6 +64,13 @@ DANGEROUS_CREATE = (
     Permission("", "serviceaccounts/token", ("create",)),  # CIS 4.1.12
     Permission(ADMISSION_GROUP, "validatingwebhookconfigurations", _WEBHOOK_VERBS, cluster_scoped=True),  # 4.1.11
     Permission(ADMISSION_GROUP, "mutatingwebhookconfigurations", _WEBHOOK_VERBS, cluster_scoped=True),
+)
+# https://kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests/#authorization: approving
+# takes update on the approval subresource and approve on the signer; either half is a step to client certificates
+# for any user the signer signs for.
+CSR_APPROVAL = (
+    Permission(CERTIFICATES_GROUP, "certificatesigningrequests/approval", ("update", "patch"), cluster_scoped=True),
+    Permission(CERTIFICATES_GROUP, "signers", ("approve",), cluster_scoped=True),
 )
 
 
@@ -150,6 +158,8 @@ def _permission_rule(perms: tuple[Permission, ...], *, scoped_by_names: bool = F
     def check(ctx: RuleContext) -> list[str]:
         namespaced = kind_of(ctx.resource_type) == "Role"
         grantable = [p for p in perms if not (namespaced and p.cluster_scoped)]
+        if not grantable:
+            return []
 
         def rule_check(i: int, rule: Any) -> list[str]:
             granted = _grants(rule, grantable, scoped_by_names=scoped_by_names)
@@ -188,6 +198,7 @@ privilege_escalation_verbs = resource_rule("rbac-privilege-escalation-verbs", ty
     _permission_rule(ESCALATION)
 )
 dangerous_create = resource_rule("rbac-dangerous-create", types=ROLE_TYPES)(_permission_rule(DANGEROUS_CREATE))
+csr_approval = resource_rule("rbac-csr-approval", types=ROLE_TYPES)(_permission_rule(CSR_APPROVAL))
 
 
 # --- bindings -------------------------------------------------------------------------------------------------
@@ -203,6 +214,29 @@ def cluster_admin_binding(ctx: RuleContext) -> Iterator[str]:
         return
     scope = "the whole cluster" if "Cluster" in kind_of(ctx.resource_type) else "its namespace"
     yield f"roleRef.name is ClusterRole cluster-admin: the subjects get full control of {scope}"
+
+
+# The built-in user-facing roles (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles):
+# admin and edit are meant to be granted within a namespace; bound cluster-wide they give read and write access to
+# every namespace's workloads and Secrets (edit), and RBAC within every namespace (admin).
+NAMESPACE_SCOPED_ROLES = {
+    "admin": "manage every namespace, RBAC included",
+    "edit": "change every namespace's workloads and read its Secrets",
+}
+
+
+@resource_rule("rbac-admin-edit-cluster-binding", types=BINDING_TYPES)
+def admin_edit_cluster_binding(ctx: RuleContext) -> Iterator[str]:
+    if "Cluster" not in kind_of(ctx.resource_type):
+        return
+    role_ref = get(ctx.props, "roleRef")
+    name = get(role_ref, "name")
+    if name not in NAMESPACE_SCOPED_ROLES or get(role_ref, "kind") not in (None, "ClusterRole"):
+        return
+    yield (
+        f"roleRef is ClusterRole {name} in a ClusterRoleBinding: the subjects can {NAMESPACE_SCOPED_ROLES[name]}; "
+        "bind it with a RoleBinding per namespace instead"
+    )
 
 
 DEFAULT_BROAD_SUBJECTS = ["system:anonymous", "system:unauthenticated", "system:authenticated"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import proxy
@@ -17,24 +17,29 @@ from pulumi_policy.proxy import UnknownValueError
 
 from .. import facts
 from ..framework import NotApplicable, RuleContext, StackContext, remediation, resource_rule, stack_rule
-from ..values import editable_props, show
+from ..values import UNKNOWN_VALUE, editable_props, has, peek, show
+from ._credentials import flag_credential, is_credential_name, is_literal, value_shape
 from ._images import parse_image, registry_allowed
 from ._k8s import (
+    CONTAINER_FIELDS,
     NAMESPACE_TYPES,
     NETWORK_POLICY_TYPES,
     SERVICE_ACCOUNT_TYPES,
     WORKLOAD_TYPES,
     Container,
+    container_parts,
     definite_first,
     get,
     get_path,
     is_number,
     items,
     kind_of,
+    known_items,
     pod_spec,
+    pod_spec_path,
     string_list,
 )
-from ._namespaces import provider_namespace, survey_namespaces
+from ._namespaces import limit_range_defaults, namespace_of, provider_namespace, survey_namespaces
 from ._pods import (
     HostPathPart,
     capability_name,
@@ -44,6 +49,7 @@ from ._pods import (
     host_path_volumes,
     refers_to,
     secret_env_message,
+    windows_pod,
 )
 
 
@@ -168,6 +174,147 @@ def capabilities(ctx: RuleContext) -> list[str]:
         if unknown is not None and not messages:
             raise unknown
         return messages
+
+    return check_containers(ctx, check)
+
+
+@resource_rule("workload-host-port", types=WORKLOAD_TYPES)
+def host_port(ctx: RuleContext) -> list[str]:
+    def check(c: Container) -> Iterator[str]:
+        for i, port in items(get(c.value, "ports")):
+            value = get(port, "hostPort")
+            if value is None or (is_number(value) and value == 0):
+                continue
+            shown = str(int(value)) if is_number(value) else show(value)
+            yield f"{c.label} ports[{i}] sets hostPort {shown}: the pod listens on the node's own address"
+
+    return check_containers(ctx, check)
+
+
+WINDOWS_HOST_PROCESS = ("securityContext", "windowsOptions", "hostProcess")
+
+
+@resource_rule("workload-windows-host-process", types=WORKLOAD_TYPES)
+def windows_host_process(ctx: RuleContext) -> list[str]:
+    path, spec = pod_spec(ctx.resource_type, ctx.props)
+    consequence = "it runs as a process on the Windows node, with the node's privileges"
+
+    def pod_level() -> list[str]:
+        if get_path(spec, *WINDOWS_HOST_PROCESS) is True:
+            return [f"{path}.{'.'.join(WINDOWS_HOST_PROCESS)} is true: every container {consequence}"]
+        return []
+
+    def check(c: Container) -> Iterator[str]:
+        if get_path(c.value, *WINDOWS_HOST_PROCESS) is True:
+            yield f"{c.label} sets {'.'.join(WINDOWS_HOST_PROCESS)}: true: {consequence}"
+
+    return definite_first([pod_level, *container_parts(path, spec, check)])
+
+
+# --- hardening of the container runtime -------------------------------------------------------------------------
+
+
+@resource_rule("workload-readonly-root-filesystem", types=WORKLOAD_TYPES)
+def readonly_root_filesystem(ctx: RuleContext) -> list[str]:
+    windows_pod(ctx, "a read-only root filesystem")
+
+    def check(c: Container) -> Iterator[str]:
+        if c.field == "ephemeralContainers":
+            return  # debugging containers are short-lived and often need to write
+        value = get(c.security_context(), "readOnlyRootFilesystem")
+        if value is not True:
+            shown = "does not set" if value is None else f"sets {show(value)} for"
+            yield f"{c.label} {shown} securityContext.readOnlyRootFilesystem: true: a process can rewrite its own image"
+
+    return check_containers(ctx, check)
+
+
+SECCOMP_CONFINED = ("RuntimeDefault", "Localhost")
+SECCOMP_TYPE = ("securityContext", "seccompProfile", "type")
+
+
+@resource_rule("workload-seccomp-profile", types=WORKLOAD_TYPES)
+def seccomp_profile(ctx: RuleContext) -> list[str]:
+    spec = windows_pod(ctx, "seccomp")
+
+    def check(c: Container) -> Iterator[str]:
+        own = get_path(c.value, *SECCOMP_TYPE)
+        effective = own if own is not None else get_path(spec, *SECCOMP_TYPE)
+        if effective in SECCOMP_CONFINED:
+            return
+        if effective is None:
+            yield f"{c.label} has no seccompProfile (container or pod securityContext): every system call is allowed"
+        else:
+            level = "" if own is not None else " (from the pod)"
+            yield f"{c.label} has seccompProfile type {show(effective)}{level}, not RuntimeDefault or Localhost"
+
+    return check_containers(ctx, check)
+
+
+@remediation("workload-seccomp-profile")
+def fix_seccomp_profile(ctx: RuleContext) -> dict[str, Any] | None:
+    """Sets the pod's seccompProfile to RuntimeDefault when neither the pod nor any container chose one."""
+    props = editable_props(ctx.props)
+    spec = props
+    for key in pod_spec_path(ctx.resource_type):
+        spec = spec.get(key) if isinstance(spec, dict) else None
+    if not isinstance(spec, dict) or get_path(spec, "os", "name") == "windows":
+        return None
+    security_context = spec.setdefault("securityContext", {})
+    if not isinstance(security_context, dict) or security_context.get("seccompProfile") is not None:
+        return None
+    for list_field in CONTAINER_FIELDS:
+        containers = spec.get(list_field)
+        for c in containers if isinstance(containers, list) else []:
+            if get_path(c, "securityContext", "seccompProfile") is not None:
+                return None  # a container's own choice is left to its author
+    security_context["seccompProfile"] = {"type": "RuntimeDefault"}
+    return props
+
+
+# --- credentials ------------------------------------------------------------------------------------------------
+
+
+def _env_credentials(c: Container) -> tuple[list[str], UnknownValueError | None]:
+    entries, unknown = known_items(get(c.value, "env"))
+    messages = []
+    for i, entry in entries:
+        if not has(entry, "value"):
+            continue
+        name, value = peek(entry, "name"), peek(entry, "value")
+        where = f"{c.label} env[{i}]" + (f" ({name})" if isinstance(name, str) else "")
+        named = isinstance(name, str) and is_credential_name(name)
+        if named and (value is UNKNOWN_VALUE or (isinstance(value, str) and is_literal(value))):
+            messages.append(f"{where} holds a literal credential (by its name)")
+        elif isinstance(value, str) and (kind := value_shape(value)):
+            messages.append(f"{where} holds {kind}")
+    return messages, unknown
+
+
+def _argument_credentials(c: Container, key: str) -> tuple[list[str], UnknownValueError | None]:
+    entries, unknown = known_items(get(c.value, key))
+    texts = dict(entries)
+    args = [texts.get(i) if isinstance(texts.get(i), str) else "" for i in range(max(texts, default=-1) + 1)]
+    messages = []
+    for i, item in enumerate(args):
+        if flag := flag_credential(args, i):
+            messages.append(f"{c.label} {key}[{i}] gives {flag} a literal credential")
+        elif kind := value_shape(item):
+            messages.append(f"{c.label} {key}[{i}] holds {kind}")
+    return messages, unknown
+
+
+@resource_rule("workload-literal-credentials", types=WORKLOAD_TYPES)
+def literal_credentials(ctx: RuleContext) -> list[str]:
+    def check(c: Container) -> list[str]:
+        messages, unknown = _env_credentials(c)
+        for key in ("command", "args"):
+            found, pending = _argument_credentials(c, key)
+            messages += found
+            unknown = unknown or pending
+        if unknown is not None and not messages:
+            raise unknown
+        return [f"{m}: whoever can read the pod spec reads it; keep it in a Secret mounted as a file" for m in messages]
 
     return check_containers(ctx, check)
 
@@ -480,3 +627,72 @@ def namespace_network_policy(ctx: StackContext) -> list[tuple[str, str | None]]:
     if undecided is not None and not findings and (survey.unplaced or survey.uncovered()):
         raise undecided
     return findings
+
+
+# --- resource limits (stack: a container's own limits, or its namespace's LimitRange) ---------------------------
+
+
+@stack_rule(
+    "workload-resource-limits",
+    config={
+        "requireCpuLimits": {
+            "type": "boolean",
+            "default": False,
+            "description": "Also require a CPU limit on every container (or a namespace LimitRange default).",
+        },
+        "requireRequests": {
+            "type": "boolean",
+            "default": False,
+            "description": "Also require memory and CPU requests (a limit counts as the request when none is set).",
+        },
+    },
+)
+def resource_limits(ctx: StackContext) -> list[tuple[str, str | None]]:
+    wanted = [("limits", "memory")]
+    if ctx.config.get("requireCpuLimits") is True:
+        wanted.append(("limits", "cpu"))
+    if ctx.config.get("requireRequests") is True:
+        wanted += [("requests", "memory"), ("requests", "cpu")]
+    defaults, unplaced = limit_range_defaults(ctx.resources)  # a LimitRange known only at apply may cover any gap
+    pending = unplaced
+    findings: list[tuple[str, str | None]] = []
+    for workload in (r for r in ctx.resources if r.resource_type in WORKLOAD_TYPES):
+        try:
+            gaps = _resource_gaps(workload, wanted)
+            namespace = namespace_of(workload) if gaps else None
+        except UnknownValueError as exc:
+            pending = pending or exc
+            continue
+        open_gaps = [(label, missing) for label, missing in gaps if missing not in defaults.get(namespace or "", set())]
+        if open_gaps and unplaced is None:
+            shown = "; ".join(f"{label} sets no {name} {kind.removesuffix('s')}" for label, (kind, name) in open_gaps)
+            findings.append(
+                (
+                    f"{kind_of(workload.resource_type)} {workload.name}: {shown}, and namespace {namespace} has no "
+                    "LimitRange in the stack that gives a default: one pod can starve its node",
+                    workload.urn,
+                )
+            )
+    if pending is not None and not findings:
+        raise pending
+    return findings
+
+
+def _resource_gaps(workload: Any, wanted: list[tuple[str, str]]) -> list[tuple[str, tuple[str, str]]]:
+    """(container label, (limits|requests, resource)) for each wanted setting a container leaves out (a request
+    is taken from the limit when only that is set). Ephemeral containers take no resources."""
+    path, spec = pod_spec(workload.resource_type, workload.props)
+    gaps = []
+    for list_field in ("initContainers", "containers"):
+        for i, container in items(get(spec, list_field)):
+            if not isinstance(container, Mapping):
+                continue
+            label = Container(path, list_field, i, container).label
+            resources = get(container, "resources")
+            for kind, name in wanted:
+                value = get_path(resources, kind, name)
+                if value is None and kind == "requests":
+                    value = get_path(resources, "limits", name)
+                if value is None:
+                    gaps.append((label.removeprefix(f"{path}."), (kind, name)))
+    return gaps
