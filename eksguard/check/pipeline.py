@@ -125,7 +125,7 @@ def _evaluate(run: ProgramRun, packs: list[PackRun], catalogue: Catalogue, progr
         coverage=coverage(
             [r.resource for r in judgeable],
             policies,
-            tallies,
+            tallies.declined,
             remote=frozenset(r.resource.urn for r in judgeable if r.remote),
             unanswered_invokes=run.unanswered_invokes,
         ),

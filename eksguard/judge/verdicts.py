@@ -213,7 +213,7 @@ def judged_types(packs: Sequence[PackPolicies]) -> tuple[frozenset[str], frozens
 def coverage(
     resources: Sequence[Resource],
     packs: Sequence[PackPolicies],
-    tallies: PolicyTallies,
+    declined: Mapping[str, set[str]] | None = None,
     remote: frozenset[str] = frozenset(),
     unanswered_invokes: Sequence[str] = (),
 ) -> Coverage:
@@ -221,14 +221,15 @@ def coverage(
 
     Data-driven from what the packs publish (``resource-type:<token>`` tags), so a pack that adds rules for a
     type (pulumi-eks components, say) counts it as judged from then on. ``remote`` holds the URNs of components
-    served by another plugin, whose children a real preview would show. Works on any analyzer Resources (the
-    audit's too), with or without a program run.
+    served by another plugin, whose children a real preview would show. ``declined`` maps a resource URN to the
+    policies that answered not-applicable for it (:attr:`PolicyTallies.declined`). Works on any analyzer
+    Resources (the audit's too), with or without a program run.
     """
     types, untagged = judged_types(packs)
     judged = 0
     missed: Counter = Counter()
     for resource in resources:
-        if resource.type in types or untagged - tallies.declined.get(resource.urn, set()):
+        if resource.type in types or untagged - (declined or {}).get(resource.urn, set()):
             judged += 1
         else:
             missed[(resource.type, resource.urn in remote)] += 1
