@@ -15,24 +15,25 @@ from typing import Any
 from eksguard.engine.fixtures import InvokeFixtures, MissingFixtureError
 from eksguard.engine.policy_document import TOKEN as POLICY_DOCUMENT
 from eksguard.engine.policy_document import PolicyDocumentError, policy_document
+from eksguard.engine.sandbox.monitor import APPLY_PLACEHOLDERS
 
 COMPUTED: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {POLICY_DOCUMENT: policy_document}
 """Invokes that are pure functions of their arguments."""
-PLACEHOLDER_ENDPOINT = "https://0123456789ABCDEF.gr7.{region}.eks.amazonaws.com"
-PLACEHOLDER_CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="
+_CLUSTER_PLACEHOLDERS = APPLY_PLACEHOLDERS["aws:eks/cluster:Cluster"]
 
 
 def _kubeconfig(cluster: str, region: str) -> dict[str, Any]:
     """The shape pulumi-eks's ``Cluster.getKubeconfig`` returns (a kubeconfig that runs ``aws eks get-token``),
     for a cluster whose endpoint and CA are the --assume-apply placeholders."""
-    server = PLACEHOLDER_ENDPOINT.format(region=region)
+    server = _CLUSTER_PLACEHOLDERS["endpoint"].format(region=region)
+    authority = _CLUSTER_PLACEHOLDERS["certificateAuthority"]["data"]
     config = {
         "apiVersion": "v1",
         "clusters": [
             {
                 "cluster": {
                     "server": server,
-                    "certificate-authority-data": PLACEHOLDER_CA,
+                    "certificate-authority-data": authority,
                 },
                 "name": "kubernetes",
             }

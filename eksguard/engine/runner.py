@@ -23,11 +23,10 @@ from eksguard.engine.errors import ProgramError, UsageError
 from eksguard.engine.fixtures import InvokeFixtures
 from eksguard.engine.invokes import InvokeAnswers, InvokeFailed
 from eksguard.engine.project import Project
+from eksguard.engine.sandbox.monitor import PLACEHOLDER_ACCOUNT
 from eksguard.protocol.analyzer import Resource
 from eksguard.reporters.model import SourceLocation
 
-PLACEHOLDER_ACCOUNT = "123456789012"
-STACK_TYPE = "pulumi:pulumi:Stack"
 SANDBOX = Path(__file__).resolve().parent / "sandbox"
 
 
