@@ -135,9 +135,16 @@ def _evaluate(run: ProgramRun, packs: list[PackRun], catalogue: Catalogue, progr
 
 def _judgeable(run: ProgramRun) -> list[RecordedResource]:
     """What a policy could judge: every custom resource but providers (they create nothing), and every component
-    of another plugin (pulumi-eks, awsx, Helm v4 charts: a real preview would show their children). The stack and
-    the program's own components are structure: their children are recorded themselves."""
-    return [r for r in run.resources if r.remote or (r.custom and not r.resource.type.startswith("pulumi:providers:"))]
+    that shows the pack no children: one of another plugin (pulumi-eks, awsx, Helm v4 charts), or one that
+    registered none here (a Helm v3 chart whose template no invoke answered), where a real preview would show
+    them. Other components are structure: their children are recorded and judged themselves."""
+    parents = {r.resource.parent for r in run.resources}
+    return [
+        r
+        for r in run.resources
+        if (r.custom and not r.resource.type.startswith("pulumi:providers:"))
+        or (not r.custom and (r.remote or r.resource.urn not in parents))
+    ]
 
 
 def _target(run: ProgramRun, packs: list[PackRun]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Karpenter installed from its OCI chart as a Helm release, with the EC2NodeClass and NodePool it launches
-nodes from. The node class allows IMDSv1 with a hop limit of 2: pods can read the node's credentials."""
+nodes from (the node class allows IMDSv1 with a hop limit of 2: pods can read the node's credentials), and
+metrics-server as a client-side rendered chart."""
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -14,6 +15,16 @@ karpenter = k8s.helm.v3.Release(
     version="1.3.3",
     namespace="kube-system",
     values={"settings": {"clusterName": "platform", "interruptionQueue": "platform-karpenter"}},
+    opts=opts,
+)
+
+k8s.helm.v3.Chart(
+    "metrics-server",
+    k8s.helm.v3.ChartOpts(
+        chart="metrics-server",
+        fetch_opts=k8s.helm.v3.FetchOpts(repo="https://kubernetes-sigs.github.io/metrics-server/"),
+        namespace="kube-system",
+    ),
     opts=opts,
 )
 
