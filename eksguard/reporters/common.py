@@ -75,7 +75,7 @@ def judged_line(coverage: Coverage) -> str:
     """``12 of 15 resources judged by a policy`` (and what was left unknown)."""
     line = f"{coverage.judged} of {coverage.resources} resources judged by a policy"
     if coverage.not_judged:
-        line += f"; {coverage.resources - coverage.judged} of types no policy judges"
+        line += f"; {coverage.resources - coverage.judged} are of types no policy judges"
     return line
 
 

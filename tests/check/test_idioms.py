@@ -134,7 +134,7 @@ def test_the_terminal_report_says_what_no_policy_judged(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     tail = done.stdout.splitlines()[-10:]
     assert [line.strip() for line in tail if "judge" in line or "invokes" in line] == [
-        "0 of 4 resources judged by a policy; 4 of types no policy judges",
+        "0 of 4 resources judged by a policy; 4 are of types no policy judges",
         "- not judged: kubernetes:helm.sh/v3:Chart x1",
         "- not judged: kubernetes:helm.sh/v3:Release x1",
         "- not judged: kubernetes:karpenter.k8s.aws/v1:EC2NodeClass x1",

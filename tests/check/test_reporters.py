@@ -217,7 +217,7 @@ def _check_report() -> Report:
     )
 
 
-JUDGED = "2 of 5 resources judged by a policy; 3 of types no policy judges"
+JUDGED = "2 of 5 resources judged by a policy; 3 are of types no policy judges"
 REMOTE_CLUSTER = "eks:index:Cluster x2 (component of another plugin: a real preview would show its children)"
 
 
