@@ -8,12 +8,10 @@ sentinels, secret wrappers, resource references as ids or URNs, provider-assigne
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import subprocess
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from eksguard.engine.errors import ProgramError, UsageError
 from eksguard.engine.fixtures import InvokeFixtures
 from eksguard.engine.invokes import InvokeAnswers, InvokeFailed
 from eksguard.engine.project import Project
+from eksguard.engine.sandbox.channel import Channel
 from eksguard.engine.sandbox.monitor import PLACEHOLDER_ACCOUNT
 from eksguard.protocol.analyzer import Resource
 from eksguard.reporters.model import SourceLocation
@@ -92,8 +91,7 @@ class _Sandbox:
         )
         os.close(to_child_r)
         os.close(from_child_w)
-        self.reader = os.fdopen(self._from_child_r, "r", encoding="utf-8")
-        self.writer = os.fdopen(self._to_child_w, "w", encoding="utf-8")
+        self.channel = Channel(self._from_child_r, self._to_child_w)
         # The program's own output is drained (a chatty program cannot block on a full pipe) and kept for errors.
         self.output: dict[str, bytes] = {}
         self._drains = [
@@ -106,19 +104,17 @@ class _Sandbox:
     def _drain(self, name: str, stream: Any) -> None:
         self.output[name] = stream.read()
 
-    def send(self, message: dict[str, Any]) -> None:
-        self.writer.write(json.dumps(message, separators=(",", ":")) + "\n")
-        self.writer.flush()
-
-    def messages(self):
-        for line in self.reader:
-            yield json.loads(line)
+    def messages(self) -> Iterator[dict[str, Any]]:
+        """What the program's process sends, until it closes the channel."""
+        while True:
+            try:
+                yield self.channel.receive()
+            except EOFError:
+                return
 
     def close(self) -> str:
         """Wait for the process to end; what it wrote to stderr."""
-        for stream in (self.reader, self.writer):
-            with contextlib.suppress(OSError):
-                stream.close()
+        self.channel.close()
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -149,7 +145,7 @@ def run_program(
     sandbox = _Sandbox(environment, project.directory)
     end: dict[str, Any] | None = None
     try:
-        sandbox.send(
+        sandbox.channel.send(
             {
                 "program_dir": str(project.directory),
                 "main": str(project.main),
@@ -169,7 +165,7 @@ def run_program(
                 if on_resource is not None:
                     on_resource(len(run.resources))
             elif kind in ("invoke", "call"):
-                sandbox.send(_answer(answers, message))
+                sandbox.channel.send(_answer(answers, message))
             else:
                 end = message
                 break

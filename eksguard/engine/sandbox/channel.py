@@ -1,4 +1,4 @@
-"""The line-delimited JSON channel between ``eksguard check`` and the program's process.
+"""The line-delimited JSON channel between ``eksguard check`` and the program's process (both ends use it).
 
 The program's process sends records (``resource``) and the end of the run (``done`` or ``error``); it asks
 (``invoke``, ``call``) and waits for the one answer. Requests are made one at a time: the SDK may invoke from
@@ -7,6 +7,7 @@ several threads, but invokes are few and answers fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -31,6 +32,11 @@ class Channel:
         with self._write_lock:
             self._writer.write(text)
             self._writer.flush()
+
+    def close(self) -> None:
+        for stream in (self._reader, self._writer):
+            with contextlib.suppress(OSError):
+                stream.close()
 
     def request(self, message: dict[str, Any]) -> dict[str, Any]:
         with self._request_lock:
