@@ -407,3 +407,26 @@ def test_without_a_stack_name_several_stacks_need_one(tiny_program) -> None:
     (tiny_program / "Pulumi.staging.yaml").write_text(config)
     with pytest.raises(UsageError, match=r"choose a stack with --stack: .* has config for prod, staging"):
         load_project(tiny_program, None)
+
+
+def test_the_program_runs_as_main_with_only_its_own_folder_added(tmp_path: Path) -> None:
+    """As the Python language host runs it: `__main__`, its folder first on the path, none of the engine's."""
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import os
+        import sys
+        import pulumi_aws as aws
+        seen = {
+            "first": sys.path[0],
+            "engine": str(any(p.endswith(os.path.join("engine", "sandbox")) for p in sys.path)),
+            "name": __name__,
+            "cwd": os.getcwd(),
+        }
+        for key, value in seen.items():
+            aws.ec2.Tag(key, resource_id="i-1", key=key, value=value)
+    """,
+    )
+    run = run_program(load_project(program, "dev"))
+    seen = {name: r.resource.properties["value"] for name, r in _by_name(run).items()}
+    assert seen == {"first": str(program), "engine": "False", "name": "__main__", "cwd": str(program)}
