@@ -12,12 +12,44 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import yaml
+
 from eksguard.engine.fixtures import InvokeFixtures, MissingFixtureError
 from eksguard.engine.policy_document import TOKEN as POLICY_DOCUMENT
 from eksguard.engine.policy_document import PolicyDocumentError, policy_document
 from eksguard.engine.sandbox.monitor import APPLY_PLACEHOLDERS
 
-COMPUTED: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {POLICY_DOCUMENT: policy_document}
+
+class InvokeFailed(Exception):
+    """A --live-lookups call failed, or the provider would refuse the arguments: no verdict."""
+
+
+class _KubernetesYamlLoader(yaml.SafeLoader):
+    """YAML as Kubernetes reads it (sigs.k8s.io/yaml): timestamps stay strings."""
+
+
+_KubernetesYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def decode_yaml(args: Mapping[str, Any]) -> dict[str, Any]:
+    """``kubernetes:yaml:decode`` (pulumi-kubernetes ``provider/pkg/provider/invoke_decode_yaml.go``): every
+    document of the text that has a kind and an apiVersion, in order. The provider also sets its default
+    namespace (when configured) on namespaced kinds, which needs the cluster's API discovery; the policies
+    resolve an object's namespace through its provider, so it is left out here."""
+    try:
+        documents = list(yaml.load_all(str(args.get("text") or ""), Loader=_KubernetesYamlLoader))
+    except yaml.YAMLError as exc:
+        raise InvokeFailed(f"invoke kubernetes:yaml:decode: {exc}") from None
+    return {"result": [d for d in documents if isinstance(d, dict) and d.get("kind") and d.get("apiVersion")]}
+
+
+COMPUTED: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    POLICY_DOCUMENT: policy_document,
+    "kubernetes:yaml:decode": decode_yaml,
+}
 """Invokes that are pure functions of their arguments."""
 _CLUSTER_PLACEHOLDERS = APPLY_PLACEHOLDERS["aws:eks/cluster:Cluster"]
 
@@ -59,10 +91,6 @@ def _kubeconfig(cluster: str, region: str) -> dict[str, Any]:
 
 CALL_PLACEHOLDERS: Mapping[str, Callable[[str, str], dict[str, Any]]] = {"eks:index:Cluster/getKubeconfig": _kubeconfig}
 """Method calls answered under --assume-apply: token -> f(component name, region) -> result."""
-
-
-class InvokeFailed(Exception):
-    """A --live-lookups call failed, or the provider would refuse the arguments: no verdict."""
 
 
 class InvokeAnswers:

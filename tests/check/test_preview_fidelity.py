@@ -159,3 +159,39 @@ def test_a_component_method_is_unknown_at_preview_and_a_placeholder_under_assume
     assert kubeconfig["users"][0]["user"]["exec"]["args"] == [
         "eks", "get-token", "--cluster-name", "platform", "--output", "json"
     ]  # fmt: skip
+
+
+MANIFESTS = '''
+import pulumi
+import pulumi_kubernetes as k8s
+
+provider = k8s.Provider("k8s", kubeconfig="{}")
+k8s.yaml.ConfigGroup("agent", yaml=["""
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: node-agent
+  annotations: {released: 2026-11-01}
+spec:
+  selector: {matchLabels: {app: node-agent}}
+  template:
+    metadata: {labels: {app: node-agent}}
+    spec:
+      containers:
+        - name: agent
+          image: example/agent:1.2
+          securityContext: {privileged: true}
+---
+# an empty document, as manifests often end
+"""], opts=pulumi.ResourceOptions(provider=provider))
+'''
+
+
+def test_yaml_manifests_are_decoded_as_the_provider_decodes_them(tmp_path: Path) -> None:
+    """kubernetes:yaml:decode is a pure function: the manifest's objects reach the pack, no fixture needed."""
+    run = run_program(load_project(make_program(tmp_path / "p", main=MANIFESTS), "dev"))
+    daemonset = _by_name(run)[("DaemonSet", "node-agent")].resource.properties
+    assert daemonset["metadata"] == {"name": "node-agent", "annotations": {"released": "2026-11-01"}}
+    container = daemonset["spec"]["template"]["spec"]["containers"][0]
+    assert container["securityContext"] == {"privileged": True}
+    assert run.unanswered_invokes == []
