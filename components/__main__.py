@@ -23,11 +23,11 @@ REPO_ROOT = PLUGIN_DIR.parent
 def fix_import_path() -> None:
     """``python <dir>`` puts the plugin folder itself first on sys.path, where ``cluster.py`` and friends
     would import as top-level modules; import them as the ``components`` package from the repository
-    instead, with the sibling ``policies/`` folder importable (the components read its facts and EKS version data)."""
+    instead (importing it makes the sibling ``policies/`` folder importable, see ``components/__init__.py``)."""
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PLUGIN_DIR]
-    for folder in (REPO_ROOT / "policies", REPO_ROOT):
-        if str(folder) not in sys.path:
-            sys.path.insert(0, str(folder))
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    importlib.import_module("components")
 
 
 fix_import_path()

@@ -15,6 +15,7 @@ from eksguard_policies.catalogue import Catalogue, default_catalogue
 from eksguard.engine import (
     InvokeFixtures,
     ProgramRun,
+    RecordedResource,
     UsageError,
     default_variables,
     load_project,
@@ -31,7 +32,7 @@ from eksguard.judge.packs import (
     start_packs,
 )
 from eksguard.judge.remediation import RemediationRecord, remediation_json
-from eksguard.judge.verdicts import PolicyTallies, control_results
+from eksguard.judge.verdicts import PolicyTallies, control_results, coverage
 from eksguard.protocol.analyzer import PolicyPackError
 from eksguard.reporters.model import Report
 
@@ -112,15 +113,38 @@ def _evaluate(run: ProgramRun, packs: list[PackRun], catalogue: Catalogue, progr
     remediations = remediate_all(run.resources, packs, progress)
     tallies = PolicyTallies(run)
     analyze_all(run.resources, packs, tallies, progress)
-    results = control_results(run, [(p.info, p.config) for p in packs], catalogue, tallies.by_policy)
+    policies = [(p.info, p.config) for p in packs]
+    results = control_results(run, policies, catalogue, tallies.by_policy)
+    judgeable = _judgeable(run)
     report = Report(
         tool="check",
         target=_target(run, packs),
         results=results,
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         extra={"remediations": [remediation_json(r) for r in remediations]},
+        coverage=coverage(
+            [r.resource for r in judgeable],
+            policies,
+            tallies.declined,
+            remote=frozenset(r.resource.urn for r in judgeable if r.remote),
+            unanswered_invokes=run.unanswered_invokes,
+        ),
     )
     return CheckOutcome(report=report, run=run, remediations=remediations)
+
+
+def _judgeable(run: ProgramRun) -> list[RecordedResource]:
+    """What a policy could judge: every custom resource but providers (they create nothing), and every component
+    that shows the pack no children: one of another plugin (pulumi-eks, awsx, Helm v4 charts), or one that
+    registered none here (a Helm v3 chart whose template no invoke answered), where a real preview would show
+    them. Other components are structure: their children are recorded and judged themselves."""
+    parents = {r.resource.parent for r in run.resources}
+    return [
+        r
+        for r in run.resources
+        if (r.custom and not r.resource.type.startswith("pulumi:providers:"))
+        or (not r.custom and (r.remote or r.resource.urn not in parents))
+    ]
 
 
 def _target(run: ProgramRun, packs: list[PackRun]) -> dict[str, Any]:
@@ -135,5 +159,6 @@ def _target(run: ProgramRun, packs: list[PackRun]) -> dict[str, Any]:
         "stack": run.project.stack,
         "mode": "preview" if run.preview else "apply",
         "resources": len(run.resources),
+        "environment": run.environment.describe() if run.environment else "",
         "policy_packs": [{"name": p.info.name, "version": p.version} for p in packs],
     }

@@ -25,6 +25,8 @@ class Project:
     config: dict[str, str] = field(default_factory=dict)
     """Fully qualified keys (``ns:key``) to string values, as the engine passes them to the program."""
     secret_keys: tuple[str, ...] = ()
+    runtime_options: dict[str, Any] = field(default_factory=dict)
+    """``runtime.options`` of Pulumi.yaml (``virtualenv``, ``toolchain``): where the program's packages live."""
 
 
 def _read_yaml(path: Path, what: str) -> Any:
@@ -93,6 +95,7 @@ def load_project(directory: str | Path, stack: str | None) -> Project:
         raise UsageError(f"{pulumi_yaml} has no project name")
     runtime = meta.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    options = runtime.get("options") if isinstance(runtime, dict) else None
     if runtime_name != "python":
         raise UsageError(f"{pulumi_yaml}: runtime is {runtime_name!r}; eksguard check runs only runtime 'python'")
 
@@ -132,4 +135,5 @@ def load_project(directory: str | Path, stack: str | None) -> Project:
         stack_config_file=stack_file,
         config=values,
         secret_keys=tuple(sorted(secrets)),
+        runtime_options=dict(options) if isinstance(options, dict) else {},
     )

@@ -12,8 +12,8 @@ from eksguard_policies.catalogue import AREAS, Catalogue, Control
 from pulumi.runtime.proto import analyzer_pb2
 
 from eksguard.engine import ProgramRun, RecordedResource
-from eksguard.protocol.messages import SEVERITY_NAMES, AnalyzeResult
-from eksguard.reporters.model import ControlResult, Finding, SourceLocation
+from eksguard.protocol.messages import SEVERITY_NAMES, AnalyzeResult, Resource
+from eksguard.reporters.model import ControlResult, Coverage, Finding, SourceLocation, UnjudgedType
 
 OTHER_AREA = "other-policies"
 """Area key of policies that are not in the catalogue (a user's own pack)."""
@@ -41,6 +41,8 @@ class PolicyTallies:
 
     def __init__(self, run: ProgramRun) -> None:
         self.by_policy: dict[str, PolicyTally] = defaultdict(PolicyTally)
+        self.declined: dict[str, set[str]] = defaultdict(set)
+        """Resource URN to the policies that said they do not apply to it."""
         self._run = run
         self._by_urn = {r.resource.urn: r for r in run.resources}
         # A finding about the whole stack points at the program's entry file (code scanning needs a line).
@@ -51,6 +53,7 @@ class PolicyTallies:
         self._absorb(result, resource_urn)
         for policy, reason in result.not_applicable.items():
             self.by_policy[policy].not_applicable[reason] += 1
+            self.declined[resource_urn].add(policy)
 
     def add_stack_result(self, result: AnalyzeResult) -> None:
         """Count a pack's AnalyzeStack answer."""
@@ -163,7 +166,7 @@ def control_results(
         if level == "disabled":
             result = ControlResult(control, "not_applicable", reason="disabled by the policy configuration")
         elif tally.violations:
-            result = ControlResult(control, "violated", findings=tally.violations)
+            result = ControlResult(control, "violated", findings=tally.violations, not_checkable=tally.not_checkable)
         elif tally.not_checkable:
             first = tally.not_checkable[0].message
             result = ControlResult(
@@ -190,3 +193,49 @@ def control_results(
     area_order = {area: i for i, area in enumerate(AREAS)}
     results.sort(key=lambda r: area_order.get(r.control.area, len(area_order)))
     return results
+
+
+def judged_types(packs: Sequence[PackPolicies]) -> tuple[frozenset[str], frozenset[str]]:
+    """The resource types the enabled resource policies declare they check, and the names of the enabled
+    resource policies that declare none (those run on every resource and judge the ones they do not decline)."""
+    types: set[str] = set()
+    untagged: set[str] = set()
+    for policy, level in _policies_run(packs).values():
+        if level == "disabled" or policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK:
+            continue
+        declared = declared_types(policy)
+        types |= declared
+        if not declared:
+            untagged.add(policy.name)
+    return frozenset(types), frozenset(untagged)
+
+
+def coverage(
+    resources: Sequence[Resource],
+    packs: Sequence[PackPolicies],
+    declined: Mapping[str, set[str]] | None = None,
+    remote: frozenset[str] = frozenset(),
+    unanswered_invokes: Sequence[str] = (),
+) -> Coverage:
+    """How many of ``resources`` some enabled policy judged, and the types of the others.
+
+    Data-driven from what the packs publish (``resource-type:<token>`` tags), so a pack that adds rules for a
+    type (pulumi-eks components, say) counts it as judged from then on. ``remote`` holds the URNs of components
+    served by another plugin, whose children a real preview would show. ``declined`` maps a resource URN to the
+    policies that answered not-applicable for it (:attr:`PolicyTallies.declined`). Works on any analyzer
+    Resources (the audit's too), with or without a program run.
+    """
+    types, untagged = judged_types(packs)
+    judged = 0
+    missed: Counter = Counter()
+    for resource in resources:
+        if resource.type in types or untagged - (declined or {}).get(resource.urn, set()):
+            judged += 1
+        else:
+            missed[(resource.type, resource.urn in remote)] += 1
+    not_judged = tuple(
+        UnjudgedType(type=t, count=n, remote=r) for (t, r), n in sorted(missed.items(), key=lambda i: (-i[1], i[0]))
+    )
+    return Coverage(
+        resources=len(resources), judged=judged, not_judged=not_judged, unanswered_invokes=tuple(unanswered_invokes)
+    )

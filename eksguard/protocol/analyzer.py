@@ -33,7 +33,7 @@ from eksguard.protocol.messages import (
     config_with_defaults,
     struct_to_dict,
 )
-from eksguard.protocol.plugin import PluginProcess, PluginStartError
+from eksguard.protocol.plugin import PluginProcess, PluginStartError, activated_env, venv_python
 from eksguard.protocol.wire import from_struct, to_struct
 
 __all__ = [
@@ -124,7 +124,7 @@ class PolicyPackProcess:
         if python is None:
             python = str(pack_python(self.pack_dir))
             if python != sys.executable:
-                env = _activated(Path(python).parent.parent, env)
+                env = activated_env(Path(python).parent.parent, env)
         # The CLI runs the pack from the folder that holds it, naming the pack folder relatively.
         command = [python, "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", self.pack_dir.name]
         self._plugin = PluginProcess(command, cwd=self.pack_dir.parent, env=env)
@@ -267,10 +267,6 @@ def _pack_meta(pack_dir: Path) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def _venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
 def pack_python(pack_dir: str | os.PathLike[str]) -> Path:
     """The interpreter the Pulumi CLI runs a Python pack with: the virtualenv its PulumiPolicy.yaml names
     (``runtime.options.virtualenv``, relative to the pack folder), else the current interpreter.
@@ -284,7 +280,7 @@ def pack_python(pack_dir: str | os.PathLike[str]) -> Path:
     if not virtualenv:
         return Path(sys.executable)
     venv = pack_dir / str(virtualenv)
-    python = _venv_python(venv)
+    python = venv_python(venv)
     if not python.is_file():
         raise PolicyPackError(
             f"policy pack {pack_dir}: PulumiPolicy.yaml sets runtime.options.virtualenv to {virtualenv!r}, "
@@ -292,11 +288,3 @@ def pack_python(pack_dir: str | os.PathLike[str]) -> Path:
             "requirements.txt into it"
         )
     return python
-
-
-def _activated(venv: Path, env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` as activating ``venv`` leaves it (what the CLI sets for the pack's process)."""
-    out = {k: v for k, v in env.items() if k != "PYTHONHOME"}
-    out["VIRTUAL_ENV"] = str(venv)
-    out["PATH"] = os.pathsep.join(p for p in (str(_venv_python(venv).parent), env.get("PATH", "")) if p)
-    return out

@@ -7,6 +7,7 @@ import os
 import subprocess
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 
 class PluginStartError(RuntimeError):
@@ -69,3 +70,17 @@ class PluginProcess:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait(timeout=timeout)
+
+
+def venv_python(venv: Path) -> Path:
+    """The interpreter of the virtualenv ``venv``."""
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def activated_env(venv: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` as activating ``venv`` leaves it: what the Pulumi CLI sets for a plugin or program it runs in a
+    virtualenv (pulumi ``sdk/python/toolchain/toolchain.go``, ``ActivateVirtualEnv``)."""
+    out = {k: v for k, v in env.items() if k != "PYTHONHOME"}
+    out["VIRTUAL_ENV"] = str(venv)
+    out["PATH"] = os.pathsep.join(p for p in (str(venv_python(venv).parent), env.get("PATH", "")) if p)
+    return out

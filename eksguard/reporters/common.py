@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eksguard_policies.catalogue import AREAS
 
-from eksguard.reporters.model import ControlResult, Finding, Report
+from eksguard.reporters.model import ControlResult, Coverage, Finding, Report
 
 OTHER_AREA_TITLE = "Other policies"
 STATUS_LABELS = {
@@ -66,3 +66,38 @@ def visible_findings(result: ControlResult) -> list[Finding]:
 def remediation_plan(report: Report) -> list[tuple[ControlResult, Finding]]:
     """Findings that carry a plan (the audit's ``pulumi import`` command and component snippet)."""
     return [(r, f) for r in report.results for f in visible_findings(r) if f.fix.get("import_command")]
+
+
+REMOTE_NOTE = "component of another plugin: a real preview would show its children"
+
+
+def judged_line(coverage: Coverage) -> str:
+    """``12 of 15 resources judged by a policy`` (and what was left unknown)."""
+    line = f"{coverage.judged} of {coverage.resources} resources judged by a policy"
+    if coverage.not_judged:
+        line += f"; {coverage.resources - coverage.judged} are of types no policy judges"
+    return line
+
+
+def unjudged_lines(coverage: Coverage) -> list[str]:
+    """One line per resource type no policy judged, most numerous first."""
+    return [f"{u.type} x{u.count}" + (f" ({REMOTE_NOTE})" if u.remote else "") for u in coverage.not_judged]
+
+
+def unanswered_line(coverage: Coverage) -> str:
+    if not coverage.unanswered_invokes:
+        return ""
+    return "invokes nothing answered (their results were unknown; add --fixtures or --live-lookups): " + ", ".join(
+        coverage.unanswered_invokes
+    )
+
+
+def coverage_json(coverage: Coverage | None) -> dict | None:
+    if coverage is None:
+        return None
+    return {
+        "resources": coverage.resources,
+        "judged": coverage.judged,
+        "not_judged": [{"type": u.type, "count": u.count, "remote": u.remote} for u in coverage.not_judged],
+        "unanswered_invokes": list(coverage.unanswered_invokes),
+    }

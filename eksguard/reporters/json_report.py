@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from eksguard.reporters.common import area_title, mandatory_violations, tool_version
+from eksguard.reporters.common import area_title, coverage_json, mandatory_violations, tool_version
 from eksguard.reporters.model import ControlResult, Finding, Report
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -46,6 +46,7 @@ def _control(r: ControlResult) -> dict[str, Any]:
             "kubescape": list(c.references.kubescape),
         },
         "findings": [_finding(f) for f in r.findings],
+        "not_checkable": [_finding(f) for f in r.not_checkable],
     }
 
 
@@ -69,6 +70,7 @@ def to_document(report: Report) -> dict[str, Any]:
             "mandatory_violations": mandatory_violations(report),
         },
         "totals": report.totals(),
+        "coverage": coverage_json(report.coverage),
         "areas": areas,
         "remediations": report.extra.get("remediations", []),
     }

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 from eksguard.reporters.common import (
+    REMOTE_NOTE,
     STATUS_LABELS,
     area_title,
     display_name,
+    judged_line,
     remediation_plan,
+    unanswered_line,
     verdict_line,
     where,
 )
@@ -39,6 +42,11 @@ def _details(result: ControlResult) -> list[str]:
     hidden = len(result.findings) - MAX_FINDINGS_PER_CONTROL
     if hidden > 0:
         lines.append(f"- … and {hidden} more")
+    if result.not_checkable:
+        lines += ["", f"_Also not checkable until apply on {len(result.not_checkable)} resource(s):_"]
+        for f in result.not_checkable[:MAX_FINDINGS_PER_CONTROL]:
+            at = f" ({where(f)})" if where(f) else ""
+            lines.append(f"- `{_cell(display_name(f))}`{at}: {_cell(f.message)}")
     if result.status == "violated":
         if c.remediation:
             lines += ["", f"**Remediation.** {c.remediation}"]
@@ -84,6 +92,21 @@ def _plan(report: Report) -> list[str]:
     return lines
 
 
+def _coverage(report: Report) -> list[str]:
+    coverage = report.coverage
+    if coverage is None:
+        return []
+    lines = ["### Coverage", "", f"{judged_line(coverage)}.", ""]
+    if coverage.not_judged:
+        lines += ["Resource types no policy judged:", ""]
+        for u in coverage.not_judged:
+            lines.append(f"- `{u.type}` x{u.count}" + (f" ({REMOTE_NOTE})" if u.remote else ""))
+        lines.append("")
+    if coverage.unanswered_invokes:
+        lines += [_cell(unanswered_line(coverage)), ""]
+    return lines
+
+
 def render(report: Report, *, show_remediations: bool = False, **_: object) -> str:
     mark = "❌" if report.has_mandatory_violation else "✅"
     out = [f"## {mark} eksguard {report.tool}: {verdict_line(report)}", ""]
@@ -109,6 +132,7 @@ def render(report: Report, *, show_remediations: bool = False, **_: object) -> s
     if show_remediations:
         out += _remediations(report)
     out += _plan(report)
+    out += _coverage(report)
     out += ["<details><summary>Every control</summary>", ""]
     for area, results in grouped.items():
         if not results:

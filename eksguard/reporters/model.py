@@ -49,10 +49,34 @@ class ControlResult:
     reason: str = ""
     """Why a control is not applicable, not checkable or not assessed."""
     resources_evaluated: int = 0
+    not_checkable: list[Finding] = field(default_factory=list)
+    """Of a violated control: the resources it could not check until apply, kept beside the violations."""
 
     @property
     def mandatory_violation(self) -> bool:
         return self.status == "violated" and any(f.level == "mandatory" for f in self.findings)
+
+
+@dataclass(frozen=True)
+class UnjudgedType:
+    type: str
+    count: int
+    remote: bool = False
+    """A component served by another plugin: a real preview would also show (and judge) its children."""
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the target the policies examined, so a PASS never hides what nobody looked at."""
+
+    resources: int
+    """Resources a policy could judge (for check: custom resources and components of other plugins)."""
+    judged: int
+    """Those whose type at least one enabled policy checks."""
+    not_judged: tuple[UnjudgedType, ...] = ()
+    """The other resources by type, most numerous first."""
+    unanswered_invokes: tuple[str, ...] = ()
+    """Invokes nothing answered (check): values derived from them were unknown."""
 
 
 @dataclass
@@ -63,6 +87,7 @@ class Report:
     results: list[ControlResult]
     generated_at: str
     extra: dict[str, Any] = field(default_factory=dict)
+    coverage: Coverage | None = None
 
     def by_area(self) -> dict[str, list[ControlResult]]:
         grouped: dict[str, list[ControlResult]] = {area: [] for area in AREAS}

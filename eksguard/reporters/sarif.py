@@ -14,8 +14,15 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from eksguard.reporters.common import area_title, tool_version
-from eksguard.reporters.model import ControlResult, Finding, Report
+from eksguard.reporters.common import (
+    area_title,
+    coverage_json,
+    judged_line,
+    tool_version,
+    unanswered_line,
+    unjudged_lines,
+)
+from eksguard.reporters.model import ControlResult, Coverage, Finding, Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/eksguard/eksguard"
@@ -97,6 +104,17 @@ def _result(rule_index: int, control_id: str, finding: Finding) -> dict[str, Any
     }
 
 
+def _notifications(coverage: Coverage | None) -> list[dict[str, Any]]:
+    """What the policies did not examine, where code scanning shows the tool's own warnings."""
+    if coverage is None:
+        return []
+    texts = [(judged_line(coverage), "note")]
+    texts += [(f"no policy judged {line}", "warning") for line in unjudged_lines(coverage)]
+    if coverage.unanswered_invokes:
+        texts.append((unanswered_line(coverage), "warning"))
+    return [{"message": {"text": text}, "level": level} for text, level in texts]
+
+
 def to_document(report: Report) -> dict[str, Any]:
     rules: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
@@ -120,10 +138,19 @@ def to_document(report: Report) -> dict[str, Any]:
                 },
                 "automationDetails": {"id": f"eksguard/{report.tool}/"},
                 "invocations": [
-                    {"executionSuccessful": True, "exitCode": report.exit_code(), "endTimeUtc": report.generated_at}
+                    {
+                        "executionSuccessful": True,
+                        "exitCode": report.exit_code(),
+                        "endTimeUtc": report.generated_at,
+                        "toolExecutionNotifications": _notifications(report.coverage),
+                    }
                 ],
                 "results": results,
-                "properties": {"target": report.target, "totals": report.totals()},
+                "properties": {
+                    "target": report.target,
+                    "totals": report.totals(),
+                    "coverage": coverage_json(report.coverage),
+                },
             }
         ],
     }

@@ -18,7 +18,10 @@ from eksguard.reporters.common import (
     STATUS_LABELS,
     area_title,
     display_name,
+    judged_line,
     remediation_plan,
+    unanswered_line,
+    unjudged_lines,
     verdict_line,
     where,
 )
@@ -60,6 +63,13 @@ def _details(console: Console, result: ControlResult) -> None:
     hidden = len(result.findings) - MAX_FINDINGS_PER_CONTROL
     if hidden > 0:
         console.print(f"  ... and {hidden} more")
+    if result.not_checkable:
+        console.print(
+            Text(f"  also not checkable until apply on {len(result.not_checkable)} resource(s):", style="yellow")
+        )
+        for f in result.not_checkable[:MAX_FINDINGS_PER_CONTROL]:
+            at = f"  [{where(f)}]" if where(f) else ""
+            console.print(Text(f"  - {display_name(f)}{at}: {f.message.strip()}"))
     if result.status == "violated":
         if c.remediation:
             console.print(Text(f"  Remediation: {c.remediation}"))
@@ -94,6 +104,19 @@ def _plan(console: Console, report: Report) -> None:
             console.print(Text(f"    {line}", style="cyan"))
 
 
+def _coverage(console: Console, report: Report) -> None:
+    coverage = report.coverage
+    if coverage is None:
+        return
+    console.rule("Coverage")
+    style = "yellow" if coverage.not_judged else "green"
+    console.print(Text(judged_line(coverage), style=style))
+    for line in unjudged_lines(coverage):
+        console.print(Text(f"  - not judged: {line}", style="yellow"))
+    if coverage.unanswered_invokes:
+        console.print(Text(unanswered_line(coverage), style="yellow"))
+
+
 def render(
     report: Report, *, color: bool = False, width: int = 120, show_remediations: bool = False, **_: object
 ) -> str:
@@ -112,6 +135,7 @@ def render(
     if show_remediations:
         _remediations(console, report.extra.get("remediations", []))
     _plan(console, report)
+    _coverage(console, report)
     console.rule()
     style = "bold red" if report.has_mandatory_violation else "bold green"
     console.print(Text(verdict_line(report), style=style))

@@ -400,3 +400,34 @@ def test_a_policy_that_raises_is_a_usage_error_naming_pack_and_error(tiny_progra
     )
     with pytest.raises(UsageError, match=r"^policy pack .*raising-pack: Analyze failed: UNKNOWN: .*policy bug$"):
         run_check(CheckOptions(program=tiny_program, policy_packs=[pack]), catalogue=EMPTY_CATALOGUE)
+
+
+def test_a_violated_control_keeps_its_not_checkable_findings(tmp_path: Path, tiny_pack: Path) -> None:
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import pulumi_aws as aws
+        vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16")
+        aws.ec2.SecurityGroup("known", vpc_id="sg-not-a-vpc")
+        aws.ec2.SecurityGroup("pending", vpc_id=vpc.id)
+    """,
+    )
+    report = _check(program, tiny_pack, tmp_path).report
+    [result] = [r for r in report.results if r.control.id == "tiny-sg-in-known-vpc"]
+    assert result.status == "violated"
+    assert [(f.resource_name, f.message) for f in result.findings] == [
+        ("known", "security group is not in a known VPC")
+    ]
+    assert [(f.resource_name, f.message) for f in result.not_checkable] == [
+        ("pending", "string value at .vpcId can't be known during preview")
+    ]
+
+
+def test_coverage_counts_what_an_enabled_policy_judged(tiny_program: Path, tiny_pack: Path, tmp_path: Path) -> None:
+    """The tiny pack's policies declare no types: a resource counts as judged unless every one declined it."""
+    coverage = _check(tiny_program, tiny_pack, tmp_path).report.coverage
+    assert (coverage.resources, coverage.judged) == (3, 2)
+    assert [(u.type, u.count, u.remote) for u in coverage.not_judged] == [("aws:ec2/vpc:Vpc", 1, False)]
+    # disabling the policy that judged the bucket leaves it unjudged
+    coverage = _check(tiny_program, tiny_pack, tmp_path, config={"tiny-bucket-owner": "disabled"}).report.coverage
+    assert [(u.type, u.count) for u in coverage.not_judged] == [("aws:ec2/vpc:Vpc", 1), ("aws:s3/bucket:Bucket", 1)]

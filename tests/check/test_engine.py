@@ -89,11 +89,14 @@ def test_assume_apply_fills_id_arn_and_the_eks_cluster_outputs_only(tmp_path: Pa
     }
     assert seen == {
         "id": "nodes-id",
-        "arn": "arn:aws:iam::123456789012:role/nodes",  # IAM is global: no region
+        # IAM is global: no region; the role's name is the one pulumi-aws assigned in Check
+        "arn": f"arn:aws:iam::123456789012:role/{records['nodes'].resource.properties['name']}",
         "endpoint": "https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com",
         "issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF",
         "status": "ACTIVE",
-        "unique-id": None,  # every other computed output is absent
+        # every other computed output stays unknown: it never vanishes from the inputs built from it
+        "unique-id": UNKNOWN_SENTINEL,
+        # a computed field nested in an input object is the input as given (the provider schema would know more)
         "cluster-sg": None,
     }
 
@@ -197,16 +200,32 @@ def test_program_invokes_are_answered_and_user_fixtures_come_first(tmp_path: Pat
     assert _by_name(run)["lt"].resource.properties["imageId"] == "ami-user"
 
 
-def test_an_unanswered_invoke_is_a_usage_error_naming_the_token(tmp_path: Path) -> None:
+def test_an_unanswered_invoke_leaves_its_results_unknown_and_is_listed_once(tmp_path: Path) -> None:
+    """As a value a preview cannot know: never a crash, in the output form and in the plain form."""
     program = make_program(
         tmp_path / "p",
         main="""
         import pulumi_aws as aws
-        aws.ec2.get_vpc_output(default=True)
+        vpc = aws.ec2.get_vpc_output(default=True)
+        aws.ec2.SecurityGroup("sg", vpc_id=vpc.id, description="nodes")
+        ami = aws.ec2.get_ami(owners=["amazon"], most_recent=True)
+        subnets = aws.ec2.get_subnets(filters=[{"name": "tag:tier", "values": ["private"]}])
+        aws.ec2.LaunchTemplate("lt", image_id=ami.id, vpc_security_group_ids=subnets.ids, ebs_optimized=ami.ena_support)
+        aws.ec2.get_vpc_output(default=False)
     """,
     )
-    with pytest.raises(UsageError, match=r"no fixture answers invoke aws:ec2/getVpc:getVpc.*--fixtures"):
-        run_program(load_project(program, "dev"))
+    run = run_program(load_project(program, "dev"))
+    records = _by_name(run)
+    assert records["sg"].resource.properties["vpcId"] == UNKNOWN_SENTINEL
+    lt = records["lt"].resource.properties
+    assert (lt["imageId"], lt["vpcSecurityGroupIds"]) == (UNKNOWN_SENTINEL, [UNKNOWN_SENTINEL])
+    assert "ebsOptimized" not in lt  # a plain invoke's unknown boolean cannot be represented: absent
+    assert sorted(run.unanswered_invokes) == [
+        "aws:ec2/getAmi:getAmi",
+        "aws:ec2/getSubnets:getSubnets",
+        "aws:ec2/getVpc:getVpc",
+    ]
+    assert run.invokes == 4
 
 
 def test_missing_config_key_is_a_usage_error_naming_key_and_file(tmp_path: Path) -> None:
@@ -388,3 +407,26 @@ def test_without_a_stack_name_several_stacks_need_one(tiny_program) -> None:
     (tiny_program / "Pulumi.staging.yaml").write_text(config)
     with pytest.raises(UsageError, match=r"choose a stack with --stack: .* has config for prod, staging"):
         load_project(tiny_program, None)
+
+
+def test_the_program_runs_as_main_with_only_its_own_folder_added(tmp_path: Path) -> None:
+    """As the Python language host runs it: `__main__`, its folder first on the path, none of the engine's."""
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import os
+        import sys
+        import pulumi_aws as aws
+        seen = {
+            "first": sys.path[0],
+            "engine": str(any(p.endswith(os.path.join("engine", "sandbox")) for p in sys.path)),
+            "name": __name__,
+            "cwd": os.getcwd(),
+        }
+        for key, value in seen.items():
+            aws.ec2.Tag(key, resource_id="i-1", key=key, value=value)
+    """,
+    )
+    run = run_program(load_project(program, "dev"))
+    seen = {name: r.resource.properties["value"] for name, r in _by_name(run).items()}
+    assert seen == {"first": str(program), "engine": "False", "name": "__main__", "cwd": str(program)}

@@ -7,6 +7,7 @@ import pytest
 from moto import mock_aws
 
 from eksguard.engine.live import LiveLookups
+from eksguard.protocol.wire import UNKNOWN_SENTINEL
 
 READ_ONLY_PREFIXES = ("Get", "Describe", "List")
 
@@ -66,7 +67,6 @@ def test_china_partition(aws) -> None:
 
 def test_check_uses_live_lookups_when_asked(aws, tmp_path, tiny_pack) -> None:
     from eksguard.check import CheckOptions, run_check
-    from eksguard.engine import UsageError
     from tests.check.conftest import make_program
 
     aws.client("ssm").put_parameter(Name="/team/ami", Value="ami-live", Type="String")
@@ -81,9 +81,11 @@ def test_check_uses_live_lookups_when_asked(aws, tmp_path, tiny_pack) -> None:
     outcome = run_check(CheckOptions(program=program, policy_packs=[tiny_pack], live_lookups=True))
     [template] = [r.resource for r in outcome.run.resources]
     assert template.properties["imageId"] == "ami-live"
-    # without --live-lookups only fixtures answer, and none knows this parameter
-    with pytest.raises(UsageError, match="no fixture answers invoke aws:ssm/getParameter:getParameter"):
-        run_check(CheckOptions(program=program, policy_packs=[tiny_pack]))
+    # without --live-lookups only fixtures answer, and none knows this parameter: unknown, as in a preview
+    offline = run_check(CheckOptions(program=program, policy_packs=[tiny_pack]))
+    [template] = [r.resource for r in offline.run.resources]
+    assert template.properties["imageId"] == UNKNOWN_SENTINEL
+    assert offline.report.coverage.unanswered_invokes == ("aws:ssm/getParameter:getParameter",)
 
 
 def test_a_failed_live_lookup_is_a_usage_error_naming_the_call(aws, tmp_path, tiny_pack) -> None:

@@ -187,3 +187,82 @@ def test_the_progress_display_draws_each_stage_with_its_count(enabled: bool, dra
     text = screen.getvalue()
     assert ("analyzing with eksguard@v0.1.0" in text and "4000/8003" in text) is drawn
     assert bool(text) is drawn
+
+
+def _check_report() -> Report:
+    from eksguard.reporters.model import Coverage, UnjudgedType
+
+    urn = "urn:pulumi:dev::p::aws:ec2/securityGroup:SecurityGroup::"
+    return Report(
+        tool="check",
+        target={"program": "p", "stack": "dev"},
+        results=[
+            ControlResult(
+                _control("sg-no-world-ssh", "data-plane-security-groups"),
+                "violated",
+                findings=[Finding("sg-no-world-ssh", urn + "open", "SSH from 0.0.0.0/0", level="mandatory")],
+                not_checkable=[Finding("sg-no-world-ssh", urn + "later", "cidrBlocks can't be known during preview")],
+            )
+        ],
+        generated_at="2026-11-28T12:00:00Z",
+        coverage=Coverage(
+            resources=5,
+            judged=2,
+            not_judged=(
+                UnjudgedType("eks:index:Cluster", 2, remote=True),
+                UnjudgedType("kubernetes:helm.sh/v3:Release", 1),
+            ),
+            unanswered_invokes=("aws:ec2/getAmi:getAmi",),
+        ),
+    )
+
+
+JUDGED = "2 of 5 resources judged by a policy; 3 are of types no policy judges"
+REMOTE_CLUSTER = "eks:index:Cluster x2 (component of another plugin: a real preview would show its children)"
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown"])
+def test_text_reports_show_coverage_and_not_checkable_beside_violations(fmt: str) -> None:
+    text = render(_check_report(), fmt)
+    assert JUDGED in text
+    assert "kubernetes:helm.sh/v3:Release" in text and "x1" in text
+    assert "a real preview would show its children" in text
+    assert "aws:ec2/getAmi:getAmi" in text
+    assert "cidrBlocks can't be known during preview" in text and "SSH from 0.0.0.0/0" in text
+
+
+def test_json_report_carries_coverage_and_not_checkable() -> None:
+    document = json.loads(render(_check_report(), "json"))
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(document)
+    assert document["coverage"] == {
+        "resources": 5,
+        "judged": 2,
+        "not_judged": [
+            {"type": "eks:index:Cluster", "count": 2, "remote": True},
+            {"type": "kubernetes:helm.sh/v3:Release", "count": 1, "remote": False},
+        ],
+        "unanswered_invokes": ["aws:ec2/getAmi:getAmi"],
+    }
+    [control] = document["areas"][0]["controls"]
+    assert [f["message"] for f in control["not_checkable"]] == ["cidrBlocks can't be known during preview"]
+    assert json.loads(render(_audit_report(), "json"))["coverage"] is None
+
+
+def test_sarif_notifies_what_no_policy_judged() -> None:
+    document = json.loads(render(_check_report(), "sarif"))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
+    run = document["runs"][0]
+    notes = [(n["level"], n["message"]["text"]) for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert notes == [
+        ("note", JUDGED),
+        ("warning", f"no policy judged {REMOTE_CLUSTER}"),
+        ("warning", "no policy judged kubernetes:helm.sh/v3:Release x1"),
+        (
+            "warning",
+            "invokes nothing answered (their results were unknown; add --fixtures or --live-lookups): "
+            "aws:ec2/getAmi:getAmi",
+        ),
+    ]
+    assert run["properties"]["coverage"]["judged"] == 2
+    # a not-checkable finding is no alert: only the violation is a result
+    assert [r["message"]["text"] for r in run["results"]] == ["SSH from 0.0.0.0/0"]

@@ -47,10 +47,11 @@ def test_the_consumer_reads_its_own_stack_config(tmp_path: Path) -> None:
     """A stack without the consumer's config is a usage error, not a silent default (exit code 2)."""
     program = tmp_path / "consumer-py"
     program.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        (program / name).write_text((REPO_ROOT / PROGRAM / name).read_text())
+    (program / "__main__.py").write_text((REPO_ROOT / PROGRAM / "__main__.py").read_text())
+    # The copy runs, as the original does, in the repository's virtualenv (check honours the one it names).
+    project = (REPO_ROOT / PROGRAM / "Pulumi.yaml").read_text()
+    (program / "Pulumi.yaml").write_text(project.replace("virtualenv: ../../.venv", f"virtualenv: {sys.prefix}"))
     (program / "Pulumi.empty.yaml").write_text("config:\n  aws:region: eu-west-1\n")
-    # The copied Pulumi.yaml names ../../.venv; the check runs in this interpreter whatever it names.
     result = _check(output=tmp_path / "r.json", program=program, stack="empty")
     assert result.returncode == 2, result.stderr + result.stdout
     assert "clusterName" in result.stderr + result.stdout
