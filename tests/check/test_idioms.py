@@ -143,7 +143,7 @@ def test_the_terminal_report_says_what_no_policy_judged(tmp_path: Path) -> None:
         "invokes nothing answered (their results were unknown; add --fixtures or --live-lookups): "
         "kubernetes:helm:template",
     ]
-    # Nothing violated and nothing left unknown: only passed and not-applicable controls (their counts follow the catalogue).
+    # Nothing violated, nothing unknown: only passed and not applicable (counts follow the catalogue).
     assert re.fullmatch(r"PASS \(\d+ passed, \d+ not applicable\)", tail[-1]), tail[-1]
 
 
