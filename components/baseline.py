@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 
 from components import access, audit_trail, cluster, network, nodegroup, security_groups
-from components._common import InvalidArgumentError, Segment, coerce_args, type_token
+from components._common import InvalidArgumentError, Segment, coerce_args, require_choice, type_token
 from components.access import AccessControl, AccessControlArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.cluster import Cluster, ClusterArgs
@@ -35,8 +35,9 @@ class BaselineNodeGroup:
     """Stable id of the node group, used in resource names."""
     args: NodeGroupArgs = field(default_factory=NodeGroupArgs)
     """Node group settings; cluster_name and node_security_group_id are filled in by the Baseline, and
-    subnet_ids default to the Baseline's subnet_ids. aws-node has one identity per cluster: the first node
-    group's cni_identity provides it, and the others are set to 'external'."""
+    subnet_ids default to the Baseline's subnet_ids. aws-node has one identity per cluster: a cluster created here
+    gives it Pod Identity (every cni_identity is set to 'external'; 'irsa' is refused); for an existing cluster the
+    first node group's cni_identity provides it, and the others are set to 'external'."""
 
 
 @dataclass
@@ -175,7 +176,16 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
                 c, ("node_groups", i, "name"), f"is {ng_name!r}", "unique DNS-1123 labels (lowercase a-z, 0-9, '-')"
             )
     identities = [ng.args.cni_identity for ng in args.node_groups]
+    for i, identity in enumerate(identities):  # judged here too: a created cluster replaces them with 'external'
+        require_choice(c, ("node_groups", i, "args", "cni_identity"), identity, nodegroup.CNI_IDENTITIES)
     provided = [identity for identity in identities if identity != "external"]
+    if args.cluster is not None and "irsa" in identities:
+        raise InvalidArgumentError(
+            c,
+            ("node_groups", identities.index("irsa"), "args", "cni_identity"),
+            "is 'irsa' but the created cluster gives aws-node its identity through Pod Identity",
+            ["pod-identity", "external"],
+        )
     if len(set(provided)) > 1:
         i = identities.index(next(identity for identity in provided if identity != provided[0]))
         raise InvalidArgumentError(
@@ -226,7 +236,8 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
                     cluster_name=inherit.cluster_name(("node_groups", i, "args"), cluster_name),
                     subnet_ids=inherit.subnets(("node_groups", i, "args"), ng.args.subnet_ids),
                     node_security_group_id=_PENDING_SECURITY_GROUP,
-                    cni_identity=ng.args.cni_identity if i == 0 else "external",
+                    # One identity for aws-node per cluster: the created Cluster's, else the first node group's.
+                    cni_identity=ng.args.cni_identity if i == 0 and args.cluster is None else "external",
                     oidc_provider_arn=ng.args.oidc_provider_arn if i == 0 else None,
                     tags={**args.tags, **ng.args.tags},
                 ),

@@ -20,7 +20,13 @@ import pulumi_aws as aws
 from eksguard_policies import facts, versions
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
-from components.iam import attach_managed_policies, aws_account, policy_document, service_trust_policy
+from components.iam import (
+    attach_managed_policies,
+    aws_account,
+    pod_identity_role,
+    policy_document,
+    service_trust_policy,
+)
 
 AMI_FAMILIES = tuple(facts.PATCHED_AMI_PARAMETERS)
 ARCHITECTURES = facts.AMI_ARCHITECTURES
@@ -38,11 +44,11 @@ NODE_POLICIES = {
     "policy-ecr-read-only": "AmazonEC2ContainerRegistryReadOnly",
     "policy-ssm-core": "AmazonSSMManagedInstanceCore",
 }
-CNI_POLICIES = {"policy-cni": "AmazonEKS_CNI_Policy"}
-CNI_NAMESPACE, CNI_SERVICE_ACCOUNT = "kube-system", "aws-node"
+CNI = facts.ADDON_IDENTITIES["vpc-cni"]
+CNI_POLICIES = {"policy-cni": CNI.policy}
 # The EKS add-on that lets each identity reach aws-node (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html,
 # https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html).
-CNI_ADDONS = {"pod-identity": "eks-pod-identity-agent", "irsa": "vpc-cni"}
+CNI_ADDONS = {"pod-identity": facts.POD_IDENTITY_AGENT_ADDON, "irsa": "vpc-cni"}
 
 
 def ami_release_parameter(kubernetes_version: str, ami_family: str, architecture: str) -> str:
@@ -221,20 +227,20 @@ class NodeGroup(pulumi.ComponentResource):
     def _create_cni_identity(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         """The CNI role and what binds it to aws-node; the node group waits for all of it."""
         pod_identity = self._args.cni_identity == "pod-identity"
-        trust = (
-            service_trust_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
-            if pod_identity
-            else self._irsa_trust_policy()
-        )
-        role = aws.iam.Role(f"{self._name}-cni-role", assume_role_policy=trust, tags=self._args.tags, opts=self._opts())
-        binding: list[pulumi.Resource] = attach_managed_policies(f"{self._name}-cni-role", role, CNI_POLICIES, self)
+        name, tags = f"{self._name}-cni-role", self._args.tags
+        if pod_identity:
+            role, attachments = pod_identity_role(name, self, self._args.cluster_name, CNI_POLICIES, tags)
+        else:
+            role = aws.iam.Role(name, assume_role_policy=self._irsa_trust_policy(), tags=tags, opts=self._opts())
+            attachments = attach_managed_policies(name, role, CNI_POLICIES, self)
+        binding: list[pulumi.Resource] = list(attachments)
         if pod_identity:
             binding.append(
                 aws.eks.PodIdentityAssociation(
                     f"{self._name}-cni-pod-identity",
                     cluster_name=self._args.cluster_name,
-                    namespace=CNI_NAMESPACE,
-                    service_account=CNI_SERVICE_ACCOUNT,
+                    namespace=CNI.namespace,
+                    service_account=CNI.service_account,
                     role_arn=role.arn,
                     tags=self._args.tags,
                     opts=self._opts(),
@@ -270,7 +276,7 @@ class NodeGroup(pulumi.ComponentResource):
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": {
                         "StringEquals": {
-                            f"{a[1]}:sub": f"system:serviceaccount:{CNI_NAMESPACE}:{CNI_SERVICE_ACCOUNT}",
+                            f"{a[1]}:sub": f"system:serviceaccount:{CNI.namespace}:{CNI.service_account}",
                             f"{a[1]}:aud": "sts.amazonaws.com",
                         }
                     },

@@ -272,10 +272,25 @@ def test_same_stack_node_groups_resolve_the_patched_ami_at_preview():
     assert {g.inputs["releaseVersion"] for g in groups} == {harness.AL2023_RELEASE}
 
 
-@pytest.mark.parametrize("fixture", ["new_cluster", "existing_cluster"])
-def test_aws_node_gets_one_identity_per_cluster_from_the_first_node_group(fixture, request):
+def test_aws_node_gets_one_identity_per_cluster_from_the_first_node_group_of_an_existing_cluster(existing_cluster):
     # EKS allows one pod identity association per service account, and one add-on of each name per cluster.
-    result = request.getfixturevalue(fixture)
+    result = existing_cluster
     assert {r.name for r in result.of_type("aws:iam/role:Role") if "-cni-" in r.name} == {"base-general-cni-role"}
     assert result.names("aws:eks/podIdentityAssociation:PodIdentityAssociation") == {"base-general-cni-pod-identity"}
     assert result.names("aws:eks/addon:Addon") == {"base-general-eks-pod-identity-agent"}
+
+
+def test_a_created_cluster_gives_aws_node_its_identity_and_no_node_group_does(new_cluster):
+    roles = {r.name for r in new_cluster.of_type("aws:iam/role:Role") if "cni" in r.name}
+    assert roles == {"base-cluster-vpc-cni-role"}
+    assert new_cluster.names("aws:eks/podIdentityAssociation:PodIdentityAssociation") == set()
+    addons = {r.inputs["addonName"]: r for r in new_cluster.of_type("aws:eks/addon:Addon")}
+    assert len(addons) == len(new_cluster.of_type("aws:eks/addon:Addon"))
+    assert addons["vpc-cni"].inputs["podIdentityAssociations"][0]["serviceAccount"] == "aws-node"
+    node_roles = {r.inputs["role"] for r in new_cluster.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    cni_holders = {
+        a.inputs["role"]
+        for a in new_cluster.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["policyArn"].endswith("/AmazonEKS_CNI_Policy")
+    }
+    assert cni_holders == {"base-cluster-vpc-cni-role"} and {"base-general-node-role"} <= node_roles

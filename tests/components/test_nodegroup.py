@@ -210,6 +210,10 @@ def test_cni_policy_is_on_a_pod_identity_role_for_aws_node(default):
             "Effect": "Allow",
             "Principal": {"Service": "pods.eks.amazonaws.com"},
             "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:eks:{REGION}:{ACCOUNT_ID}:podidentityassociation/existing/*"},
+            },
         }
     ]
     assoc = default.one(POD_IDENTITY).inputs
