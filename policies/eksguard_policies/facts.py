@@ -28,6 +28,8 @@ COMPONENTS: dict[str, str] = {
     "NodeGroup": "nodegroup",
     "AccessControl": "access",
     "AuditTrail": "audit_trail",
+    "ImageRegistry": "image_registry",
+    "ThreatDetection": "threat_detection",
     "Baseline": "baseline",
 }
 """Every component, by class, with its module in the ``components`` package: what the component package serves
