@@ -15,7 +15,9 @@ from components.access import AccessControlArgs, AccessMapping, ManagedNamespace
 from components.audit_trail import AuditTrailArgs
 from components.baseline import Baseline, BaselineArgs, BaselineNodeGroup
 from components.cluster import ClusterArgs
+from components.image_registry import ImageRegistryArgs
 from components.nodegroup import NodeGroupArgs
+from components.threat_detection import ThreatDetectionArgs
 from tests.components import harness
 
 ALICE = "arn:aws:iam::123456789012:role/alice"
@@ -115,6 +117,37 @@ def test_responsibilities_name_the_implementing_resources_for_each_area(new_clus
     assert len([r for r in iam if "rbac.authorization.k8s.io" in r]) == 6
 
 
+def test_image_registry_and_threat_detection_are_opt_in(new_cluster, existing_cluster):
+    for result in (new_cluster, existing_cluster):
+        assert result.of_type("eksguard:index:ImageRegistry") == []
+        assert result.of_type("eksguard:index:ThreatDetection") == []
+
+
+def test_opted_in_image_registry_and_threat_detection_are_children_in_their_areas_with_the_tags():
+    args = created(
+        image_registry=ImageRegistryArgs(repositories=["shop/api"], tags={"data": "images"}),
+        threat_detection=ThreatDetectionArgs(inspector=False),
+    )
+    result = harness.run(lambda: Baseline("base", args))
+    baseline = result.one("eksguard:index:Baseline")
+    registry = result.one("eksguard:index:ImageRegistry", "base-images")
+    detection = result.one("eksguard:index:ThreatDetection", "base-detection")
+    assert registry.parent == detection.parent == baseline.urn
+    assert result.one("aws:ecr/repository:Repository").inputs["tags"] == {"team": "platform", "data": "images"}
+    assert result.one("aws:guardduty/detector:Detector").inputs["tags"] == {"team": "platform"}
+    assert result.of_type("aws:inspector2/enabler:Enabler") == []
+    areas = _areas(result)
+    registry_ref, detection_ref = (
+        "eksguard:index:ImageRegistry::base-images",
+        "eksguard:index:ThreatDetection::base-detection",
+    )
+    assert {area for area, listed in areas.items() if registry_ref in listed} == {
+        "worker-nodes-containers",
+        "platform-iam-rbac",
+    }
+    assert {area for area, listed in areas.items() if detection_ref in listed} == {"audit-logging", "guest-os-patching"}
+
+
 def test_created_cluster_is_wired_to_its_security_groups_subnets_and_tags(new_cluster):
     eks = new_cluster.one("aws:eks/cluster:Cluster")
     assert eks.inputs["name"] == "prod" and eks.inputs["version"] == "1.35"
@@ -195,6 +228,16 @@ REJECTED = [
         "access.access_mappings[0].namespaces",
     ),
     ("bad trail", lambda: created(audit_trail=AuditTrailArgs(log_retention_days=42)), "audit_trail.log_retention_days"),
+    (
+        "bad repository",
+        lambda: created(image_registry=ImageRegistryArgs(repositories=["ok", "Not OK"])),
+        "image_registry.repositories[1]",
+    ),
+    (
+        "no detection",
+        lambda: created(threat_detection=ThreatDetectionArgs(guardduty=False, inspector=False)),
+        "threat_detection.guardduty/inspector",
+    ),
     (
         "two cni identities",
         lambda: created(
