@@ -48,9 +48,6 @@ ADDONS: dict[str, tuple[str, ...]] = {
 }
 """The EKS add-ons every Cluster manages, each with the add-ons created before it: the Pod Identity agent before
 the add-ons whose pods take their AWS credentials from it, the VPC CNI before the pods that need pod networking."""
-NETWORK_POLICY_CONFIGURATION = {"enableNetworkPolicy": "true"}
-"""vpc-cni add-on configuration that turns on its network policy agent: without it, NetworkPolicies are accepted by
-the API server and enforced by nothing (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html)."""
 
 
 @dataclass
@@ -253,7 +250,7 @@ class Cluster(pulumi.ComponentResource):
 
     def _configuration(self, addon: str) -> str | None:
         if addon == "vpc-cni" and self._args.network_policy_enforcement:
-            return json.dumps(NETWORK_POLICY_CONFIGURATION)
+            return json.dumps(facts.VPC_CNI_NETWORK_POLICY)
         return None
 
 

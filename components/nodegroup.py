@@ -12,6 +12,7 @@ eks-pod-identity-agent add-on) or IRSA (the vpc-cni add-on annotated with the ro
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -256,8 +257,10 @@ class NodeGroup(pulumi.ComponentResource):
             f"{self._name}-{addon}",
             cluster_name=self._args.cluster_name,
             addon_name=addon,
-            # irsa: aws-node's service account is annotated with the role; the add-on adopts a self-managed aws-node.
+            # irsa: aws-node's service account is annotated with the role; the add-on adopts a self-managed aws-node,
+            # and enforces NetworkPolicies as a Cluster's does.
             service_account_role_arn=role.arn if addon == "vpc-cni" else None,
+            configuration_values=json.dumps(facts.VPC_CNI_NETWORK_POLICY) if addon == "vpc-cni" else None,
             resolve_conflicts_on_create="OVERWRITE",
             tags=self._args.tags,
             opts=self._opts(depends_on=depends_on),

@@ -79,6 +79,10 @@ ADMIN_ACCESS_POLICY = "AmazonEKSAdminPolicy"
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 """The service principal an EKS Pod Identity role trusts, with sts:AssumeRole and sts:TagSession
 (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html)."""
+VPC_CNI_NETWORK_POLICY = {"enableNetworkPolicy": "true"}
+"""The vpc-cni add-on configuration (configurationValues, JSON) that turns on its network policy agent: without it,
+NetworkPolicies are accepted by the API server and enforced by nothing
+(https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html)."""
 POD_IDENTITY_AGENT_ADDON = "eks-pod-identity-agent"
 """The add-on that hands Pod Identity credentials to pods on the nodes
 (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html)."""

@@ -245,7 +245,7 @@ def test_node_group_waits_for_its_role_policies_and_the_cni_identity(default):
     assert default.one(ADDON).urn in dependencies
 
 
-def test_irsa_points_the_vpc_cni_add_on_at_the_cni_role():
+def test_irsa_points_the_vpc_cni_add_on_at_the_cni_role_and_it_enforces_network_policies():
     result = nodegroup(cni_identity="irsa")
     addon = result.one(ADDON)
     assert addon.name == "ng-vpc-cni"
@@ -253,6 +253,7 @@ def test_irsa_points_the_vpc_cni_add_on_at_the_cni_role():
         "clusterName": "existing",
         "addonName": "vpc-cni",
         "serviceAccountRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/ng-cni-role",
+        "configurationValues": '{"enableNetworkPolicy": "true"}',
         "resolveConflictsOnCreate": "OVERWRITE",
         "tags": {},
     }
