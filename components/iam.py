@@ -92,13 +92,7 @@ def logs_kms_key(name: str, description: str, parent: pulumi.Resource) -> aws.km
     """
     key_policy = aws_account(parent).apply(
         lambda a: policy_document(
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{a.partition}:iam::{a.id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            a.administers_key(),
             {
                 "Sid": "CloudWatchLogsUse",
                 "Effect": "Allow",
@@ -126,6 +120,16 @@ class AwsAccount:
     id: str
     region: str
     partition: str
+
+    def administers_key(self) -> dict[str, Any]:
+        """The key policy statement that lets the account administer a key, and IAM policies grant its use."""
+        return {
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{self.partition}:iam::{self.id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
 
     def trail_arn(self, trail_name: str) -> str:
         return f"arn:{self.partition}:cloudtrail:{self.region}:{self.id}:trail/{trail_name}"

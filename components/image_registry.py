@@ -105,17 +105,7 @@ class ImageRegistry(pulumi.ComponentResource):
             description=f"ECR repositories of {self._name}: images",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=aws_account(self).apply(
-                lambda a: policy_document(
-                    {
-                        "Sid": "AccountAdministers",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:{a.partition}:iam::{a.id}:root"},
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    }
-                )
-            ),
+            policy=aws_account(self).apply(lambda a: policy_document(a.administers_key())),
             tags=self._args.tags,
             opts=self._opts(),
         )

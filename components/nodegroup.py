@@ -22,6 +22,7 @@ from eksguard_policies import facts, versions
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
 from components.iam import (
+    AwsAccount,
     attach_managed_policies,
     aws_account,
     pod_identity_role,
@@ -170,7 +171,7 @@ class NodeGroup(pulumi.ComponentResource):
             description=f"EKS node group {self._name}: EBS volumes",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=aws_account(self).apply(lambda a: _ebs_key_policy(a.id, a.partition)),
+            policy=aws_account(self).apply(_ebs_key_policy),
             tags=self._args.tags,
             opts=self._opts(),
         )
@@ -319,13 +320,12 @@ class NodeGroup(pulumi.ComponentResource):
         )
 
 
-def _ebs_key_policy(account: str, partition: str) -> str:
+def _ebs_key_policy(a: AwsAccount) -> str:
     autoscaling = (
-        f"arn:{partition}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        f"arn:{a.partition}:iam::{a.id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
     )
     return policy_document(
-        {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
-         "Action": "kms:*", "Resource": "*"},
+        a.administers_key(),
         {"Sid": "AutoScalingUsesKey", "Effect": "Allow", "Principal": {"AWS": autoscaling},
          "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
          "Resource": "*"},
