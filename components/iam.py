@@ -103,12 +103,25 @@ def logs_kms_key(name: str, description: str, parent: pulumi.Resource) -> aws.km
             },
         )
     )
+    return customer_key(name, description, key_policy, parent)
+
+
+def customer_key(
+    name: str,
+    description: str,
+    policy: pulumi.Input[str],
+    parent: pulumi.Resource,
+    tags: dict[str, str] | None = None,
+) -> aws.kms.Key:
+    """A customer-managed KMS key with yearly rotation and the longest deletion window (30 days: time to notice a
+    scheduled deletion before the data it encrypts is lost)."""
     return aws.kms.Key(
         name,
         description=description,
         enable_key_rotation=True,
         deletion_window_in_days=30,
-        policy=key_policy,
+        policy=policy,
+        tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
 

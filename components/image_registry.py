@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components._common import InvalidArgumentError, coerce_args, type_token
-from components.iam import aws_account, policy_document
+from components.iam import aws_account, customer_key, policy_document
 
 _C = "ImageRegistry"
 # https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html (repositoryName)
@@ -100,14 +100,12 @@ class ImageRegistry(pulumi.ComponentResource):
     def _create_key(self) -> aws.kms.Key:
         # ECR uses the key through grants it creates for the principal that creates the repository, which IAM lets
         # use the key under this policy (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html).
-        return aws.kms.Key(
+        return customer_key(
             f"{self._name}-kms",
-            description=f"ECR repositories of {self._name}: images",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=aws_account(self).apply(lambda a: policy_document(a.administers_key())),
-            tags=self._args.tags,
-            opts=self._opts(),
+            f"ECR repositories of {self._name}: images",
+            aws_account(self).apply(lambda a: policy_document(a.administers_key())),
+            self,
+            self._args.tags,
         )
 
     def _create_repository(self, repository: str, key_arn: pulumi.Input[str]) -> aws.ecr.Repository:

@@ -25,6 +25,7 @@ from components.iam import (
     AwsAccount,
     attach_managed_policies,
     aws_account,
+    customer_key,
     pod_identity_role,
     policy_document,
     service_trust_policy,
@@ -166,14 +167,12 @@ class NodeGroup(pulumi.ComponentResource):
     def _create_key(self) -> aws.kms.Key:
         # EC2 Auto Scaling launches the nodes, so its service-linked role must be able to use the key
         # (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
-        return aws.kms.Key(
+        return customer_key(
             f"{self._name}-kms",
-            description=f"EKS node group {self._name}: EBS volumes",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=aws_account(self).apply(_ebs_key_policy),
-            tags=self._args.tags,
-            opts=self._opts(),
+            f"EKS node group {self._name}: EBS volumes",
+            aws_account(self).apply(_ebs_key_policy),
+            self,
+            self._args.tags,
         )
 
     def _create_launch_template(self, key_arn: pulumi.Input[str]) -> aws.ec2.LaunchTemplate:
