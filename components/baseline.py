@@ -132,7 +132,7 @@ class Baseline(pulumi.ComponentResource):
                     # The version the cluster is created with, so the patched-AMI lookup resolves at preview.
                     kubernetes_version=ng_args.kubernetes_version or (eks.version if eks else None),
                 ),
-                opts_child,
+                pulumi.ResourceOptions(parent=self, depends_on=eks.node_prerequisites if eks else None),
             )
             for ng_name, ng_args in plan.node_groups
         ]

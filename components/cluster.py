@@ -123,7 +123,10 @@ class Cluster(pulumi.ComponentResource):
         log_group = self._create_log_group(key_arn)
         role, attachments = self._create_role()
         cluster = self._create_cluster(role, key_arn, depends_on=[log_group, *attachments])
-        addon_roles = self._create_addons(cluster)
+        addon_roles, addons_created = self._create_addons(cluster)
+        # Not an output: the resources this cluster's node groups wait for, so that aws-node has its identity when
+        # the first nodes start (the node role holds no CNI policy). The Baseline passes them as depends_on.
+        self.node_prerequisites: list[pulumi.Resource] = [addons_created[POD_IDENTITY_AGENT], addons_created["vpc-cni"]]
 
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
@@ -212,8 +215,8 @@ class Cluster(pulumi.ComponentResource):
             opts=self._opts(depends_on=depends_on),
         )
 
-    def _create_addons(self, cluster: aws.eks.Cluster) -> dict[str, aws.iam.Role]:
-        """Every add-on of ADDONS, and the Pod Identity role of each that calls AWS; returns the roles by add-on."""
+    def _create_addons(self, cluster: aws.eks.Cluster) -> tuple[dict[str, aws.iam.Role], dict[str, aws.eks.Addon]]:
+        """Every add-on of ADDONS, and the Pod Identity role of each that calls AWS; both by add-on."""
         roles: dict[str, aws.iam.Role] = {}
         created: dict[str, aws.eks.Addon] = {}
         for addon, after in ADDONS.items():
@@ -246,7 +249,7 @@ class Cluster(pulumi.ComponentResource):
                 tags=self._args.tags,
                 opts=self._opts(depends_on=[*ready, *(created[a] for a in after)]),
             )
-        return roles
+        return roles, created
 
     def _configuration(self, addon: str) -> str | None:
         if addon == "vpc-cni" and self._args.network_policy_enforcement:

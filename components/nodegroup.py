@@ -125,6 +125,9 @@ class NodeGroup(pulumi.ComponentResource):
         super().__init__(type_token(NodeGroup), name, None, opts)
         self._name = name
         self._args = args
+        # Children do not inherit depends_on: what the component is told to wait for (e.g. the add-ons giving aws-node
+        # its identity on a cluster created alongside), its node group waits for.
+        self._waits_for = opts.depends_on if opts is not None else None
         # A known version keeps the AMI lookup resolvable at preview; only without one is the cluster read.
         k8s_version = pulumi.Output.from_input(args.kubernetes_version or self._cluster.version)
         release = self._lookup_release(k8s_version)
@@ -315,7 +318,10 @@ class NodeGroup(pulumi.ComponentResource):
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=args.max_unavailable_percentage),
             labels=args.labels,
             tags=args.tags,
-            opts=self._opts(depends_on=depends_on, ignore_changes=["scalingConfig.desiredSize"]),
+            opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(depends_on=self._waits_for),
+                self._opts(depends_on=depends_on, ignore_changes=["scalingConfig.desiredSize"]),
+            ),
         )
 
 

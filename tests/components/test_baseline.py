@@ -323,6 +323,14 @@ def test_aws_node_gets_one_identity_per_cluster_from_the_first_node_group_of_an_
     assert result.names("aws:eks/addon:Addon") == {"base-general-eks-pod-identity-agent"}
 
 
+def test_node_groups_of_a_created_cluster_wait_for_aws_node_identity_but_not_for_add_ons_needing_nodes(new_cluster):
+    addons = {r.inputs["addonName"]: r.urn for r in new_cluster.of_type("aws:eks/addon:Addon")}
+    for group in new_cluster.of_type("aws:eks/nodeGroup:NodeGroup"):
+        waits_for = set(group.dependencies)
+        assert {addons["eks-pod-identity-agent"], addons["vpc-cni"]} <= waits_for, group.name
+        assert not {addons["coredns"], addons["aws-ebs-csi-driver"]} & waits_for, group.name
+
+
 def test_a_created_cluster_gives_aws_node_its_identity_and_no_node_group_does(new_cluster):
     roles = {r.name for r in new_cluster.of_type("aws:iam/role:Role") if "cni" in r.name}
     assert roles == {"base-cluster-vpc-cni-role"}

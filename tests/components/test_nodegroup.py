@@ -237,6 +237,15 @@ def test_pod_identity_agent_add_on_is_installed_for_the_cni_identity(default):
     }
 
 
+def test_what_the_component_waits_for_its_node_group_waits_for():
+    def program():
+        gate = pulumi.CustomResource("test:index:Gate", "gate")
+        NodeGroup("ng", NodeGroupArgs(**BASE), pulumi.ResourceOptions(depends_on=[gate]))
+
+    result = run(program)
+    assert result.one("test:index:Gate").urn in result.one(NG).dependencies
+
+
 def test_node_group_waits_for_its_role_policies_and_the_cni_identity(default):
     dependencies = set(default.one(NG).dependencies)
     for attachment in default.of_type(ATTACHMENT):
