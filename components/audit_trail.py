@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components._common import InvalidArgumentError, coerce_args, type_token
-from components.iam import AwsAccount, aws_account, policy_document, require_retention
+from components.iam import AwsAccount, aws_account, customer_key, policy_document, require_retention
 
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 _C = "AuditTrail"
@@ -146,13 +146,11 @@ class AuditTrail(pulumi.ComponentResource):
                 },
             )
 
-        return aws.kms.Key(
+        return customer_key(
             f"{self._name}-key",
-            description=f"CloudTrail trail {trail_name}: log files and CloudWatch Logs",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=self._account.apply(key_policy),
-            opts=self._opts(),
+            f"CloudTrail trail {trail_name}: log files and CloudWatch Logs",
+            self._account.apply(key_policy),
+            self,
         )
 
     def _create_bucket(self, key: aws.kms.Key) -> tuple[aws.s3.Bucket, list[pulumi.Resource]]:

@@ -15,14 +15,25 @@ from typing import Any
 
 import pulumi
 
-from components import access, audit_trail, cluster, network, nodegroup, security_groups
-from components._common import InvalidArgumentError, Segment, coerce_args, type_token
+from components import (
+    access,
+    audit_trail,
+    cluster,
+    image_registry,
+    network,
+    nodegroup,
+    security_groups,
+    threat_detection,
+)
+from components._common import InvalidArgumentError, Segment, coerce_args, require_choice, type_token
 from components.access import AccessControl, AccessControlArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.cluster import Cluster, ClusterArgs
+from components.image_registry import ImageRegistry, ImageRegistryArgs
 from components.network import NetworkControls, NetworkControlsArgs
 from components.nodegroup import NodeGroup, NodeGroupArgs
 from components.security_groups import DataPlaneSecurityGroups, DataPlaneSecurityGroupsArgs
+from components.threat_detection import ThreatDetection, ThreatDetectionArgs
 
 # Stand-ins for values that exist only once a sibling is registered; used for validation, never registered.
 _PENDING_SECURITY_GROUP = "sg-pending"
@@ -35,8 +46,9 @@ class BaselineNodeGroup:
     """Stable id of the node group, used in resource names."""
     args: NodeGroupArgs = field(default_factory=NodeGroupArgs)
     """Node group settings; cluster_name and node_security_group_id are filled in by the Baseline, and
-    subnet_ids default to the Baseline's subnet_ids. aws-node has one identity per cluster: the first node
-    group's cni_identity provides it, and the others are set to 'external'."""
+    subnet_ids default to the Baseline's subnet_ids. aws-node has one identity per cluster: a cluster created here
+    gives it Pod Identity (every cni_identity is set to 'external'; 'irsa' is refused); for an existing cluster the
+    first node group's cni_identity provides it, and the others are set to 'external'."""
 
 
 @dataclass
@@ -62,6 +74,10 @@ class BaselineArgs:
     """Namespaces, access mappings and RBAC; cluster fields are filled in by the Baseline."""
     audit_trail: AuditTrailArgs = field(default_factory=AuditTrailArgs)
     """The account's CloudTrail audit trail."""
+    image_registry: ImageRegistryArgs | None = None
+    """Opt-in: hardened ECR repositories for the cluster's images."""
+    threat_detection: ThreatDetectionArgs | None = None
+    """Opt-in: the account's GuardDuty EKS protection and Amazon Inspector scanning of nodes and images."""
     tags: dict[str, str] = field(default_factory=dict)
     """Tags for every child that takes tags (merged under each child's own tags)."""
 
@@ -77,6 +93,8 @@ class _Plan:
     node_groups: list[tuple[str, NodeGroupArgs]]
     access: AccessControlArgs
     audit_trail: AuditTrailArgs
+    image_registry: ImageRegistryArgs | None
+    threat_detection: ThreatDetectionArgs | None
 
 
 class Baseline(pulumi.ComponentResource):
@@ -114,7 +132,7 @@ class Baseline(pulumi.ComponentResource):
                     # The version the cluster is created with, so the patched-AMI lookup resolves at preview.
                     kubernetes_version=ng_args.kubernetes_version or (eks.version if eks else None),
                 ),
-                opts_child,
+                pulumi.ResourceOptions(parent=self, depends_on=eks.node_prerequisites if eks else None),
             )
             for ng_name, ng_args in plan.node_groups
         ]
@@ -125,15 +143,19 @@ class Baseline(pulumi.ComponentResource):
             )
         rbac = AccessControl(f"{name}-access", access_args, opts_child)
         trail = AuditTrail(f"{name}-audit", plan.audit_trail, opts_child)
+        registry = [ImageRegistry(f"{name}-images", plan.image_registry, opts_child)] if plan.image_registry else []
+        detection = (
+            [ThreatDetection(f"{name}-detection", plan.threat_detection, opts_child)] if plan.threat_detection else []
+        )
 
         managed_cluster = [eks] if eks else []
         areas: dict[str, list[pulumi.Resource]] = {
             "data-plane-security-groups": [sgs],
-            "worker-nodes-containers": [*nodes, *rbac.workload_resources],
-            "guest-os-patching": [*managed_cluster, *nodes],
+            "worker-nodes-containers": [*nodes, *rbac.workload_resources, *registry],
+            "guest-os-patching": [*managed_cluster, *nodes, *detection],
             "network-controls": [*managed_cluster, controls, *rbac.network_resources],
-            "platform-iam-rbac": [*managed_cluster, *rbac.iam_resources, *rbac.rbac_resources],
-            "audit-logging": [*managed_cluster, trail],
+            "platform-iam-rbac": [*managed_cluster, *rbac.iam_resources, *rbac.rbac_resources, *registry],
+            "audit-logging": [*managed_cluster, trail, *detection],
         }
         self.cluster_name = pulumi.Output.from_input(cluster_name)
         self.responsibilities = pulumi.Output.all(
@@ -175,7 +197,16 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
                 c, ("node_groups", i, "name"), f"is {ng_name!r}", "unique DNS-1123 labels (lowercase a-z, 0-9, '-')"
             )
     identities = [ng.args.cni_identity for ng in args.node_groups]
+    for i, identity in enumerate(identities):  # judged here too: a created cluster replaces them with 'external'
+        require_choice(c, ("node_groups", i, "args", "cni_identity"), identity, nodegroup.CNI_IDENTITIES)
     provided = [identity for identity in identities if identity != "external"]
+    if args.cluster is not None and "irsa" in identities:
+        raise InvalidArgumentError(
+            c,
+            ("node_groups", identities.index("irsa"), "args", "cni_identity"),
+            "is 'irsa' but the created cluster gives aws-node its identity through Pod Identity",
+            ["pod-identity", "external"],
+        )
     if len(set(provided)) > 1:
         i = identities.index(next(identity for identity in provided if identity != provided[0]))
         raise InvalidArgumentError(
@@ -226,7 +257,8 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
                     cluster_name=inherit.cluster_name(("node_groups", i, "args"), cluster_name),
                     subnet_ids=inherit.subnets(("node_groups", i, "args"), ng.args.subnet_ids),
                     node_security_group_id=_PENDING_SECURITY_GROUP,
-                    cni_identity=ng.args.cni_identity if i == 0 else "external",
+                    # One identity for aws-node per cluster: the created Cluster's, else the first node group's.
+                    cni_identity=ng.args.cni_identity if i == 0 and args.cluster is None else "external",
                     oidc_provider_arn=ng.args.oidc_provider_arn if i == 0 else None,
                     tags={**args.tags, **ng.args.tags},
                 ),
@@ -235,6 +267,12 @@ def _plan(name: str, args: BaselineArgs) -> _Plan:
         ],
         access=dataclasses.replace(args.access, cluster_name=inherit.cluster_name("access", cluster_name)),
         audit_trail=args.audit_trail,
+        image_registry=dataclasses.replace(args.image_registry, tags={**args.tags, **args.image_registry.tags})
+        if args.image_registry
+        else None,
+        threat_detection=dataclasses.replace(args.threat_detection, tags={**args.tags, **args.threat_detection.tags})
+        if args.threat_detection
+        else None,
     )
     _validate_children(name, plan, inherit)
     return plan
@@ -321,6 +359,10 @@ def _validate_children(name: str, plan: _Plan, inherit: _Inheritance) -> None:
         children.append((nodegroup.validate, f"{name}-{ng_name}", ng_args, ("node_groups", i, "args")))
     children.append((access.validate, f"{name}-access", plan.access, ("access",)))
     children.append((audit_trail.validate, f"{name}-audit", plan.audit_trail, ("audit_trail",)))
+    if plan.image_registry is not None:
+        children.append((image_registry.validate, f"{name}-images", plan.image_registry, ("image_registry",)))
+    if plan.threat_detection is not None:
+        children.append((threat_detection.validate, f"{name}-detection", plan.threat_detection, ("threat_detection",)))
     for validate_child, child_name, child_args, where in children:
         try:
             validate_child(child_name, child_args)

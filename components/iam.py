@@ -9,6 +9,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from eksguard_policies import facts
 
 from components._common import InvalidArgumentError
 
@@ -32,6 +33,35 @@ def service_trust_policy(service: str, actions: Sequence[str] = ("sts:AssumeRole
     return policy_document(
         {"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)},
     )
+
+
+def pod_identity_role(
+    name: str,
+    parent: pulumi.Resource,
+    cluster_name: pulumi.Input[str],
+    policies: dict[str, str],
+    tags: dict[str, str],
+) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+    """A role that EKS Pod Identity hands to pods of one cluster, holding only ``policies`` (see
+    attach_managed_policies). Its trust is limited to this account's Pod Identity associations on that cluster
+    (aws:SourceAccount, aws:SourceArn) against the confused deputy
+    (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)."""
+    trust = pulumi.Output.all(aws_account(parent), cluster_name).apply(
+        lambda a: policy_document(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": facts.POD_IDENTITY_PRINCIPAL},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": a[0].id},
+                    "ArnLike": {"aws:SourceArn": a[0].pod_identity_associations_arn(a[1])},
+                },
+            }
+        )
+    )
+    role = aws.iam.Role(name, assume_role_policy=trust, tags=tags, opts=pulumi.ResourceOptions(parent=parent))
+    return role, attach_managed_policies(name, role, policies, parent)
 
 
 def managed_policy_arn(policy_name: str) -> pulumi.Output[str]:
@@ -62,13 +92,7 @@ def logs_kms_key(name: str, description: str, parent: pulumi.Resource) -> aws.km
     """
     key_policy = aws_account(parent).apply(
         lambda a: policy_document(
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{a.partition}:iam::{a.id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            a.administers_key(),
             {
                 "Sid": "CloudWatchLogsUse",
                 "Effect": "Allow",
@@ -79,12 +103,25 @@ def logs_kms_key(name: str, description: str, parent: pulumi.Resource) -> aws.km
             },
         )
     )
+    return customer_key(name, description, key_policy, parent)
+
+
+def customer_key(
+    name: str,
+    description: str,
+    policy: pulumi.Input[str],
+    parent: pulumi.Resource,
+    tags: dict[str, str] | None = None,
+) -> aws.kms.Key:
+    """A customer-managed KMS key with yearly rotation and the longest deletion window (30 days: time to notice a
+    scheduled deletion before the data it encrypts is lost)."""
     return aws.kms.Key(
         name,
         description=description,
         enable_key_rotation=True,
         deletion_window_in_days=30,
-        policy=key_policy,
+        policy=policy,
+        tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
 
@@ -97,11 +134,25 @@ class AwsAccount:
     region: str
     partition: str
 
+    def administers_key(self) -> dict[str, Any]:
+        """The key policy statement that lets the account administer a key, and IAM policies grant its use."""
+        return {
+            "Sid": "AccountAdministers",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{self.partition}:iam::{self.id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+
     def trail_arn(self, trail_name: str) -> str:
         return f"arn:{self.partition}:cloudtrail:{self.region}:{self.id}:trail/{trail_name}"
 
     def log_group_arn(self, log_group_name: str) -> str:
         return f"arn:{self.partition}:logs:{self.region}:{self.id}:log-group:{log_group_name}"
+
+    def pod_identity_associations_arn(self, cluster_name: str) -> str:
+        """Every Pod Identity association of the cluster (EKS is the source of the AssumeRole call)."""
+        return f"arn:{self.partition}:eks:{self.region}:{self.id}:podidentityassociation/{cluster_name}/*"
 
 
 def aws_account(parent: pulumi.Resource) -> pulumi.Output[AwsAccount]:

@@ -12,6 +12,7 @@ eks-pod-identity-agent add-on) or IRSA (the vpc-cni add-on annotated with the ro
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -20,7 +21,15 @@ import pulumi_aws as aws
 from eksguard_policies import facts, versions
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
-from components.iam import attach_managed_policies, aws_account, policy_document, service_trust_policy
+from components.iam import (
+    AwsAccount,
+    attach_managed_policies,
+    aws_account,
+    customer_key,
+    pod_identity_role,
+    policy_document,
+    service_trust_policy,
+)
 
 AMI_FAMILIES = tuple(facts.PATCHED_AMI_PARAMETERS)
 ARCHITECTURES = facts.AMI_ARCHITECTURES
@@ -38,11 +47,11 @@ NODE_POLICIES = {
     "policy-ecr-read-only": "AmazonEC2ContainerRegistryReadOnly",
     "policy-ssm-core": "AmazonSSMManagedInstanceCore",
 }
-CNI_POLICIES = {"policy-cni": "AmazonEKS_CNI_Policy"}
-CNI_NAMESPACE, CNI_SERVICE_ACCOUNT = "kube-system", "aws-node"
+CNI = facts.ADDON_IDENTITIES["vpc-cni"]
+CNI_POLICIES = {"policy-cni": CNI.policy}
 # The EKS add-on that lets each identity reach aws-node (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html,
 # https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html).
-CNI_ADDONS = {"pod-identity": "eks-pod-identity-agent", "irsa": "vpc-cni"}
+CNI_ADDONS = {"pod-identity": facts.POD_IDENTITY_AGENT_ADDON, "irsa": "vpc-cni"}
 
 
 def ami_release_parameter(kubernetes_version: str, ami_family: str, architecture: str) -> str:
@@ -116,6 +125,9 @@ class NodeGroup(pulumi.ComponentResource):
         super().__init__(type_token(NodeGroup), name, None, opts)
         self._name = name
         self._args = args
+        # Children do not inherit depends_on: what the component is told to wait for (e.g. the add-ons giving aws-node
+        # its identity on a cluster created alongside), its node group waits for.
+        self._waits_for = opts.depends_on if opts is not None else None
         # A known version keeps the AMI lookup resolvable at preview; only without one is the cluster read.
         k8s_version = pulumi.Output.from_input(args.kubernetes_version or self._cluster.version)
         release = self._lookup_release(k8s_version)
@@ -158,14 +170,12 @@ class NodeGroup(pulumi.ComponentResource):
     def _create_key(self) -> aws.kms.Key:
         # EC2 Auto Scaling launches the nodes, so its service-linked role must be able to use the key
         # (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
-        return aws.kms.Key(
+        return customer_key(
             f"{self._name}-kms",
-            description=f"EKS node group {self._name}: EBS volumes",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=aws_account(self).apply(lambda a: _ebs_key_policy(a.id, a.partition)),
-            tags=self._args.tags,
-            opts=self._opts(),
+            f"EKS node group {self._name}: EBS volumes",
+            aws_account(self).apply(_ebs_key_policy),
+            self,
+            self._args.tags,
         )
 
     def _create_launch_template(self, key_arn: pulumi.Input[str]) -> aws.ec2.LaunchTemplate:
@@ -221,20 +231,20 @@ class NodeGroup(pulumi.ComponentResource):
     def _create_cni_identity(self) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         """The CNI role and what binds it to aws-node; the node group waits for all of it."""
         pod_identity = self._args.cni_identity == "pod-identity"
-        trust = (
-            service_trust_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
-            if pod_identity
-            else self._irsa_trust_policy()
-        )
-        role = aws.iam.Role(f"{self._name}-cni-role", assume_role_policy=trust, tags=self._args.tags, opts=self._opts())
-        binding: list[pulumi.Resource] = attach_managed_policies(f"{self._name}-cni-role", role, CNI_POLICIES, self)
+        name, tags = f"{self._name}-cni-role", self._args.tags
+        if pod_identity:
+            role, attachments = pod_identity_role(name, self, self._args.cluster_name, CNI_POLICIES, tags)
+        else:
+            role = aws.iam.Role(name, assume_role_policy=self._irsa_trust_policy(), tags=tags, opts=self._opts())
+            attachments = attach_managed_policies(name, role, CNI_POLICIES, self)
+        binding: list[pulumi.Resource] = list(attachments)
         if pod_identity:
             binding.append(
                 aws.eks.PodIdentityAssociation(
                     f"{self._name}-cni-pod-identity",
                     cluster_name=self._args.cluster_name,
-                    namespace=CNI_NAMESPACE,
-                    service_account=CNI_SERVICE_ACCOUNT,
+                    namespace=CNI.namespace,
+                    service_account=CNI.service_account,
                     role_arn=role.arn,
                     tags=self._args.tags,
                     opts=self._opts(),
@@ -250,8 +260,10 @@ class NodeGroup(pulumi.ComponentResource):
             f"{self._name}-{addon}",
             cluster_name=self._args.cluster_name,
             addon_name=addon,
-            # irsa: aws-node's service account is annotated with the role; the add-on adopts a self-managed aws-node.
+            # irsa: aws-node's service account is annotated with the role; the add-on adopts a self-managed aws-node,
+            # and enforces NetworkPolicies as a Cluster's does.
             service_account_role_arn=role.arn if addon == "vpc-cni" else None,
+            configuration_values=json.dumps(facts.VPC_CNI_NETWORK_POLICY) if addon == "vpc-cni" else None,
             resolve_conflicts_on_create="OVERWRITE",
             tags=self._args.tags,
             opts=self._opts(depends_on=depends_on),
@@ -270,7 +282,7 @@ class NodeGroup(pulumi.ComponentResource):
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": {
                         "StringEquals": {
-                            f"{a[1]}:sub": f"system:serviceaccount:{CNI_NAMESPACE}:{CNI_SERVICE_ACCOUNT}",
+                            f"{a[1]}:sub": f"system:serviceaccount:{CNI.namespace}:{CNI.service_account}",
                             f"{a[1]}:aud": "sts.amazonaws.com",
                         }
                     },
@@ -306,17 +318,19 @@ class NodeGroup(pulumi.ComponentResource):
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=args.max_unavailable_percentage),
             labels=args.labels,
             tags=args.tags,
-            opts=self._opts(depends_on=depends_on, ignore_changes=["scalingConfig.desiredSize"]),
+            opts=pulumi.ResourceOptions.merge(
+                pulumi.ResourceOptions(depends_on=self._waits_for),
+                self._opts(depends_on=depends_on, ignore_changes=["scalingConfig.desiredSize"]),
+            ),
         )
 
 
-def _ebs_key_policy(account: str, partition: str) -> str:
+def _ebs_key_policy(a: AwsAccount) -> str:
     autoscaling = (
-        f"arn:{partition}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        f"arn:{a.partition}:iam::{a.id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
     )
     return policy_document(
-        {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
-         "Action": "kms:*", "Resource": "*"},
+        a.administers_key(),
         {"Sid": "AutoScalingUsesKey", "Effect": "Allow", "Principal": {"AWS": autoscaling},
          "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
          "Resource": "*"},

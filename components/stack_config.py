@@ -123,7 +123,10 @@ def read_settings(values: Mapping[str, Any]) -> Settings:
                 key, "is set but createCluster is false", "unset (an existing cluster keeps its settings)"
             )
         if isinstance(setting.reader, Object):
-            fields.update({(*setting.path, *p): v for p, v in setting.reader.read_fields(key, values[key]).items()})
+            given = setting.reader.read_fields(key, values[key])
+            fields.update({(*setting.path, *p): v for p, v in given.items()})
+            if not given:  # an empty object asks for the argument with its defaults (an opt-in component)
+                fields[setting.path] = setting.reader.build({})
         else:
             fields[setting.path] = setting.reader.read(key, values[key])
     if create:

@@ -28,6 +28,8 @@ COMPONENTS: dict[str, str] = {
     "NodeGroup": "nodegroup",
     "AccessControl": "access",
     "AuditTrail": "audit_trail",
+    "ImageRegistry": "image_registry",
+    "ThreatDetection": "threat_detection",
     "Baseline": "baseline",
 }
 """Every component, by class, with its module in the ``components`` package: what the component package serves
@@ -72,6 +74,58 @@ CLUSTER_ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy"
 ADMIN_ACCESS_POLICY = "AmazonEKSAdminPolicy"
 """EKS access policies granting admin: cluster-wide, and per scope
 (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html)."""
+
+# --- EKS add-ons (their versions are data: data/eks_addons.json, read by addons.py) ----------------------------
+POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
+"""The service principal an EKS Pod Identity role trusts, with sts:AssumeRole and sts:TagSession
+(https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html)."""
+VPC_CNI_NETWORK_POLICY = {"enableNetworkPolicy": "true"}
+"""The vpc-cni add-on configuration (configurationValues, JSON) that turns on its network policy agent: without it,
+NetworkPolicies are accepted by the API server and enforced by nothing
+(https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html)."""
+POD_IDENTITY_AGENT_ADDON = "eks-pod-identity-agent"
+"""The add-on that hands Pod Identity credentials to pods on the nodes
+(https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html)."""
+
+
+@dataclass(frozen=True)
+class AddonIdentity:
+    """Where an EKS add-on's AWS API calls come from, and the AWS managed policy they need. The policy belongs on a
+    role for that service account alone (EKS Pod Identity or IRSA), never on the node role, where every pod of the
+    node could use it."""
+
+    namespace: str
+    service_account: str
+    policy: str
+    """The managed policy's path and name under ``arn:<partition>:iam::aws:policy/``."""
+    source: str
+
+    @property
+    def policy_name(self) -> str:
+        return self.policy.rsplit("/", 1)[-1]
+
+
+ADDON_IDENTITIES: dict[str, AddonIdentity] = {
+    "vpc-cni": AddonIdentity(
+        "kube-system",
+        "aws-node",
+        "AmazonEKS_CNI_Policy",
+        "https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html",
+    ),
+    "aws-ebs-csi-driver": AddonIdentity(
+        "kube-system",
+        "ebs-csi-controller-sa",
+        "service-role/AmazonEBSCSIDriverPolicy",
+        "https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html",
+    ),
+    "aws-efs-csi-driver": AddonIdentity(
+        "kube-system",
+        "efs-csi-controller-sa",
+        "service-role/AmazonEFSCSIDriverPolicy",
+        "https://docs.aws.amazon.com/eks/latest/userguide/efs-csi.html",
+    ),
+}
+"""The EKS add-ons that call AWS APIs, by add-on name (the IPv4 policy for vpc-cni; an IPv6 cluster needs its own)."""
 
 # --- nodes ------------------------------------------------------------------------------------------------
 IMDS_HOP_LIMIT = 1

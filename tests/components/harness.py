@@ -201,6 +201,8 @@ def _computed(type_token: str, name: str, inputs: Mapping[str, Any]) -> dict[str
         out["arn"] = f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT_ID}:key/{name}-key-id"
     elif type_token == "aws:cloudwatch/logGroup:LogGroup":
         out["arn"] = f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}"
+    elif type_token == "aws:ecr/repository:Repository":
+        out["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{physical}"
     elif type_token == "aws:ec2/launchTemplate:LaunchTemplate":
         out["latestVersion"] = 1
     elif type_token == "aws:eks/cluster:Cluster":

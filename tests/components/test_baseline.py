@@ -15,7 +15,9 @@ from components.access import AccessControlArgs, AccessMapping, ManagedNamespace
 from components.audit_trail import AuditTrailArgs
 from components.baseline import Baseline, BaselineArgs, BaselineNodeGroup
 from components.cluster import ClusterArgs
+from components.image_registry import ImageRegistryArgs
 from components.nodegroup import NodeGroupArgs
+from components.threat_detection import ThreatDetectionArgs
 from tests.components import harness
 
 ALICE = "arn:aws:iam::123456789012:role/alice"
@@ -115,6 +117,37 @@ def test_responsibilities_name_the_implementing_resources_for_each_area(new_clus
     assert len([r for r in iam if "rbac.authorization.k8s.io" in r]) == 6
 
 
+def test_image_registry_and_threat_detection_are_opt_in(new_cluster, existing_cluster):
+    for result in (new_cluster, existing_cluster):
+        assert result.of_type("eksguard:index:ImageRegistry") == []
+        assert result.of_type("eksguard:index:ThreatDetection") == []
+
+
+def test_opted_in_image_registry_and_threat_detection_are_children_in_their_areas_with_the_tags():
+    args = created(
+        image_registry=ImageRegistryArgs(repositories=["shop/api"], tags={"data": "images"}),
+        threat_detection=ThreatDetectionArgs(inspector=False),
+    )
+    result = harness.run(lambda: Baseline("base", args))
+    baseline = result.one("eksguard:index:Baseline")
+    registry = result.one("eksguard:index:ImageRegistry", "base-images")
+    detection = result.one("eksguard:index:ThreatDetection", "base-detection")
+    assert registry.parent == detection.parent == baseline.urn
+    assert result.one("aws:ecr/repository:Repository").inputs["tags"] == {"team": "platform", "data": "images"}
+    assert result.one("aws:guardduty/detector:Detector").inputs["tags"] == {"team": "platform"}
+    assert result.of_type("aws:inspector2/enabler:Enabler") == []
+    areas = _areas(result)
+    registry_ref, detection_ref = (
+        "eksguard:index:ImageRegistry::base-images",
+        "eksguard:index:ThreatDetection::base-detection",
+    )
+    assert {area for area, listed in areas.items() if registry_ref in listed} == {
+        "worker-nodes-containers",
+        "platform-iam-rbac",
+    }
+    assert {area for area, listed in areas.items() if detection_ref in listed} == {"audit-logging", "guest-os-patching"}
+
+
 def test_created_cluster_is_wired_to_its_security_groups_subnets_and_tags(new_cluster):
     eks = new_cluster.one("aws:eks/cluster:Cluster")
     assert eks.inputs["name"] == "prod" and eks.inputs["version"] == "1.35"
@@ -196,6 +229,16 @@ REJECTED = [
     ),
     ("bad trail", lambda: created(audit_trail=AuditTrailArgs(log_retention_days=42)), "audit_trail.log_retention_days"),
     (
+        "bad repository",
+        lambda: created(image_registry=ImageRegistryArgs(repositories=["ok", "Not OK"])),
+        "image_registry.repositories[1]",
+    ),
+    (
+        "no detection",
+        lambda: created(threat_detection=ThreatDetectionArgs(guardduty=False, inspector=False)),
+        "threat_detection.guardduty/inspector",
+    ),
+    (
         "two cni identities",
         lambda: created(
             node_groups=[BaselineNodeGroup("a"), BaselineNodeGroup("b", NodeGroupArgs(cni_identity="irsa"))]
@@ -272,10 +315,33 @@ def test_same_stack_node_groups_resolve_the_patched_ami_at_preview():
     assert {g.inputs["releaseVersion"] for g in groups} == {harness.AL2023_RELEASE}
 
 
-@pytest.mark.parametrize("fixture", ["new_cluster", "existing_cluster"])
-def test_aws_node_gets_one_identity_per_cluster_from_the_first_node_group(fixture, request):
+def test_aws_node_gets_one_identity_per_cluster_from_the_first_node_group_of_an_existing_cluster(existing_cluster):
     # EKS allows one pod identity association per service account, and one add-on of each name per cluster.
-    result = request.getfixturevalue(fixture)
+    result = existing_cluster
     assert {r.name for r in result.of_type("aws:iam/role:Role") if "-cni-" in r.name} == {"base-general-cni-role"}
     assert result.names("aws:eks/podIdentityAssociation:PodIdentityAssociation") == {"base-general-cni-pod-identity"}
     assert result.names("aws:eks/addon:Addon") == {"base-general-eks-pod-identity-agent"}
+
+
+def test_node_groups_of_a_created_cluster_wait_for_aws_node_identity_but_not_for_add_ons_needing_nodes(new_cluster):
+    addons = {r.inputs["addonName"]: r.urn for r in new_cluster.of_type("aws:eks/addon:Addon")}
+    for group in new_cluster.of_type("aws:eks/nodeGroup:NodeGroup"):
+        waits_for = set(group.dependencies)
+        assert {addons["eks-pod-identity-agent"], addons["vpc-cni"]} <= waits_for, group.name
+        assert not {addons["coredns"], addons["aws-ebs-csi-driver"]} & waits_for, group.name
+
+
+def test_a_created_cluster_gives_aws_node_its_identity_and_no_node_group_does(new_cluster):
+    roles = {r.name for r in new_cluster.of_type("aws:iam/role:Role") if "cni" in r.name}
+    assert roles == {"base-cluster-vpc-cni-role"}
+    assert new_cluster.names("aws:eks/podIdentityAssociation:PodIdentityAssociation") == set()
+    addons = {r.inputs["addonName"]: r for r in new_cluster.of_type("aws:eks/addon:Addon")}
+    assert len(addons) == len(new_cluster.of_type("aws:eks/addon:Addon"))
+    assert addons["vpc-cni"].inputs["podIdentityAssociations"][0]["serviceAccount"] == "aws-node"
+    node_roles = {r.inputs["role"] for r in new_cluster.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    cni_holders = {
+        a.inputs["role"]
+        for a in new_cluster.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["policyArn"].endswith("/AmazonEKS_CNI_Policy")
+    }
+    assert cni_holders == {"base-cluster-vpc-cni-role"} and {"base-general-node-role"} <= node_roles

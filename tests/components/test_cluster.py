@@ -88,7 +88,7 @@ def test_default_version_is_the_newest_in_standard_support_with_standard_upgrade
 
 
 def test_cluster_role_trusts_eks_and_holds_only_the_cluster_policy(default):
-    role = default.one(ROLE)
+    role = default.one(ROLE, "prod-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert trust == [
         {
@@ -98,11 +98,11 @@ def test_cluster_role_trusts_eks_and_holds_only_the_cluster_policy(default):
         }
     ]
     assert "managedPolicyArns" not in role.inputs and "inlinePolicies" not in role.inputs
-    attached = [a.inputs["policyArn"] for a in default.of_type(ATTACHMENT)]
+    attached = [a.inputs["policyArn"] for a in default.of_type(ATTACHMENT) if a.inputs["role"] == "prod-role"]
     assert attached == ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]
     assert default.of_type("aws:iam/rolePolicy:RolePolicy") == []
     assert default.one(EKS).inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/prod-role"
-    assert default.one(ATTACHMENT).urn in default.one(EKS).dependencies
+    assert default.one(ATTACHMENT, "prod-role-policy-eks-cluster").urn in default.one(EKS).dependencies
 
 
 def test_children_are_named_after_the_component_and_parented_to_it(default):
@@ -114,6 +114,15 @@ def test_children_are_named_after_the_component_and_parented_to_it(default):
         "prod-role",
         "prod-role-policy-eks-cluster",
         "prod-eks",
+        "prod-eks-pod-identity-agent",
+        "prod-vpc-cni",
+        "prod-vpc-cni-role",
+        "prod-vpc-cni-role-policy",
+        "prod-kube-proxy",
+        "prod-coredns",
+        "prod-aws-ebs-csi-driver",
+        "prod-aws-ebs-csi-driver-role",
+        "prod-aws-ebs-csi-driver-role-policy",
     }
     assert len(children) == len(default.resources) - 1
 
@@ -125,6 +134,99 @@ def test_outputs_are_resolvable(default):
     assert default.output(component.log_group_name) == "/aws/eks/prod/cluster"
     assert default.output(component.eks_security_group_id) == "sg-prod-eks-eks-managed"
     assert default.output(component.oidc_issuer).startswith("https://oidc.eks.")
+    assert default.output(component.cni_role_arn) == f"arn:aws:iam::{ACCOUNT_ID}:role/prod-vpc-cni-role"
+    assert default.output(component.ebs_csi_role_arn) == f"arn:aws:iam::{ACCOUNT_ID}:role/prod-aws-ebs-csi-driver-role"
+
+
+def test_deletion_protection_is_on(default):
+    assert default.one(EKS).inputs["deletionProtection"] is True
+
+
+# The add-ons: the versions expected for the Kubernetes version (figures stated here, not read from the data file,
+# so that a wrong figure there fails), NetworkPolicy enforcement, and Pod Identity for the add-ons that call AWS.
+
+EXPECTED_1_35 = {
+    "vpc-cni": "v1.21.1-eksbuild.7",
+    "kube-proxy": "v1.35.3-eksbuild.13",
+    "coredns": "v1.14.3-eksbuild.3",
+}
+ADDON = "aws:eks/addon:Addon"
+
+
+def addons_of(result):
+    return {a.inputs["addonName"]: a for a in result.of_type(ADDON)}
+
+
+def test_core_addons_are_managed_at_the_expected_version_and_no_others():
+    managed = addons_of(cluster(version="1.35"))
+    assert set(managed) == {"vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "eks-pod-identity-agent"}
+    for name, addon in managed.items():
+        assert addon.inputs["clusterName"] == "prod"
+        assert addon.inputs.get("addonVersion") == EXPECTED_1_35.get(name), name
+        assert addon.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
+        assert addon.inputs["resolveConflictsOnUpdate"] == "OVERWRITE"
+
+
+def test_kube_proxy_follows_the_cluster_version():
+    for version in versions.standard_support_versions():
+        kube_proxy = addons_of(cluster(version=version))["kube-proxy"]
+        assert kube_proxy.inputs["addonVersion"].startswith(f"v{version}."), version
+
+
+def test_vpc_cni_enforces_network_policies(default):
+    configuration = addons_of(default)["vpc-cni"].inputs["configurationValues"]
+    assert json.loads(configuration) == {"enableNetworkPolicy": "true"}
+    for name, addon in addons_of(default).items():
+        assert name == "vpc-cni" or "configurationValues" not in addon.inputs
+
+
+@pytest.mark.parametrize(
+    ("addon", "service_account", "policy"),
+    [
+        ("vpc-cni", "aws-node", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"),
+        (
+            "aws-ebs-csi-driver",
+            "ebs-csi-controller-sa",
+            "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+        ),
+    ],
+)
+def test_addons_calling_aws_get_a_pod_identity_role_holding_only_their_policy(default, addon, service_account, policy):
+    role = default.one(ROLE, f"prod-{addon}-role")
+    associations = addons_of(default)[addon].inputs["podIdentityAssociations"]
+    assert associations == [
+        {"roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/prod-{addon}-role", "serviceAccount": service_account}
+    ]
+    attached = [a for a in default.of_type(ATTACHMENT) if a.inputs["role"] == f"prod-{addon}-role"]
+    assert [a.inputs["policyArn"] for a in attached] == [policy]
+    assert "managedPolicyArns" not in role.inputs and "inlinePolicies" not in role.inputs
+    assert {a.urn for a in attached} <= set(addons_of(default)[addon].dependencies)
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "pods.eks.amazonaws.com"},
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:eks:{REGION}:{ACCOUNT_ID}:podidentityassociation/prod/*"},
+            },
+        }
+    ]
+
+
+def test_addons_without_aws_calls_get_no_identity(default):
+    for name in ("kube-proxy", "coredns", "eks-pod-identity-agent"):
+        assert "podIdentityAssociations" not in addons_of(default)[name].inputs, name
+
+
+def test_addons_are_created_after_what_they_need(default):
+    managed = addons_of(default)
+    for addon, needs in {
+        "vpc-cni": ["eks-pod-identity-agent"],
+        "aws-ebs-csi-driver": ["eks-pod-identity-agent", "vpc-cni"],
+        "coredns": ["vpc-cni"],
+    }.items():
+        assert {managed[n].urn for n in needs} <= set(managed[addon].dependencies), addon
 
 
 # Opt-outs: each weakening or substitution takes one explicit, named argument.
@@ -161,6 +263,22 @@ def test_extended_support_and_extra_security_group_and_name_are_explicit():
     assert inputs["vpcConfig"]["securityGroupIds"] == ["sg-0extra"]
     assert inputs["name"] == "payments"
     assert result.one(LOG_GROUP).inputs["name"] == "/aws/eks/payments/cluster"
+
+
+def test_deletion_protection_and_network_policy_enforcement_are_turned_off_by_name():
+    result = cluster(deletion_protection=False, network_policy_enforcement=False)
+    assert result.one(EKS).inputs["deletionProtection"] is False
+    assert "configurationValues" not in addons_of(result)["vpc-cni"].inputs
+
+
+def test_addon_versions_may_be_newer_than_expected():
+    result = cluster(
+        version="1.35", addon_versions={"coredns": "v1.14.3-eksbuild.9", "aws-ebs-csi-driver": "v1.50.0-eksbuild.1"}
+    )
+    managed = addons_of(result)
+    assert managed["coredns"].inputs["addonVersion"] == "v1.14.3-eksbuild.9"
+    assert managed["aws-ebs-csi-driver"].inputs["addonVersion"] == "v1.50.0-eksbuild.1"
+    assert managed["kube-proxy"].inputs["addonVersion"] == EXPECTED_1_35["kube-proxy"]
 
 
 def test_subnet_ids_may_be_an_output():
@@ -217,6 +335,34 @@ REJECTED = [
         {"cluster_name": "-bad name"},
         "Cluster: argument 'cluster_name' is '-bad name'; "
         "accepted values: 1-100 letters, digits, '-' or '_', starting alphanumeric",
+    ),
+    (
+        {"deletion_protection": "yes"},
+        "Cluster: argument 'deletion_protection' is 'yes'; accepted values: True, False",
+    ),
+    (
+        {"network_policy_enforcement": None},
+        "Cluster: argument 'network_policy_enforcement' is None; accepted values: True, False",
+    ),
+    (
+        {"addon_versions": {"cilium": "v1.0.0-eksbuild.1"}},
+        "Cluster: argument 'addon_versions' names 'cilium', not a managed add-on; accepted values: "
+        "'eks-pod-identity-agent', 'vpc-cni', 'kube-proxy', 'coredns', 'aws-ebs-csi-driver'",
+    ),
+    (
+        {"addon_versions": {"coredns": "latest"}},
+        "Cluster: argument 'addon_versions.coredns' is 'latest'; "
+        "accepted values: an EKS add-on version such as 'v1.21.1-eksbuild.7'",
+    ),
+    (
+        {"version": "1.35", "addon_versions": {"vpc-cni": "v1.20.4-eksbuild.1"}},
+        "Cluster: argument 'addon_versions.vpc-cni' is 'v1.20.4-eksbuild.1', older than 'v1.21.1-eksbuild.7', "
+        "the version expected for Kubernetes 1.35; accepted values: v1.21.1-eksbuild.7 or newer",
+    ),
+    (
+        {"addon_versions": ["v1.21.1-eksbuild.7"]},
+        "Cluster: argument 'addon_versions' is ['v1.21.1-eksbuild.7'], not a mapping; "
+        "accepted values: {add-on: version}",
     ),
     (
         {"subnet_ids": ["subnet-0a"]},

@@ -210,6 +210,10 @@ def test_cni_policy_is_on_a_pod_identity_role_for_aws_node(default):
             "Effect": "Allow",
             "Principal": {"Service": "pods.eks.amazonaws.com"},
             "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                "ArnLike": {"aws:SourceArn": f"arn:aws:eks:{REGION}:{ACCOUNT_ID}:podidentityassociation/existing/*"},
+            },
         }
     ]
     assoc = default.one(POD_IDENTITY).inputs
@@ -233,6 +237,15 @@ def test_pod_identity_agent_add_on_is_installed_for_the_cni_identity(default):
     }
 
 
+def test_what_the_component_waits_for_its_node_group_waits_for():
+    def program():
+        gate = pulumi.CustomResource("test:index:Gate", "gate")
+        NodeGroup("ng", NodeGroupArgs(**BASE), pulumi.ResourceOptions(depends_on=[gate]))
+
+    result = run(program)
+    assert result.one("test:index:Gate").urn in result.one(NG).dependencies
+
+
 def test_node_group_waits_for_its_role_policies_and_the_cni_identity(default):
     dependencies = set(default.one(NG).dependencies)
     for attachment in default.of_type(ATTACHMENT):
@@ -241,7 +254,7 @@ def test_node_group_waits_for_its_role_policies_and_the_cni_identity(default):
     assert default.one(ADDON).urn in dependencies
 
 
-def test_irsa_points_the_vpc_cni_add_on_at_the_cni_role():
+def test_irsa_points_the_vpc_cni_add_on_at_the_cni_role_and_it_enforces_network_policies():
     result = nodegroup(cni_identity="irsa")
     addon = result.one(ADDON)
     assert addon.name == "ng-vpc-cni"
@@ -249,6 +262,7 @@ def test_irsa_points_the_vpc_cni_add_on_at_the_cni_role():
         "clusterName": "existing",
         "addonName": "vpc-cni",
         "serviceAccountRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/ng-cni-role",
+        "configurationValues": '{"enableNetworkPolicy": "true"}',
         "resolveConflictsOnCreate": "OVERWRITE",
         "tags": {},
     }

@@ -154,7 +154,7 @@ INVALID = [
         "nodeGroups",
         json.dumps([{"name": "a"}, {"name": "b", "cniIdentity": "irsa"}]),
         "nodeGroups[1].cniIdentity",
-        "one identity for aws-node per cluster",
+        "pod-identity, external",
     ),
     ("nodeGroups", "[{}]", "nodeGroups[0].name", "a non-empty string"),
     ("namespaces", '[{"name": "kube-system"}]', "namespaces[0].name", "other than default and kube-*"),

@@ -15,8 +15,10 @@ import pytest
 
 from components import stack_config
 from components._common import InvalidArgumentError, Segment, field_hints, plain_hint
+from components.audit_trail import AuditTrailArgs
 from components.baseline import FILLED_IN, BaselineArgs
 from components.stack_config import StackConfigError, config_key, config_location, read_settings
+from components.threat_detection import ThreatDetectionArgs
 
 SET_BY_CLUSTER_NAME = {("cluster", "cluster_name"), ("existing_cluster_name",)}
 
@@ -177,3 +179,13 @@ def test_a_key_left_unset_whose_default_the_components_reject_is_missing():
     error = InvalidArgumentError("Baseline", ("vpc_id",), "is missing but a cluster is to be created", "the VPC id")
     mapped = stack_config.as_stack_config_error(error, given={"clusterName"})
     assert str(mapped) == "stack config eksguard:vpcId is missing; accepted values: the VPC id"
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "built"),
+    [("threatDetection", "threat_detection", ThreatDetectionArgs()), ("auditTrail", "audit_trail", AuditTrailArgs())],
+)
+def test_an_empty_object_asks_for_the_argument_with_its_defaults(key, field, built):
+    assert read_settings({"clusterName": "c"}).args.threat_detection is None
+    # An opt-in component is asked for by its key, even when none of its defaults changes.
+    assert getattr(read_settings({"clusterName": "c", key: "{}"}).args, field) == built

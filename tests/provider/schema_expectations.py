@@ -26,6 +26,8 @@ DESIGN_COMPONENTS = {  # docs/DESIGN.md "Names"
     "NodeGroup",
     "AccessControl",
     "AuditTrail",
+    "ImageRegistry",
+    "ThreatDetection",
     "Baseline",
 }
 

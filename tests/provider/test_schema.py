@@ -98,6 +98,8 @@ OUTPUT_ACCEPTING_INPUTS = {
         "eksguard:index:NodeGroup": _NODE_GROUP,
         "eksguard:index:AccessControl": _ACCESS,
         "eksguard:index:AuditTrail": set(),
+        "eksguard:index:ImageRegistry": {"kmsKeyArn"},
+        "eksguard:index:ThreatDetection": set(),
         "eksguard:index:Baseline": {"subnetIds", "vpcId", "existingClusterName"},
     },
     "types": {
@@ -107,6 +109,8 @@ OUTPUT_ACCEPTING_INPUTS = {
         "eksguard:index:NodeGroupArgs": _NODE_GROUP,
         "eksguard:index:AccessControlArgs": _ACCESS,
         "eksguard:index:AuditTrailArgs": set(),
+        "eksguard:index:ImageRegistryArgs": {"kmsKeyArn"},
+        "eksguard:index:ThreatDetectionArgs": set(),
         "eksguard:index:BaselineNodeGroup": set(),
         "eksguard:index:SecurityGroupRuleArgs": {"referencedSecurityGroupId"},
         "eksguard:index:AccessMapping": {"principalArn"},
