@@ -5,9 +5,10 @@ policies), so a pack's rate falls with the number of policies even when they che
 (measured: 80 no-op policies answer ~23% of an empty pack's rate; docs/benchmarks.md). Every eksguard resource
 policy names the resource types it checks (``framework.resource_rule(types=...)``) and returns at once for
 any other type, so this servicer deserializes (and wraps in the SDK's unknown-checking proxy) once per
-request and calls only the policies whose types include the request's type. Everything else (levels, config,
-diagnostics, not-applicable reasons, the "can't run during preview" message, AnalyzeStack, Remediate,
-GetAnalyzerInfo, Configure) is the stock code.
+request and calls only the policies whose types include the request's type. AnalyzeStack likewise builds the
+stack's resources once for all stack policies (the stock code rebuilds them per policy), so the policies also
+share one resource graph (graph.graph_of). Everything else (levels, config, diagnostics, not-applicable reasons,
+the "can't run during preview" message, Remediate, GetAnalyzerInfo, Configure) is the stock code.
 
 ``tests/policies/test_protocol.py`` proves the responses identical to the stock servicer over the real
 protocol. Set ``EKSGUARD_STOCK_ANALYZER=1`` to serve with the stock servicer.
@@ -126,6 +127,80 @@ class TypeDispatchingServicer(_Stock):
                 reason = e.reason or ""
                 response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
 
+        return response
+
+    def _stack_resources(self, request: Any) -> list[sdk.PolicyResource]:
+        # Mirrors the resource building of _PolicyAnalyzerServicer.AnalyzeStack (pulumi_policy 1.21.0).
+        intermediates = []
+        for r in request.resources:
+            props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(r.properties)))
+            resource = sdk.PolicyResource(
+                r.type,
+                props,
+                r.urn,
+                r.name,
+                self._get_resource_options(r),
+                self._get_provider_resource(r),
+                None,
+                [],
+                {},
+            )
+            property_dependencies = {k: list(v.urns) for k, v in r.propertyDependencies.items()}
+            intermediates.append((resource, r.parent, list(r.dependencies), property_dependencies))
+        by_urn = {resource.urn: resource for resource, *_ in intermediates}
+        for resource, parent, dependencies, property_dependencies in intermediates:
+            if parent is not None and parent in by_urn:
+                resource.parent = by_urn[parent]
+            resource.dependencies.extend(by_urn[d] for d in dependencies if d in by_urn)
+            for key, urns in property_dependencies.items():
+                resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
+        return [resource for resource, *_ in intermediates]
+
+    def AnalyzeStack(self, request: Any, _context: Any) -> Any:
+        # Mirrors _PolicyAnalyzerServicer.AnalyzeStack (pulumi_policy 1.21.0), with the resources built once.
+        self._configure_runtime_settings()
+        pack_name = self._PolicyAnalyzerServicer__policy_pack_name
+        pack_version = self._PolicyAnalyzerServicer__policy_pack_version
+        response = proto.AnalyzeResponse()
+        resources: list[sdk.PolicyResource] | None = None
+        for policy in self._eksguard_policies:
+            enforcement_level = self._get_enforcement_level(policy)
+            if enforcement_level == sdk.EnforcementLevel.DISABLED or not isinstance(policy, sdk.StackValidationPolicy):
+                continue
+            if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
+                enforcement_level = sdk.EnforcementLevel.MANDATORY
+            report_violation = self._create_report_violation(
+                response, policy.name, policy.description, enforcement_level, policy.severity
+            )
+            if resources is None:
+                resources = self._stack_resources(request)
+            args = sdk.StackValidationArgs(
+                resources, self._get_policy_config(policy.name), self._PolicyAnalyzerServicer__stack_tags
+            )
+            try:
+                result = policy.validate(args, report_violation)
+                if isawaitable(result):
+                    loop = asyncio.new_event_loop()
+                    loop.run_until_complete(asyncio.Task(result, loop=loop))
+                    loop.close()
+            except UnknownValueError as e:
+                response.diagnostics.append(
+                    proto.AnalyzeDiagnostic(
+                        policyName=policy.name,
+                        policyPackName=pack_name,
+                        policyPackVersion=pack_version,
+                        message=(
+                            f"can't run policy '{policy.name}' from policy pack "
+                            f"'{pack_name}@v{pack_version}' during preview: {e.message}"
+                        ),
+                        urn="",
+                        description=policy.description,
+                        enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+                    )
+                )
+            except sdk._NotApplicableError as e:
+                reason = e.reason or ""
+                response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
         return response
 
 
