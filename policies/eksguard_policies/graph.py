@@ -5,7 +5,7 @@ whose outputs flowed into it. Values are no help at preview, where an id or name
 unknown; so a property is followed through its property dependencies first, and through its value only where
 the value itself names a resource:
 
-- a URN (the engine marshals a reference to a component as its URN) or a resource-reference object;
+- a URN (the engine marshals a reference to a component as its URN);
 - a literal string that is the physical ``name``, ``arn`` or ``id`` of a resource declared in the stack (a role
   attached by the name written in the program).
 
@@ -26,14 +26,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import UnknownValueError, _is_unknown
 
 from .values import UNKNOWN_VALUE, as_list, peek, raw, show
 
 URN_PREFIX = "urn:pulumi:"
-RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-"""The signature of a resource reference in Pulumi's wire format (``4dabf18193072939515e22adb298388d``)."""
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
 _NAME_FIELDS = ("name", "arn", "id")
 
 
@@ -123,6 +120,10 @@ class ResourceGraph:
         literals: list[str] = []
         unknown = False
         for item in items:
+            if isinstance(item, Mapping):
+                # an object naming a resource by id or name ({"id": ..., "version": ...}): its naming fields
+                item = next((item[k] for k in _NAME_FIELDS if item.get(k) is not None), None)
+                item = UNKNOWN_VALUE if _is_unknown(item) else item
             target = self._referenced(item)
             if target is not None:
                 found.setdefault(target.urn, target)
@@ -161,9 +162,7 @@ class ResourceGraph:
         return sources.resources[0] if sources.resources else None
 
     def _referenced(self, item: Any) -> Any | None:
-        """The in-stack resource an item names by URN or resource reference, else None."""
-        if isinstance(item, Mapping) and item.get(_SIG_KEY) == RESOURCE_REFERENCE_SIG:
-            item = item.get("urn")
+        """The in-stack resource an item names by URN (a component reference), else None."""
         if isinstance(item, str) and item.startswith(URN_PREFIX):
             return self.by_urn.get(item)
         return None

@@ -136,7 +136,9 @@ class _NodeRoles:
     def grades(self, resource: Any, prop: str) -> list[str]:
         """The administrator-grade policies ``resource.props[prop]`` names: AWS managed ones by ARN, the stack's
         own aws.iam.Policy resources by their document."""
-        found = [p for p in (_admin_policy_name(arn) for arn in _known_strings(get(resource.props, prop))[0]) if p]
+        named = peek(resource.props, prop)  # unknown: an ARN made in this stack, found through the graph below
+        names = _known_strings(named)[0] if named is not UNKNOWN_VALUE else set()
+        found = [p for p in (_admin_policy_name(arn) for arn in names) if p]
         for policy in self.graph.sources_of(resource, prop).resources:
             if policy.resource_type == POLICY and _admin_document(policy):
                 found.append(f'policy {policy.name} (Action "*" on Resource "*")')

@@ -26,7 +26,7 @@ from ..components import (
     defaults_for,
 )
 from ..framework import NotApplicable, RuleContext, not_checkable_offline, resource_rule
-from ..values import as_bool, as_map, get, peek, show
+from ..values import as_bool, as_map, get, has, peek, show
 from ._amis import family_of
 from .eks_cluster import mode_findings, not_a_key, open_cidr_findings
 from .nodes import _imds_findings, eks_template_ebs, eks_template_imds, node_group_family
@@ -67,6 +67,7 @@ def cluster_endpoint_public_access(ctx: RuleContext) -> Iterator[str]:
 
 @resource_rule("eks-public-access-cidrs-open", types=(EKS_CLUSTER,))
 def cluster_public_access_cidrs(ctx: RuleContext) -> Iterator[str]:
+    _defaults(ctx)  # unset means "AWS default" only in the versions eksguard has read
     if as_bool(get(ctx.props, "endpointPublicAccess"), default=True) is False:
         return
     yield from open_cidr_findings(get(ctx.props, "publicAccessCidrs"), "publicAccessCidrs", "not set")
@@ -203,7 +204,7 @@ def _creates_security_groups(ctx: RuleContext) -> list[str]:
             skip = get(get(props, "autoMode"), "enabled")
         if _set(skip):
             raise NotApplicable("the cluster creates no security groups (skipDefaultSecurityGroups or autoMode)")
-    elif get(props, "nodeSecurityGroup") is not None or get(props, "nodeSecurityGroupId") is not None:
+    elif has(props, "nodeSecurityGroup") or has(props, "nodeSecurityGroupId"):
         raise NotApplicable("nodeSecurityGroup is given: the node group creates no security group")
     _defaults(ctx)  # a major version whose rules eksguard has not read is not checkable offline
     return []
