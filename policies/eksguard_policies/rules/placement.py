@@ -99,8 +99,9 @@ class _Nodes:
         if placement.unknown is not None:
             self.verdict.note(placement.unknown)
         self.offline.extend(placement.offline)
-        for subnet in placement.public:
-            self.verdict.add((f"{what} is placed in {subnet}: its nodes get public IPv4 addresses", resource.urn))
+        if placement.public:
+            where = ", ".join(placement.public)
+            self.verdict.add((f"{what} is placed in {where}: its nodes get public IPv4 addresses", resource.urn))
 
     def template_decides(self, resource: Any, prop: str) -> bool:
         """True when the launch template ``resource.props[prop]`` names sets the address itself (it is judged

@@ -298,7 +298,8 @@ def _image_from_own_template(ctx: RuleContext, defaults: ComponentDefaults) -> N
 
 @resource_rule("nodegroup-ami-family", types=(EKS_MANAGED_NODE_GROUP,))
 def managed_ami_family(ctx: RuleContext) -> list[str]:
-    _image_from_own_template(ctx, _defaults(ctx))
+    defaults = _defaults(ctx)
+    _image_from_own_template(ctx, defaults)
     system = get(ctx.props, "operatingSystem")
     if get(ctx.props, "amiType") is None and system is not None:
         if not isinstance(system, str) or system.upper() not in OPERATING_SYSTEMS:
@@ -306,6 +307,12 @@ def managed_ami_family(ctx: RuleContext) -> list[str]:
         if system.upper() == "AL2":
             return [f"operatingSystem is AL2: Amazon Linux 2 EKS AMIs reached end of support on {AL2_EOL}"]
         return []
+    if get(ctx.props, "amiType") is None and own_template_args(ctx.props, defaults):
+        raise not_checkable_offline(
+            "amiType is not set and the nodes run on the launch template pulumi-eks creates "
+            f"({defaults.cite('customLaunchTemplateArgs')}): EKS reads the AMI from it, which the node group does "
+            "not show"
+        )
     return ami_family(ctx)  # amiType, launchTemplate and version mean what they mean on aws.eks.NodeGroup
 
 
