@@ -5,7 +5,9 @@ policies), so a pack's rate falls with the number of policies even when they che
 (measured: 80 no-op policies answer ~23% of an empty pack's rate; docs/benchmarks.md). Every eksguard resource
 policy names the resource types it checks (``framework.resource_rule(types=...)``) and returns at once for
 any other type, so this servicer deserializes (and wraps in the SDK's unknown-checking proxy) once per
-request and calls only the policies whose types include the request's type. AnalyzeStack likewise builds the
+request and calls only the policies whose types include the request's type. A property tree with no unknown
+value in it goes to the rules as it is: the SDK's unknown-checking proxy can raise nothing there and only costs
+(one wrapper per value read; RBAC rules read a lot). AnalyzeStack likewise builds the
 stack's resources once for all stack policies (the stock code rebuilds them per policy), so the policies also
 share one resource graph (graph.graph_of). Everything else (levels, config, diagnostics, not-applicable reasons,
 the "can't run during preview" message, Remediate, GetAnalyzerInfo, Configure) is the stock code.
@@ -29,6 +31,8 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from pulumi_policy.version import VERSION as SDK_VERSION
 
+from .values import UNKNOWN_SENTINELS
+
 STOCK_ENV = "EKSGUARD_STOCK_ANALYZER"
 RESOURCE_TYPES_ATTR = "eksguard_resource_types"
 """Set by framework.build_policies on each resource policy: the types its rule checks."""
@@ -36,6 +40,18 @@ SUPPORTED_SDK_VERSIONS = ("1.21.0",)
 """The servicer reads private state of this SDK release; any other release is served by the stock code."""
 
 _Stock = sdk._PolicyAnalyzerServicer
+
+
+_UNKNOWN_WIRE = tuple(sentinel.encode() for sentinel in UNKNOWN_SENTINELS)
+"""The unknown sentinels as a serialized Struct holds them (verbatim, in a string value)."""
+
+
+def checked_props(request_properties: Any) -> Any:
+    """A request's properties for the rules: the SDK's unknown-checking proxy when a value may be unknown, else the
+    plain tree, which answers every read the same way (rules only read props: framework contract)."""
+    props = deserialize_properties(json_format.MessageToDict(request_properties))
+    wire = request_properties.SerializeToString()
+    return unknown_checking_proxy(props) if any(s in wire for s in _UNKNOWN_WIRE) else props
 
 
 class TypeDispatchingServicer(_Stock):
@@ -88,8 +104,8 @@ class TypeDispatchingServicer(_Stock):
                 response, policy.name, policy.description, enforcement_level, policy.severity
             )
             if props is None:
-                # Rules only read props (framework contract), so one proxied tree serves every policy.
-                props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(request.properties)))
+                # Rules only read props (framework contract), so one tree serves every policy.
+                props = checked_props(request.properties)
                 opts = self._get_resource_options(request)
                 provider = self._get_provider_resource(request)
             args = sdk.ResourceValidationArgs(
@@ -133,7 +149,7 @@ class TypeDispatchingServicer(_Stock):
         # Mirrors the resource building of _PolicyAnalyzerServicer.AnalyzeStack (pulumi_policy 1.21.0).
         intermediates = []
         for r in request.resources:
-            props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(r.properties)))
+            props = checked_props(r.properties)
             resource = sdk.PolicyResource(
                 r.type,
                 props,
