@@ -80,8 +80,6 @@ class TypeDispatchingServicer(_Stock):
         # Mirrors _PolicyAnalyzerServicer.Analyze (pulumi_policy 1.21.0) line for line, minus the skipped policies
         # and with the properties deserialized once.
         self._configure_runtime_settings()
-        pack_name = self._PolicyAnalyzerServicer__policy_pack_name
-        pack_version = self._PolicyAnalyzerServicer__policy_pack_version
         stack_tags = self._PolicyAnalyzerServicer__stack_tags
 
         response = proto.AnalyzeResponse()
@@ -118,32 +116,38 @@ class TypeDispatchingServicer(_Stock):
                 self._get_policy_config(policy.name),
                 stack_tags,
             )
-            try:
-                result = policy.validate(args, report_violation)
-                if isawaitable(result):
-                    loop = asyncio.new_event_loop()
-                    loop.run_until_complete(asyncio.Task(result, loop=loop))
-                    loop.close()
-            except UnknownValueError as e:
-                response.diagnostics.append(
-                    proto.AnalyzeDiagnostic(
-                        policyName=policy.name,
-                        policyPackName=pack_name,
-                        policyPackVersion=pack_version,
-                        message=(
-                            f"can't run policy '{policy.name}' from policy pack "
-                            f"'{pack_name}@v{pack_version}' during preview: {e.message}"
-                        ),
-                        urn="",
-                        description=policy.description,
-                        enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
-                    )
-                )
-            except sdk._NotApplicableError as e:
-                reason = e.reason or ""
-                response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
+            self._validate(response, policy, args, report_violation)
 
         return response
+
+    def _validate(self, response: Any, policy: sdk.Policy, args: Any, report_violation: Any) -> None:
+        """Run one policy's validate as the stock Analyze and AnalyzeStack do (pulumi_policy 1.21.0)."""
+        pack_name = self._PolicyAnalyzerServicer__policy_pack_name
+        pack_version = self._PolicyAnalyzerServicer__policy_pack_version
+        try:
+            result = policy.validate(args, report_violation)
+            if isawaitable(result):
+                loop = asyncio.new_event_loop()
+                loop.run_until_complete(asyncio.Task(result, loop=loop))
+                loop.close()
+        except UnknownValueError as e:
+            response.diagnostics.append(
+                proto.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=pack_name,
+                    policyPackVersion=pack_version,
+                    message=(
+                        f"can't run policy '{policy.name}' from policy pack "
+                        f"'{pack_name}@v{pack_version}' during preview: {e.message}"
+                    ),
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+                )
+            )
+        except sdk._NotApplicableError as e:
+            reason = e.reason or ""
+            response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
 
     def _stack_resources(self, request: Any) -> list[sdk.PolicyResource]:
         # Mirrors the resource building of _PolicyAnalyzerServicer.AnalyzeStack (pulumi_policy 1.21.0).
@@ -175,8 +179,6 @@ class TypeDispatchingServicer(_Stock):
     def AnalyzeStack(self, request: Any, _context: Any) -> Any:
         # Mirrors _PolicyAnalyzerServicer.AnalyzeStack (pulumi_policy 1.21.0), with the resources built once.
         self._configure_runtime_settings()
-        pack_name = self._PolicyAnalyzerServicer__policy_pack_name
-        pack_version = self._PolicyAnalyzerServicer__policy_pack_version
         response = proto.AnalyzeResponse()
         resources: list[sdk.PolicyResource] | None = None
         for policy in self._eksguard_policies:
@@ -193,30 +195,7 @@ class TypeDispatchingServicer(_Stock):
             args = sdk.StackValidationArgs(
                 resources, self._get_policy_config(policy.name), self._PolicyAnalyzerServicer__stack_tags
             )
-            try:
-                result = policy.validate(args, report_violation)
-                if isawaitable(result):
-                    loop = asyncio.new_event_loop()
-                    loop.run_until_complete(asyncio.Task(result, loop=loop))
-                    loop.close()
-            except UnknownValueError as e:
-                response.diagnostics.append(
-                    proto.AnalyzeDiagnostic(
-                        policyName=policy.name,
-                        policyPackName=pack_name,
-                        policyPackVersion=pack_version,
-                        message=(
-                            f"can't run policy '{policy.name}' from policy pack "
-                            f"'{pack_name}@v{pack_version}' during preview: {e.message}"
-                        ),
-                        urn="",
-                        description=policy.description,
-                        enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
-                    )
-                )
-            except sdk._NotApplicableError as e:
-                reason = e.reason or ""
-                response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name, reason=reason))
+            self._validate(response, policy, args, report_violation)
         return response
 
 

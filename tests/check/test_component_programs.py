@@ -9,13 +9,13 @@ are strict expected failures.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.check.test_stacks import _cli
+from tests.check.test_stacks import _controls as controls
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).parent / "programs"
@@ -23,32 +23,8 @@ OFFLINE = "not checkable offline"
 
 
 def check(program: Path, tmp_path: Path) -> tuple[int, dict[str, Any]]:
-    out = tmp_path / "report.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eksguard",
-            "check",
-            "--no-progress",
-            "--program",
-            str(program),
-            "--format",
-            "json",
-            "--output",
-            str(out),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode in (0, 1), proc.stderr[-3000:]
-    return proc.returncode, json.loads(out.read_text())
-
-
-def controls(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["id"]: c for area in document["areas"] for c in area["controls"]}
+    proc, document = _cli(tmp_path, "--program", str(program))
+    return proc.returncode, document
 
 
 def violated(document: dict[str, Any]) -> dict[str, set[str]]:

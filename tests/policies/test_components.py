@@ -17,21 +17,24 @@ from eksguard.protocol.analyzer import Resource
 from eksguard.protocol.wire import UNKNOWN
 
 from .cases import Case, StackCase, case, run_case, run_stack_case, stack_case
+from .component_children import (
+    CLUSTER,
+    HARDENED_NODES,
+    KEY,
+    LOG_TYPES,
+    MNG,
+    NODE_GROUP,
+    NODE_GROUP_V2,
+    PAB_FLAGS,
+    TRAIL,
+    VPC,
+)
 from .pack_driver import resource, urn_for
 
-CLUSTER = "eks:index:Cluster"
-MNG = "eks:index:ManagedNodeGroup"
-NODE_GROUP = "eks:index:NodeGroup"
-NODE_GROUP_V2 = "eks:index:NodeGroupV2"
-VPC = "awsx:ec2:Vpc"
-TRAIL = "awsx:cloudtrail:Trail"
 SUBNET = "aws:ec2/subnet:Subnet"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-AWS_TRAIL = "aws:cloudtrail/trail:Trail"
 
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/0d9b5b2c-1111-2222-3333-444455556666"
-LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AS_OF = {"eks-version-standard-support": {"asOf": "2026-11-28"}, "nodegroup-ami-age": {"asOf": "2026-11-28"}}
 BY_DEFAULT = {"node-ebs-encrypted": {"accountEncryptionByDefault": True}}
 
@@ -64,7 +67,6 @@ HARDENED_CLUSTER: dict[str, Any] = {
     "version": "1.35",
     "skipDefaultNodeGroup": True,
 }
-HARDENED_NODES = {"nodeAssociatePublicIpAddress": False, "nodeRootVolumeEncrypted": True}
 WITH_DEFAULT_NODES = {k: v for k, v in HARDENED_CLUSTER.items() if k != "skipDefaultNodeGroup"}
 DEFAULT_CLUSTER_VIOLATIONS = {PUBLIC_ENDPOINT, OPEN_CIDRS, LOGS, SECRETS, AUTH, CREATOR, IMDS, EBS}
 
@@ -424,8 +426,7 @@ STACK_CASES: list[StackCase] = [
             resource(TRAIL, {}, "trail"),
             resource(
                 PAB,
-                {f: True for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")}
-                | {"bucket": UNKNOWN},
+                {**dict.fromkeys(PAB_FLAGS, True), "bucket": UNKNOWN},
                 "trail-bucket",
                 property_dependencies={"bucket": [u(TRAIL, "trail")]},
             ),

@@ -292,11 +292,18 @@ def test_served_fast_and_stock_packs_answer_identically(pack: PackDriver, stock_
     assert compared == len(cases) * len(DIFFERENTIAL_CONFIGS)
 
 
-def test_fast_servicer_deserializes_once_per_resource(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
+@pytest.fixture
+def deserializations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per properties deserialization, by either servicer."""
+    calls: list[int] = []
     original = servicer.deserialize_properties
     monkeypatch.setattr(servicer, "deserialize_properties", lambda *a: calls.append(1) or original(*a))
     monkeypatch.setattr(sdk, "deserialize_properties", lambda *a: calls.append(1) or original(*a))
+    return calls
+
+
+def test_fast_servicer_deserializes_once_per_resource(deserializations: list[int]) -> None:
+    calls = deserializations
     fast, stock = InProcessPack(stock=False), InProcessPack(stock=True)
     cluster = resource(CLUSTER, PUBLIC_CLUSTER)
     calls.clear()
@@ -343,11 +350,8 @@ def test_an_unknown_sdk_release_gets_the_stock_servicer(monkeypatch: pytest.Monk
     assert _served_servicer(monkeypatch) is servicer._Stock
 
 
-def test_fast_servicer_builds_stack_resources_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
-    original = servicer.deserialize_properties
-    monkeypatch.setattr(servicer, "deserialize_properties", lambda *a: calls.append(1) or original(*a))
-    monkeypatch.setattr(sdk, "deserialize_properties", lambda *a: calls.append(1) or original(*a))
+def test_fast_servicer_builds_stack_resources_once(deserializations: list[int]) -> None:
+    calls = deserializations
     fast, stock = InProcessPack(stock=False), InProcessPack(stock=True)
     stack = [resource(CLUSTER, PUBLIC_CLUSTER, name="a"), resource(TRAIL, {}, name="b")]
     calls.clear()
