@@ -318,16 +318,16 @@ CLUSTER_DEFAULTS = Scenario(
     ),
 )
 
-HARDENED_CLUSTER_INPUTS: dict[str, Any] = {
+HARDENED_CONTROL_PLANE: dict[str, Any] = {
     "endpointPublicAccess": False,
     "endpointPrivateAccess": True,
     "enabledClusterLogTypes": LOG_TYPES,
     "encryptionConfigKeyArn": KEY,
     "authenticationMode": "API",
     "version": "1.35",
-    "nodeAssociatePublicIpAddress": False,
-    "nodeRootVolumeEncrypted": True,
 }
+HARDENED_NODES = {"nodeAssociatePublicIpAddress": False, "nodeRootVolumeEncrypted": True}
+HARDENED_CLUSTER_INPUTS = {**HARDENED_CONTROL_PLANE, **HARDENED_NODES}
 CLUSTER_HARDENED = Scenario(
     "cluster-hardened",
     CLUSTER,
@@ -360,8 +360,7 @@ CLUSTER_URN_PLACEHOLDER = "stack:cluster"
 
 def _cluster(ref: Callable[[str], str]) -> list[Resource]:
     """The program's cluster the node groups join: hardened, without a default node group."""
-    inputs = {k: v for k, v in HARDENED_CLUSTER_INPUTS.items() if not k.startswith("node")}
-    return [resource(CLUSTER, {**inputs, "skipDefaultNodeGroup": True}, "cluster")]
+    return [resource(CLUSTER, {**HARDENED_CONTROL_PLANE, "skipDefaultNodeGroup": True}, "cluster")]
 
 
 def _v2(id: str, inputs: dict[str, Any], public_ip: bool, encrypted: bool | None) -> Scenario:
@@ -412,7 +411,6 @@ def _v1(id: str, inputs: dict[str, Any], public_ip: bool, encrypted: bool | None
     )
 
 
-HARDENED_NODES = {"nodeAssociatePublicIpAddress": False, "nodeRootVolumeEncrypted": True}
 NODE_GROUP_V2_DEFAULTS = _v2("node-group-v2-defaults", {}, public_ip=True, encrypted=None)
 NODE_GROUP_V2_HARDENED = _v2("node-group-v2-hardened", HARDENED_NODES, public_ip=False, encrypted=True)
 NODE_GROUP_DEFAULTS = _v1("node-group-defaults", {}, public_ip=True, encrypted=None)

@@ -19,9 +19,9 @@ from eksguard.protocol.wire import UNKNOWN
 from .cases import Case, StackCase, case, run_case, run_stack_case, stack_case
 from .component_children import (
     CLUSTER,
+    HARDENED_CONTROL_PLANE,
     HARDENED_NODES,
     KEY,
-    LOG_TYPES,
     MNG,
     NODE_GROUP,
     NODE_GROUP_V2,
@@ -58,16 +58,8 @@ CLOUDWATCH = "cloudtrail-cloudwatch-logs"
 BUCKET_PAB = "stack-trail-bucket-public-access-block"
 STACK_TRAIL = "stack-multi-region-trail"
 
-HARDENED_CLUSTER: dict[str, Any] = {
-    "endpointPublicAccess": False,
-    "endpointPrivateAccess": True,
-    "enabledClusterLogTypes": LOG_TYPES,
-    "encryptionConfigKeyArn": KEY,
-    "authenticationMode": "API",
-    "version": "1.35",
-    "skipDefaultNodeGroup": True,
-}
-WITH_DEFAULT_NODES = {k: v for k, v in HARDENED_CLUSTER.items() if k != "skipDefaultNodeGroup"}
+HARDENED_CLUSTER: dict[str, Any] = {**HARDENED_CONTROL_PLANE, "skipDefaultNodeGroup": True}
+WITH_DEFAULT_NODES = HARDENED_CONTROL_PLANE
 DEFAULT_CLUSTER_VIOLATIONS = {PUBLIC_ENDPOINT, OPEN_CIDRS, LOGS, SECRETS, AUTH, CREATOR, IMDS, EBS}
 
 
