@@ -90,7 +90,8 @@ def not_checkable_offline(reason: str) -> NotApplicable:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a resource rule sees. ``props`` is the SDK's unknown-checking proxy over wire-form properties;
+    """What a resource rule sees. ``props``: the wire-form properties, read-only (a plain tree, or the SDK's
+    unknown-checking proxy when some value is unknown: reading it raises UnknownValueError);
     ``provider`` is the resource's provider as the engine describes it (its ``props`` proxied the same way),
     None when the engine sends none."""
 

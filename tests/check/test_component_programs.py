@@ -65,7 +65,10 @@ def test_components_with_their_defaults(tmp_path: Path) -> None:
     assert code == 1
     findings = controls(document)["node-public-ip"]["findings"]
     assert findings[0]["location"] == {"file": "tests/check/programs/components-defaults/__main__.py", "line": 8}
-    assert "nodeAssociatePublicIpAddress is not set (pulumi-eks default true" in findings[0]["message"]
+    assert findings[0]["message"] == (
+        "nodeAssociatePublicIpAddress is not set: pulumi-eks defaults it to true (pulumi-eks 4, "
+        "nodes/nodegroup.ts:1267), so the default node group of cluster cluster gets public IPs"
+    )
 
 
 def test_components_with_every_hardening_argument(tmp_path: Path) -> None:

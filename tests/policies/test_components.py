@@ -241,9 +241,10 @@ def test_component_messages_name_the_argument_and_the_source(pack) -> None:
     ignored = pack.messages(CLUSTER, {"nodeGroupOptions": {"encryptRootBlockDevice": True}}, name="cluster")[EBS]
     assert ignored == [
         "nodeGroupOptions.nodeRootVolumeEncrypted is not set (pulumi-eks 4, nodes/nodegroup.ts:1383-1403): the root "
-        "volumes of the default node group follow the AMI's unencrypted snapshot unless the account enables EBS "
-        "encryption by default; encryptRootBlockDevice is set, but pulumi-eks ignores it (pulumi-eks 4, "
-        "provider/cmd/pulumi-resource-eks/schema.json (ClusterNodeGroupOptions); read nowhere under nodejs/eks)"
+        "volumes of the default node group of cluster cluster follow the AMI's unencrypted snapshot unless the "
+        "account enables EBS encryption by default; encryptRootBlockDevice is set, but pulumi-eks ignores it "
+        "(pulumi-eks 4, provider/cmd/pulumi-resource-eks/schema.json (ClusterNodeGroupOptions); read nowhere "
+        "under nodejs/eks)"
     ]
     hop = pack.messages(MNG, {"enableIMDSv2": True}, name="mng")[IMDS]
     assert hop == [

@@ -34,6 +34,7 @@ from ..values import as_bool, as_list, as_map, get, peek, show
 from ._ec2 import Verdict
 from ._subnets import Placement, explicit_public_ip, read_subnets
 from .nodes import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE, NODE_GROUP
+from .pulumi_eks import node_settings
 
 SELF_MANAGED = (EKS_CLUSTER, EKS_NODE_GROUP, EKS_NODE_GROUP_V2)
 SUBJECTS = (LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE, NODE_GROUP, *SELF_MANAGED, EKS_MANAGED_NODE_GROUP)
@@ -57,31 +58,19 @@ def _launch_template(template: Any) -> Iterator[str]:
 
 def _self_managed(resource: Any) -> Iterator[str]:
     """pulumi-eks's self-managed nodes: nodeAssociatePublicIpAddress decides, default true."""
-    props = resource.props
-    settings, prefix = props, ""
-    if resource.resource_type == EKS_CLUSTER:
-        for flag in ("skipDefaultNodeGroup", "fargate"):
-            value = get(props, flag)
-            if as_map(value) is not None or as_bool(value, default=False):
-                return
-        if as_bool(get(get(props, "autoMode"), "enabled"), default=False):
-            return
-        options = get(props, "nodeGroupOptions")
-        if as_map(options) is not None:
-            settings, prefix = options, "nodeGroupOptions."
-    cite = defaults_for(resource.resource_type, getattr(resource, "provider", None)).cite(
-        "nodeAssociatePublicIpAddress"
-    )
-    value = get(settings, "nodeAssociatePublicIpAddress")
-    what = "the default node group" if resource.resource_type == EKS_CLUSTER else f"node group {resource.name}"
+    try:
+        nodes = node_settings(resource.resource_type, resource.name, resource.props)
+    except NotApplicable:
+        return  # a cluster without a default node group
+    label = f"{nodes.prefix}nodeAssociatePublicIpAddress"
+    value = get(nodes.settings, "nodeAssociatePublicIpAddress")
     if value is None:
-        yield (
-            f"{resource.name}: {prefix}nodeAssociatePublicIpAddress is not set (pulumi-eks default true, {cite}): "
-            f"the nodes of {what} get public IPv4 addresses"
+        cite = defaults_for(resource.resource_type, getattr(resource, "provider", None)).cite(
+            "nodeAssociatePublicIpAddress"
         )
+        yield f"{label} is not set: pulumi-eks defaults it to true ({cite}), so {nodes.group} gets public IPs"
     elif _flag(value) is not False:
-        label = f"{prefix}nodeAssociatePublicIpAddress"
-        yield f"{resource.name}: {label} is {show(value)}: the nodes of {what} get public IPv4 addresses"
+        yield f"{label} is {show(value)}: {nodes.group} gets public IPs"
 
 
 class _Nodes:

@@ -120,25 +120,33 @@ class Nodes:
 
     settings: Any
     prefix: str
-    what: str
+    group: str
+    """The node group as messages name it."""
+    template: str
+    """What its nodes launch from."""
 
 
 def _nodes(ctx: RuleContext) -> Nodes:
+    return node_settings(ctx.resource_type, ctx.name, ctx.props)
+
+
+def node_settings(resource_type: str, name: str, props: Any) -> Nodes:
     """The node settings of a self-managed node group component, or of the cluster's default node group (raises
     NotApplicable when the cluster creates none)."""
-    props = ctx.props
-    if ctx.resource_type != EKS_CLUSTER:
-        kind = "launch configuration" if ctx.resource_type == EKS_NODE_GROUP else "launch template"
-        return Nodes(props, "", f"the {kind} of node group {ctx.name}")
+    if resource_type != EKS_CLUSTER:
+        kind = "launch configuration" if resource_type == EKS_NODE_GROUP else "launch template"
+        return Nodes(props, "", f"node group {name}", f"the {kind} of node group {name}")
     for flag in ("skipDefaultNodeGroup", "fargate"):
         if _set(get(props, flag)):
             raise NotApplicable(f"{flag} is set: the cluster creates no default node group")
     if _set(get(get(props, "autoMode"), "enabled")):
         raise NotApplicable("autoMode.enabled is set: the cluster creates no default node group")
     options = get(props, "nodeGroupOptions")
+    group = f"the default node group of cluster {name}"
+    template = f"the launch template of {group}"
     if as_map(options) is not None:
-        return Nodes(options, "nodeGroupOptions.", "the default node group")
-    return Nodes(props, "", "the default node group")
+        return Nodes(options, "nodeGroupOptions.", group, template)
+    return Nodes(props, "", group, template)
 
 
 def _family(nodes: Nodes, defaults: ComponentDefaults) -> str | None:
@@ -157,7 +165,7 @@ def self_managed_imds(ctx: RuleContext) -> list[str]:
         return _imds_findings(options)
     cite = _defaults(ctx).cite("metadataOptions")
     return [
-        f"{nodes.what} sets no metadataOptions and pulumi-eks offers no argument for them ({cite}): IMDSv1 is "
+        f"{nodes.template} sets no metadataOptions and pulumi-eks offers no argument for them ({cite}): IMDSv1 is "
         "allowed and the hop limit is left to the AMI (2 on AL2023). Run these nodes from a launch template that "
         "requires IMDSv2 with hop limit 1 (eks.ManagedNodeGroup with launchTemplate, or eksguard NodeGroup)"
         + (" and set skipDefaultNodeGroup" if ctx.resource_type == EKS_CLUSTER else "")
@@ -176,7 +184,7 @@ def self_managed_root_volume(ctx: RuleContext) -> list[str]:
     if flag:
         return []
     if flag is False:
-        return [f"{label} is false: the root volumes of {nodes.what} are unencrypted"]
+        return [f"{label} is false: the root volumes of {nodes.group} are unencrypted"]
     ignored = ""
     if get(nodes.settings, "encryptRootBlockDevice") is not None:
         cite = defaults.cite("encryptRootBlockDevice")
@@ -189,7 +197,7 @@ def self_managed_root_volume(ctx: RuleContext) -> list[str]:
     if ctx.config.get("accountEncryptionByDefault") is True:
         return []
     return [
-        f"{label} is not set ({defaults.cite('nodeRootVolumeEncrypted')}): the root volumes of {nodes.what} follow "
+        f"{label} is not set ({defaults.cite('nodeRootVolumeEncrypted')}): the root volumes of {nodes.group} follow "
         f"the AMI's unencrypted snapshot unless the account enables EBS encryption by default{ignored}"
     ]
 
