@@ -19,6 +19,7 @@ protocol. Set ``EKSGUARD_STOCK_ANALYZER=1`` to serve with the stock servicer.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 from collections.abc import Sequence
 from inspect import isawaitable
@@ -46,10 +47,30 @@ _UNKNOWN_WIRE = tuple(sentinel.encode() for sentinel in UNKNOWN_SENTINELS)
 """The unknown sentinels as a serialized Struct holds them (verbatim, in a string value)."""
 
 
+def _plain(value: Any) -> Any:
+    """A protobuf ``Value`` as json_format.MessageToDict gives it (numbers stay floats), without its per-field
+    descriptor lookups (which made it a fifth of the pack's time)."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "number_value":
+        number = value.number_value
+        if math.isinf(number) or math.isnan(number):
+            return json_format.MessageToDict(value)  # raises, as the stock servicer does
+        return number
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "struct_value":
+        return {key: _plain(item) for key, item in value.struct_value.fields.items()}
+    if kind == "list_value":
+        return [_plain(item) for item in value.list_value.values]
+    return None
+
+
 def checked_props(request_properties: Any) -> Any:
     """A request's properties for the rules: the SDK's unknown-checking proxy when a value may be unknown, else the
     plain tree, which answers every read the same way (rules only read props: framework contract)."""
-    props = deserialize_properties(json_format.MessageToDict(request_properties))
+    props = deserialize_properties({key: _plain(item) for key, item in request_properties.fields.items()})
     wire = request_properties.SerializeToString()
     return unknown_checking_proxy(props) if any(s in wire for s in _UNKNOWN_WIRE) else props
 

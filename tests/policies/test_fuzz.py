@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from eksguard_policies import servicer as fast_servicer
 from eksguard_policies.framework import INTERNAL_ERROR_PREFIX, collect
 from eksguard_policies.rules import rule_modules
+from google.protobuf import json_format, struct_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -152,3 +154,18 @@ def served(pack: PackDriver) -> PackDriver:
 def test_no_policy_crashes_over_the_protocol(served: PackDriver, r: Resource) -> None:
     _assert_clean(served.process.stub.Analyze(r.analyze_request()), f"{r.type} {r.properties!r}")
     served.process.remediate(r)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), JSON, max_size=6))
+def test_the_fast_servicer_reads_a_struct_as_json_format_does(props: dict[str, Any]) -> None:
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    assert {k: fast_servicer._plain(v) for k, v in struct.fields.items()} == json_format.MessageToDict(struct)
