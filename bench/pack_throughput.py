@@ -269,11 +269,22 @@ def main() -> None:
     wall = {label: statistics.median(w for w, _ in values) for label, values in rates.items()}
     cpu = {label: statistics.median(c for _, c in values) for label, values in rates.items()}
     empty = next(iter(packs))
-    print(f"{'pack':30} {'policies':>8} {'res/s (wall)':>13} {'vs empty':>9} {'res/CPU-s':>10} {'vs empty':>9}")
+
+    def per_round(label: str, index: int) -> float:
+        """Median over rounds of the ratio to the empty pack measured in the same round (drift cancels out)."""
+        return statistics.median(
+            mine[index] / base[index] for mine, base in zip(rates[label], rates[empty], strict=True)
+        )
+
+    print(
+        f"{'pack':30} {'policies':>8} {'res/s (wall)':>13} {'vs empty':>9} {'res/CPU-s':>10} {'vs empty':>9} "
+        f"{'per-round wall/CPU':>19}"
+    )
     for label in packs:
         print(
             f"{label:30} {policies[label]:>8} {wall[label]:>13.0f} {wall[label] / wall[empty]:>9.0%} "
-            f"{cpu[label]:>10.0f} {cpu[label] / cpu[empty]:>9.0%}"
+            f"{cpu[label]:>10.0f} {cpu[label] / cpu[empty]:>9.0%} "
+            f"{per_round(label, 0):>11.0%} / {per_round(label, 1):.0%}"
         )
     if stacks:
         sizes = sorted(args.stack_sizes)
