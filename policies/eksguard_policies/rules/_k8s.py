@@ -177,7 +177,7 @@ class StringList:
     unknown: UnknownValueError | None = None
 
     def has(self, *wanted: str) -> bool:
-        return any(w in self.values for w in wanted)
+        return not self.values.isdisjoint(wanted)
 
 
 _READ: dict[tuple[int, str], tuple[Any, StringList]] = {}
