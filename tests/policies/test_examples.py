@@ -98,9 +98,12 @@ def test_insecure_example_breaks_every_resource_control(pack: PackDriver, insecu
     assert sorted(RESOURCE_CONTROLS - violated) == []
 
 
-def test_insecure_example_breaks_the_audit_stack_controls(pack: PackDriver, insecure: list[Resource]) -> None:
+STACK_CONTROLS = {cid for cid, spec in collect(rule_modules()).rules.items() if spec.kind == "stack"}
+
+
+def test_insecure_example_breaks_every_stack_control(pack: PackDriver, insecure: list[Resource]) -> None:
     violated = {f.policy for f in findings(pack, insecure)}
-    assert {"stack-multi-region-trail", "stack-trail-bucket-public-access-block"} <= violated
+    assert sorted(STACK_CONTROLS - violated) == []
     assert set(default_catalogue()) >= violated
 
 
