@@ -26,7 +26,15 @@ MISSING: Any = object()
 
 def has(mapping: Any, key: str) -> bool:
     """``key`` is set (possibly to an unknown value), without reading the value."""
-    return isinstance(mapping, Mapping) and any(k == key for k in mapping)
+    if isinstance(mapping, dict):
+        return key in mapping
+    if not isinstance(mapping, Mapping):
+        return False
+    try:
+        target = mapping["__target"]  # the SDK's proxy: its plain dict, where membership reads no value
+    except (KeyError, TypeError, UnknownValueError):
+        target = None
+    return key in target if isinstance(target, dict) else any(k == key for k in mapping)
 
 
 def get(mapping: Any, key: str, default: Any = None) -> Any:
