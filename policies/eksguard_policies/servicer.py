@@ -67,6 +67,27 @@ def _plain(value: Any) -> Any:
     return None
 
 
+class _Provider(sdk.PolicyProviderResource):
+    """The resource's provider with its properties read when a rule first asks for them (few rules do, and a
+    Kubernetes provider carries its whole kubeconfig)."""
+
+    def __init__(self, provider: Any) -> None:
+        self._message = provider.properties
+        self._props: Any = None
+        super().__init__(provider.type, None, provider.urn, provider.name)  # type: ignore[arg-type]
+
+    @property  # type: ignore[override]
+    def props(self) -> Any:
+        if self._props is None:
+            # as the stock servicer reads them (pulumi_policy 1.21.0 _get_provider_resource)
+            self._props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(self._message)))
+        return self._props
+
+    @props.setter
+    def props(self, value: Any) -> None:
+        self._props = value
+
+
 def checked_props(request_properties: Any) -> Any:
     """A request's properties for the rules: the SDK's unknown-checking proxy when a value may be unknown, else the
     plain tree, which answers every read the same way (rules only read props: framework contract)."""
@@ -126,7 +147,7 @@ class TypeDispatchingServicer(_Stock):
                 # Rules only read props (framework contract), so one tree serves every policy.
                 props = checked_props(request.properties)
                 opts = self._get_resource_options(request)
-                provider = self._get_provider_resource(request)
+                provider = _Provider(request.provider) if request.HasField("provider") else None
             args = sdk.ResourceValidationArgs(
                 request.type,
                 props,
