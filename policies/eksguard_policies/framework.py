@@ -211,10 +211,12 @@ def _merged(first: RuleSpec, second: RuleSpec) -> RuleSpec:
 
 def collect(modules: Iterable[ModuleType]) -> CollectedRules:
     found = CollectedRules()
+    seen: set[int] = set()
     for module in modules:
         for value in vars(module).values():
-            if getattr(value, "__module__", None) != module.__name__:
-                continue  # a rule imported from another module is collected there
+            if id(value) in seen:
+                continue  # a rule one module imports from another is the same rule
+            seen.add(id(value))
             spec = getattr(value, _RULE_ATTR, None)
             if isinstance(spec, RuleSpec):
                 if spec.control_id in found.rules:
