@@ -4,6 +4,15 @@ Rules are plain functions marked by :func:`resource_rule`, :func:`stack_rule` an
 (the decorators only attach metadata: there is no import-time registry). :func:`build_policies` pairs
 every catalogue control with its rule, adds the shared config (exemptions) and the enforcement level
 its severity implies, and refuses a control without a rule or a rule without a control.
+
+A control may have several resource rules for different types (say, ``aws:eks/cluster:Cluster`` in
+rules/eks_cluster.py and the pulumi-eks ``eks:index:Cluster`` component in rules/pulumi_eks.py): they become
+one policy that calls the rule written for the resource's type.
+
+Reported once, on what the user wrote: a resource created inside a component the control is judged on (its
+URN's type chain holds that component's type, e.g. ``eks:index:Cluster$aws:eks/cluster:Cluster``) is not
+judged again for that control; the component's rule reports the weakness, naming the component argument that
+fixes it. :meth:`RuleSpec.declared_by` decides this for resource and stack rules alike (docs/DESIGN.md).
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from .catalogue import Catalogue, Control
+from .components import COMPONENT_TYPES
+from .graph import ResourceGraph, graph_of, urn_types
 from .servicer import RESOURCE_TYPES_ATTR
 
 _RULE_ATTR = "__eksguard_rule__"
@@ -59,6 +70,8 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
 }
 
 INTERNAL_ERROR_PREFIX = "eksguard could not evaluate this resource"
+OFFLINE = "not checkable offline"
+"""How a not-applicable reason starts when the control does apply but needs what a live account would say."""
 
 
 class NotApplicable(Exception):
@@ -69,9 +82,16 @@ class NotApplicable(Exception):
         self.reason = reason
 
 
+def not_checkable_offline(reason: str) -> NotApplicable:
+    """``raise not_checkable_offline(why)``: the control applies, but its truth is not in the program (an AWS
+    default nobody documents, a resource outside the stack); never a pass."""
+    return NotApplicable(f"{OFFLINE}: {reason}")
+
+
 @dataclass(frozen=True)
 class RuleContext:
-    """What a resource rule sees. ``props`` is the SDK's unknown-checking proxy over wire-form properties;
+    """What a resource rule sees. ``props``: the wire-form properties, read-only (a plain tree, or the SDK's
+    unknown-checking proxy when some value is unknown: reading it raises UnknownValueError);
     ``provider`` is the resource's provider as the engine describes it (its ``props`` proxied the same way),
     None when the engine sends none."""
 
@@ -88,6 +108,18 @@ class StackContext:
     resources: list[Any]
     """pulumi_policy.PolicyResource objects (``resource_type``, ``props``, ``urn``, ``name``, ``parent``...)."""
     config: Mapping[str, Any]
+    declared_by: Callable[[str], str | None] = lambda urn: None
+    """The component this control is judged on that created the resource ``urn`` (RuleSpec.declared_by)."""
+
+    @property
+    def graph(self) -> ResourceGraph:
+        """The resources indexed, and references between them (graph.py)."""
+        return graph_of(self.resources)
+
+    def subjects(self, *types: str) -> list[Any]:
+        """The resources of these types this control judges itself: not those a component judged for it created
+        (their findings would be dropped anyway; their unknowns must not hold up the verdict either)."""
+        return [r for r in self.graph.of_type(*types) if self.declared_by(r.urn) is None]
 
 
 @dataclass(frozen=True)
@@ -96,10 +128,23 @@ class RuleSpec:
     kind: str  # "resource" or "stack"
     func: Callable[..., Any]
     types: tuple[str, ...] = ()
+    """Resource rules: the types they check. Stack rules: the types they report on (for the reports and for
+    :meth:`declared_by`)."""
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def applies_to(self, resource_type: str) -> bool:
         return resource_type in self.types
+
+    def declared_by(self, urn: str) -> str | None:
+        """The component this control is judged on that created the resource ``urn`` (the innermost one in
+        its URN's type chain), or None when the resource is judged itself."""
+        chain = urn.split("::", 3)[2] if urn.count("::") >= 3 else ""
+        if "$" not in chain:  # fast path: a resource the program declared at the top level
+            return None
+        for ancestor in reversed(urn_types(urn)[:-1]):
+            if ancestor in COMPONENT_TYPES and ancestor in self.types:
+                return ancestor
+        return None
 
 
 def resource_rule(
@@ -118,12 +163,13 @@ def resource_rule(
 
 
 def stack_rule(
-    control_id: str, *, config: Mapping[str, Mapping[str, Any]] | None = None
+    control_id: str, *, types: Iterable[str] = (), config: Mapping[str, Mapping[str, Any]] | None = None
 ) -> Callable[[Callable[[StackContext], Iterable[tuple[str, str | None]]]], Any]:
-    """Mark ``func(ctx) -> Iterable[(message, urn or None)]`` as the stack-wide check of ``control_id``."""
+    """Mark ``func(ctx) -> Iterable[(message, urn or None)]`` as the stack-wide check of ``control_id``;
+    ``types``: the resource types it reports on (a component's children are then reported on the component)."""
 
     def mark(func: Callable[[StackContext], Iterable[tuple[str, str | None]]]) -> Any:
-        setattr(func, _RULE_ATTR, RuleSpec(control_id, "stack", func, (), dict(config or {})))
+        setattr(func, _RULE_ATTR, RuleSpec(control_id, "stack", func, tuple(types), dict(config or {})))
         return func
 
     return mark
@@ -145,14 +191,36 @@ class CollectedRules:
     remediations: dict[str, Callable[[RuleContext], Any]] = field(default_factory=dict)
 
 
+def _merged(first: RuleSpec, second: RuleSpec) -> RuleSpec:
+    """One resource rule for a control out of two written for different resource types."""
+    cid = first.control_id
+    if first.kind != "resource" or second.kind != "resource":
+        raise ValueError(f"control {cid!r} has two rules")
+    if set(first.types) & set(second.types):
+        raise ValueError(f"control {cid!r} has two rules for {sorted(set(first.types) & set(second.types))}")
+    clash = [k for k in set(first.config) & set(second.config) if first.config[k] != second.config[k]]
+    if clash:
+        raise ValueError(f"control {cid!r}: its rules declare config {clash} differently")
+    table = {t: first.func for t in first.types} | {t: second.func for t in second.types}
+
+    def by_type(ctx: RuleContext) -> Any:
+        return table[ctx.resource_type](ctx)
+
+    return RuleSpec(cid, "resource", by_type, first.types + second.types, {**first.config, **second.config})
+
+
 def collect(modules: Iterable[ModuleType]) -> CollectedRules:
     found = CollectedRules()
+    seen: set[int] = set()
     for module in modules:
         for value in vars(module).values():
+            if id(value) in seen:
+                continue  # a rule one module imports from another is the same rule
+            seen.add(id(value))
             spec = getattr(value, _RULE_ATTR, None)
             if isinstance(spec, RuleSpec):
                 if spec.control_id in found.rules:
-                    raise ValueError(f"control {spec.control_id!r} has two rules")
+                    spec = _merged(found.rules[spec.control_id], spec)
                 found.rules[spec.control_id] = spec
             fixed = getattr(value, _REMEDIATION_ATTR, None)
             if isinstance(fixed, str):
@@ -207,10 +275,17 @@ def _rule_context(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Ru
     return RuleContext(args.props, args.resource_type, args.name, args.urn, config, args.provider)
 
 
+def _declared_at(component: str) -> str:
+    return f"reported on the {component} component that created it, where the program declares it"
+
+
 def _resource_validate(spec: RuleSpec) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if not spec.applies_to(args.resource_type):
             return
+        component = spec.declared_by(args.urn)
+        if component is not None:
+            args.not_applicable(_declared_at(component))
         config = effective_config(spec, args.get_config())
         reason = exemption_reason(config, args.name, args.urn)
         if reason is not None:
@@ -234,7 +309,10 @@ def _resource_validate(spec: RuleSpec) -> Callable[[ResourceValidationArgs, Repo
 
 def _resource_remediate(spec: RuleSpec, fix: Callable[[RuleContext], Any]) -> Callable[[ResourceValidationArgs], Any]:
     def remediate(args: ResourceValidationArgs) -> Any:
-        if not spec.applies_to(args.resource_type):
+        # A component's inputs are not the resource a remediation was written for: components are reported only.
+        if not spec.applies_to(args.resource_type) or args.resource_type in COMPONENT_TYPES:
+            return None
+        if spec.declared_by(args.urn) is not None:
             return None
         config = effective_config(spec, args.get_config())
         if exemption_reason(config, args.name, args.urn) is not None:
@@ -254,7 +332,7 @@ def _resource_remediate(spec: RuleSpec, fix: Callable[[RuleContext], Any]) -> Ca
 def _stack_validate(spec: RuleSpec) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         config = effective_config(spec, args.get_config())
-        ctx = StackContext(list(args.resources), config)
+        ctx = StackContext(args.resources, config, spec.declared_by)
         try:
             findings = list(spec.func(ctx))
         except UnknownValueError:
@@ -266,6 +344,8 @@ def _stack_validate(spec: RuleSpec) -> Callable[[StackValidationArgs, ReportViol
             report(f"{INTERNAL_ERROR_PREFIX}: {type(exc).__name__}: {exc}")
             return
         for message, urn in findings:
+            if urn and spec.declared_by(urn) is not None:
+                continue  # the rule reports it on the component that created the resource
             if urn and exemption_reason(config, urn.rsplit("::", 1)[-1], urn) is not None:
                 continue
             report(message, urn)

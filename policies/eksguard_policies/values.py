@@ -16,16 +16,25 @@ from pulumi_policy import proxy as _sdk_proxy
 from pulumi_policy.proxy import UnknownValueError
 from pulumi_policy.secret import Secret as SdkSecret
 
-_UNKNOWN_SENTINELS = frozenset(
+UNKNOWN_SENTINELS = frozenset(
     getattr(_sdk_proxy, name) for name in dir(_sdk_proxy) if name.startswith("UNKNOWN_") and name.endswith("_VALUE")
 )
+"""The SDK's sentinels for values unknown during preview."""
 
 MISSING: Any = object()
 
 
 def has(mapping: Any, key: str) -> bool:
     """``key`` is set (possibly to an unknown value), without reading the value."""
-    return isinstance(mapping, Mapping) and any(k == key for k in mapping)
+    if isinstance(mapping, dict):
+        return key in mapping
+    if not isinstance(mapping, Mapping):
+        return False
+    try:
+        target = mapping["__target"]  # the SDK's proxy: its plain dict, where membership reads no value
+    except (KeyError, TypeError, UnknownValueError):
+        target = None
+    return key in target if isinstance(target, dict) else any(k == key for k in mapping)
 
 
 def get(mapping: Any, key: str, default: Any = None) -> Any:
@@ -135,7 +144,7 @@ def known(props: Mapping[str, Any], key: str, default: Any = None) -> Any:
     value = plain.get(key, default) if isinstance(plain, dict) else default
     if isinstance(value, SdkSecret):
         value = value.value
-    if isinstance(value, str) and value in _UNKNOWN_SENTINELS:
+    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
         raise UnknownValueError(value, [key])
     return default if value is None else value
 

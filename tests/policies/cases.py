@@ -54,3 +54,44 @@ def run_case(pack: PackDriver, c: Case) -> None:
     unknown = {d.policy for d in diagnostics if PREVIEW_MARKER in d.message}
     assert got == c.violations, f"{c.id}: violations {sorted(got)} != expected {sorted(c.violations)}"
     assert unknown == c.not_checkable, f"{c.id}: not checkable {sorted(unknown)} != expected {sorted(c.not_checkable)}"
+
+
+OFFLINE = "not checkable offline"
+
+
+@dataclass(frozen=True)
+class StackCase:
+    """An AnalyzeStack case; unpacks as the ``(id, resources, violations, config)`` tuple of gather.py."""
+
+    id: str
+    resources: list[Resource]
+    violations: frozenset[tuple[str, str]]
+    """The EXACT set of ``(policy, urn)`` stack violations."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    not_checkable: frozenset[str] = frozenset()
+    """Stack policies that must say "can't run during preview"."""
+    offline: frozenset[str] = frozenset()
+    """Stack policies that must answer not applicable with a "not checkable offline" reason."""
+
+    def __iter__(self):
+        return iter((self.id, self.resources, set(self.violations), dict(self.config)))
+
+
+def stack_case(
+    id: str, resources: list[Resource], violations: set[tuple[str, str]] = frozenset(), **kw: Any
+) -> StackCase:
+    kw = {k: frozenset(v) if k in ("not_checkable", "offline") else v for k, v in kw.items()}
+    return StackCase(id, resources, frozenset(violations), **kw)
+
+
+def run_stack_case(pack: PackDriver, c: StackCase) -> dict[str, str]:
+    """Check ``c`` over AnalyzeStack; the not-applicable reasons, for tests that read them."""
+    with pack.configured(c.config):
+        result = pack.process.analyze_stack(c.resources)
+    got = {(d.policy, d.urn) for d in result.diagnostics if PREVIEW_MARKER not in d.message}
+    unknown = {d.policy for d in result.diagnostics if PREVIEW_MARKER in d.message}
+    offline = {p for p, reason in result.not_applicable.items() if reason.startswith(OFFLINE)}
+    assert got == set(c.violations), f"{c.id}: violations {sorted(got)} != expected {sorted(c.violations)}"
+    assert unknown == c.not_checkable, f"{c.id}: not checkable {sorted(unknown)} != {sorted(c.not_checkable)}"
+    assert offline == c.offline, f"{c.id}: offline {sorted(offline)} != {sorted(c.offline)}: {result.not_applicable}"
+    return result.not_applicable

@@ -26,7 +26,14 @@ def urn_for(resource_type: str, name: str) -> str:
 
 
 def resource(resource_type: str, props: Mapping[str, Any], name: str = "r", **extra: Any) -> Resource:
-    return Resource(type=resource_type, name=name, urn=urn_for(resource_type, name), properties=props, **extra)
+    urn = extra.pop("urn", None) or urn_for(resource_type, name)
+    return Resource(type=resource_type, name=name, urn=urn, properties=props, **extra)
+
+
+def child_urn(parent_urn: str, resource_type: str, name: str) -> str:
+    """The URN of a resource whose parent is ``parent_urn``: the parent's type chain, then its own type."""
+    chain = parent_urn.split("::")[2]
+    return f"urn:pulumi:{STACK}::{PROJECT}::{chain}${resource_type}::{name}"
 
 
 def fake_aws_env(

@@ -8,10 +8,11 @@ for it (see tests/policies/gather.py for the table shapes).
 from __future__ import annotations
 
 import re
+from types import ModuleType, SimpleNamespace
 
 import pytest
 from eksguard_policies.catalogue import AREAS, SEVERITIES, default_catalogue
-from eksguard_policies.framework import collect
+from eksguard_policies.framework import collect, resource_rule, stack_rule
 from eksguard_policies.pack import build
 from eksguard_policies.rules import rule_modules
 
@@ -86,3 +87,44 @@ def test_expected_violations_name_real_controls() -> None:
     named = {p for c in CASES for p in c.violations | c.not_checkable}
     named |= {p for _, _, expected, _ in STACK_CASES for p, _ in expected}
     assert named - set(CATALOGUE) == set()
+
+
+def _module(name: str, **rules: object) -> ModuleType:
+    """A rule module holding ``rules`` (made by a factory elsewhere, as helper modules make rules)."""
+    module = ModuleType(name)
+    for attr, func in rules.items():
+        setattr(module, attr, func)
+    return module
+
+
+def _rule(control: str, *types: str, kind: str = "resource") -> object:
+    def check(ctx: object) -> list[str]:
+        return [f"{control} on {ctx.resource_type}"]  # type: ignore[attr-defined]
+
+    return stack_rule(control, types=types)(check) if kind == "stack" else resource_rule(control, types=types)(check)
+
+
+def test_rules_of_one_control_for_different_types_become_one_dispatching_rule() -> None:
+    rules = collect([_module("a", one=_rule("c", "t:a")), _module("b", two=_rule("c", "t:b"))]).rules
+    spec = rules["c"]
+    assert spec.types == ("t:a", "t:b")
+    assert spec.func(SimpleNamespace(resource_type="t:b")) == ["c on t:b"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "problem"),
+    [
+        (_rule("c", "t:a"), _rule("c", "t:a"), "two rules for ['t:a']"),
+        (_rule("c", "t:a", kind="stack"), _rule("c", "t:b"), "has two rules"),
+    ],
+)
+def test_a_control_judged_twice_for_a_type_is_refused(first: object, second: object, problem: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        collect([_module("a", one=first), _module("b", two=second)])
+
+
+def test_a_rule_imported_into_another_module_is_collected_once() -> None:
+    rule = _rule("c", "t:a")
+    home, other = _module("home", one=rule), ModuleType("other")
+    other.one = rule  # type: ignore[attr-defined]
+    assert list(collect([home, other]).rules) == ["c"]

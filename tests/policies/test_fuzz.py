@@ -1,9 +1,11 @@
 """Random, missing, oddly typed, unknown and secret values thrown at every policy.
 
 No exception may escape a policy and no diagnostic may be the framework's internal-error report. Generated
-resources use the property names the CASES tables use for each resource type (so the rules go deep), with
-values drawn from every wire shape. Most examples run through both servicers in-process (which also checks
-they answer identically); a bounded run goes through the served pack over gRPC.
+resources use the property names the CASES and STACK_CASES tables use for each resource type (so the rules go
+deep), with values drawn from every wire shape. Stacks also get random references between their resources
+(property dependencies, URN values, parents and component-child URNs) for the graph-following stack rules and
+the reported-once rule. Most examples run through both servicers in-process (which also checks they answer
+identically); a bounded run goes through the served pack over gRPC.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from eksguard_policies import servicer as fast_servicer
 from eksguard_policies.framework import INTERNAL_ERROR_PREFIX, collect
 from eksguard_policies.rules import rule_modules
+from google.protobuf import json_format, struct_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +25,7 @@ from eksguard.protocol.analyzer import Resource
 from eksguard.protocol.wire import UNKNOWN, Secret
 
 from .gather import all_cases, all_stack_cases
-from .pack_driver import PackDriver, resource
+from .pack_driver import PackDriver, child_urn, resource
 from .servicers import InProcessPack
 
 RULES = collect(rule_modules())
@@ -112,10 +116,35 @@ def test_no_policy_crashes_in_process_and_servicers_agree(r: Resource) -> None:
     REMEDIATING.remediate(r)  # no exception escapes a remediation either
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(resources(), max_size=6))
-def test_no_stack_policy_crashes(rs: list[Resource]) -> None:
-    _assert_clean(IN_PROCESS["fast"].analyze_stack(rs), "stack")
+COMPONENTS = sorted(t for t in RESOURCE_TYPES if t.split(":")[0] in ("eks", "awsx"))
+
+
+@st.composite
+def stacks(draw: st.DrawFn) -> list[Resource]:
+    """Resources that reference each other: property dependencies, URN values and component children."""
+    rs = draw(st.lists(resources(), min_size=1, max_size=6))
+    urns = [r.urn for r in rs] + ["urn:pulumi:dev::eksguard-tests::aws:ec2/subnet:Subnet::elsewhere"]
+    linked = []
+    for r in rs:
+        keys = list(r.properties) or ["subnetIds"]
+        deps = draw(st.dictionaries(st.sampled_from(keys), st.lists(st.sampled_from(urns), max_size=3), max_size=2))
+        props = dict(r.properties)
+        if draw(st.booleans()):
+            props[draw(st.sampled_from(keys))] = draw(st.sampled_from(urns))
+        urn, parent = r.urn, ""
+        if COMPONENTS and draw(st.booleans()):
+            parent = resource(draw(st.sampled_from(COMPONENTS)), {}, "owner").urn
+            urn = child_urn(parent, r.type, r.name)
+        linked.append(resource(r.type, props, r.name, urn=urn, parent=parent, property_dependencies=deps))
+    return linked
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stacks())
+def test_no_stack_policy_crashes_and_servicers_agree(rs: list[Resource]) -> None:
+    fast, stock = IN_PROCESS["fast"].analyze_stack(rs), IN_PROCESS["stock"].analyze_stack(rs)
+    _assert_clean(fast, "stack")
+    assert fast == stock
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +159,18 @@ def served(pack: PackDriver) -> PackDriver:
 def test_no_policy_crashes_over_the_protocol(served: PackDriver, r: Resource) -> None:
     _assert_clean(served.process.stub.Analyze(r.analyze_request()), f"{r.type} {r.properties!r}")
     served.process.remediate(r)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), JSON, max_size=6))
+def test_the_fast_servicer_reads_a_struct_as_json_format_does(props: dict[str, Any]) -> None:
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    assert {k: fast_servicer._plain(v) for k, v in struct.fields.items()} == json_format.MessageToDict(struct)

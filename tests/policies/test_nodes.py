@@ -11,19 +11,23 @@ from typing import Any
 
 import pytest
 
+from eksguard.protocol.analyzer import Resource
 from eksguard.protocol.wire import UNKNOWN, Secret
 
-from .cases import Case, case, run_case
+from .cases import Case, StackCase, case, run_case, run_stack_case, stack_case
+from .pack_driver import resource, urn_for
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/0d9b5b2c-1111-2222-3333-444455556666"
 
 IMDS = "node-imdsv2-required"
 EBS = "node-ebs-encrypted"
 PUBLIC = "node-public-ip"
 SSH = "nodegroup-ssh-remote-access"
+AMI = "nodegroup-ami-family"
 AS_OF = {"nodegroup-ami-age": {"asOf": "2026-11-28"}}
 BY_DEFAULT = {EBS: {"accountEncryptionByDefault": True}}
 
@@ -43,6 +47,13 @@ INSTANCE_BASE: dict[str, Any] = {
     "metadataOptions": dict(METADATA),
     "rootBlockDevice": {"encrypted": True, "volumeSize": 50},
     "ebsBlockDevices": [{"deviceName": "/dev/xvdb", "encrypted": True, "volumeSize": 100}],
+    "associatePublicIpAddress": False,
+}
+LC_BASE: dict[str, Any] = {
+    "imageId": "ami-0123456789abcdef0",
+    "instanceType": "m7i.large",
+    "metadataOptions": dict(METADATA),
+    "rootBlockDevice": {"encrypted": True, "volumeSize": 50},
     "associatePublicIpAddress": False,
 }
 NODE_GROUP_BASE: dict[str, Any] = {
@@ -84,6 +95,15 @@ def instance(**changes: Any) -> dict[str, Any]:
 
 def node_group(**changes: Any) -> dict[str, Any]:
     return variant(NODE_GROUP_BASE, **changes)
+
+
+def eks_template(**changes: Any) -> dict[str, Any]:
+    """A managed node group without a launch template: EKS creates one."""
+    return variant(NODE_GROUP_BASE, launchTemplate=DROP, **changes)
+
+
+def launch_configuration(**changes: Any) -> dict[str, Any]:
+    return variant(LC_BASE, **changes)
 
 
 def ng(id: str, props: dict[str, Any], violations: set[str] = frozenset(), **kw: Any) -> Case:
@@ -179,18 +199,6 @@ CASES: list[Case] = [
             ]
         ),
     ),
-    # launch template: public IPs
-    case("lt-public-ip-string", LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress="true"), {PUBLIC}),
-    case("lt-public-ip-bool", LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=True), {PUBLIC}),
-    case("lt-public-ip-not-set", LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=DROP)),
-    case("lt-public-ip-garbage", LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=["true"])),
-    case(
-        "lt-public-ip-unknown",
-        LAUNCH_TEMPLATE,
-        lt(networkInterfaces__0__associatePublicIpAddress=UNKNOWN),
-        not_checkable={PUBLIC},
-    ),
-    case("lt-interfaces-unknown", LAUNCH_TEMPLATE, lt(networkInterfaces=UNKNOWN), not_checkable={PUBLIC}),
     case(
         "lt-everything-wrong",
         LAUNCH_TEMPLATE,
@@ -199,7 +207,7 @@ CASES: list[Case] = [
             blockDeviceMappings__0__ebs__encrypted="false",
             networkInterfaces__0__associatePublicIpAddress="true",
         ),
-        {IMDS, EBS, PUBLIC},
+        {IMDS, EBS},
     ),
     # instances (real booleans)
     case("instance-baseline", INSTANCE, instance()),
@@ -215,10 +223,17 @@ CASES: list[Case] = [
     case("instance-root-not-set", INSTANCE, instance(rootBlockDevice=DROP), {EBS}),
     case("instance-root-not-set-default-on", INSTANCE, instance(rootBlockDevice=DROP), config=BY_DEFAULT),
     case("instance-data-volume-unencrypted", INSTANCE, instance(ebsBlockDevices__0__encrypted=DROP), {EBS}),
-    case("instance-public-ip", INSTANCE, instance(associatePublicIpAddress=True), {PUBLIC}),
-    case("instance-public-ip-string", INSTANCE, instance(associatePublicIpAddress="true"), {PUBLIC}),
-    case("instance-public-ip-secret", INSTANCE, instance(associatePublicIpAddress=Secret(True)), {PUBLIC}),
-    case("instance-public-ip-unknown", INSTANCE, instance(associatePublicIpAddress=UNKNOWN), not_checkable={PUBLIC}),
+    # launch configurations (self-managed node groups of pulumi-eks NodeGroup): instance-shaped fields
+    case("lc-baseline", LAUNCH_CONFIGURATION, launch_configuration()),
+    case("lc-no-metadata-options", LAUNCH_CONFIGURATION, launch_configuration(metadataOptions=DROP), {IMDS}),
+    case("lc-root-unencrypted", LAUNCH_CONFIGURATION, launch_configuration(rootBlockDevice__encrypted=False), {EBS}),
+    case("lc-root-encryption-not-set", LAUNCH_CONFIGURATION, launch_configuration(rootBlockDevice={}), {EBS}),
+    case(
+        "lc-root-encryption-not-set-default-on",
+        LAUNCH_CONFIGURATION,
+        launch_configuration(rootBlockDevice={}),
+        config=BY_DEFAULT,
+    ),
     # managed node groups: SSH
     ng("nodegroup-baseline", node_group()),
     ng("nodegroup-ssh-open", node_group(remoteAccess={"ec2SshKey": "ops"}), {SSH}),
@@ -233,12 +248,197 @@ CASES: list[Case] = [
     ng("nodegroup-ssh-key-empty", node_group(remoteAccess={"ec2SshKey": ""})),
     ng("nodegroup-remote-access-garbage", node_group(remoteAccess="ops")),
     ng("nodegroup-remote-access-unknown", node_group(remoteAccess=UNKNOWN), not_checkable={SSH}),
+    # managed node groups on the launch template EKS creates: AL2023 requires IMDSv2 with hop limit 1; volumes
+    # are encrypted only by the account's EBS encryption by default
+    ng("nodegroup-eks-template-al2023", eks_template(), {EBS}),
+    ng("nodegroup-eks-template-default-family", eks_template(amiType=DROP), {EBS}),
+    ng("nodegroup-eks-template-encrypted-by-account", eks_template(), config={**AS_OF, **BY_DEFAULT}),
+    ng("nodegroup-eks-template-al2", eks_template(amiType="AL2_x86_64"), {EBS, "nodegroup-ami-family"}),
+    ng("nodegroup-eks-template-bottlerocket", eks_template(amiType="BOTTLEROCKET_x86_64"), {EBS}),
+    ng("nodegroup-eks-template-ami-type-unknown", eks_template(amiType=UNKNOWN), {EBS}, not_checkable={IMDS, AMI}),
 ]
 
 
 @pytest.mark.parametrize("c", CASES, ids=lambda c: c.id)
 def test_node_case(pack, c: Case) -> None:
     run_case(pack, c)
+
+
+# --- node-public-ip: nodes and the subnets they are placed in (a stack rule over the resource graph) --------
+SUBNET = "aws:ec2/subnet:Subnet"
+
+
+def subnet(name: str, public: Any) -> Resource:
+    props = {"vpcId": UNKNOWN, "cidrBlock": "10.0.0.0/24"}
+    if public is not DROP:
+        props["mapPublicIpOnLaunch"] = public
+    return resource(SUBNET, props, name)
+
+
+def placed(resource_type: str, props: dict[str, Any], name: str, prop: str, subnets: list[Resource]) -> Resource:
+    """A node resource whose ``prop`` holds the ids of ``subnets`` (unknown at preview: a dependency each)."""
+    value = UNKNOWN if prop == "subnetId" else [UNKNOWN] * len(subnets)
+    return resource(
+        resource_type,
+        {**props, prop: value},
+        name,
+        property_dependencies={prop: [s.urn for s in subnets]},
+        dependencies=[s.urn for s in subnets],
+    )
+
+
+PUBLIC_A, PRIVATE_A = subnet("public-a", True), subnet("private-a", False)
+NG_PUBLIC = placed(NODE_GROUP, eks_template(), "ng", "subnetIds", [PUBLIC_A, PRIVATE_A])
+TEMPLATE_NO_FLAG = resource(LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=DROP), "nodes-lt")
+TEMPLATE_PRIVATE = resource(LAUNCH_TEMPLATE, lt(), "nodes-lt")
+
+
+def with_template(template: Resource, name: str = "ng") -> Resource:
+    props = node_group(launchTemplate={"id": UNKNOWN, "version": UNKNOWN}, subnetIds=[UNKNOWN])
+    return resource(
+        NODE_GROUP,
+        props,
+        name,
+        property_dependencies={"launchTemplate": [template.urn], "subnetIds": [PUBLIC_A.urn]},
+    )
+
+
+def u(resource_type: str, name: str) -> str:
+    return urn_for(resource_type, name)
+
+
+STACK_CASES: list[StackCase] = [
+    stack_case("public-ip-no-nodes", [PUBLIC_A]),
+    stack_case(
+        "public-ip-lt-string",
+        [resource(LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress="true"))],
+        {(PUBLIC, u(LAUNCH_TEMPLATE, "r"))},
+    ),
+    stack_case(
+        "public-ip-lt-bool",
+        [resource(LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=True))],
+        {(PUBLIC, u(LAUNCH_TEMPLATE, "r"))},
+    ),
+    stack_case("public-ip-lt-private", [resource(LAUNCH_TEMPLATE, lt())]),
+    stack_case("public-ip-lt-not-set", [TEMPLATE_NO_FLAG]),
+    stack_case(
+        "public-ip-lt-garbage",
+        [resource(LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=["true"]))],
+    ),
+    stack_case(
+        "public-ip-lt-unknown",
+        [resource(LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=UNKNOWN))],
+        not_checkable={PUBLIC},
+    ),
+    stack_case(
+        "public-ip-lt-interfaces-unknown",
+        [resource(LAUNCH_TEMPLATE, lt(networkInterfaces=UNKNOWN))],
+        not_checkable={PUBLIC},
+    ),
+    stack_case(
+        "public-ip-lc",
+        [resource(LAUNCH_CONFIGURATION, launch_configuration(associatePublicIpAddress=True))],
+        {(PUBLIC, u(LAUNCH_CONFIGURATION, "r"))},
+    ),
+    stack_case("public-ip-lc-private", [resource(LAUNCH_CONFIGURATION, launch_configuration())]),
+    stack_case(
+        "public-ip-instance",
+        [resource(INSTANCE, instance(associatePublicIpAddress=True))],
+        {(PUBLIC, u(INSTANCE, "r"))},
+    ),
+    stack_case(
+        "public-ip-instance-string",
+        [resource(INSTANCE, instance(associatePublicIpAddress="true"))],
+        {(PUBLIC, u(INSTANCE, "r"))},
+    ),
+    stack_case(
+        "public-ip-instance-secret",
+        [resource(INSTANCE, instance(associatePublicIpAddress=Secret(True)))],
+        {(PUBLIC, u(INSTANCE, "r"))},
+    ),
+    stack_case(
+        "public-ip-instance-unknown",
+        [resource(INSTANCE, instance(associatePublicIpAddress=UNKNOWN))],
+        not_checkable={PUBLIC},
+    ),
+    # the subnet decides when the node's own settings do not
+    stack_case(
+        "public-ip-instance-public-subnet",
+        [PUBLIC_A, placed(INSTANCE, instance(associatePublicIpAddress=DROP), "vm", "subnetId", [PUBLIC_A])],
+        {(PUBLIC, u(INSTANCE, "vm"))},
+    ),
+    stack_case(
+        "public-ip-instance-private-subnet",
+        [PRIVATE_A, placed(INSTANCE, instance(associatePublicIpAddress=DROP), "vm", "subnetId", [PRIVATE_A])],
+    ),
+    stack_case("public-ip-node-group-public-subnet", [PUBLIC_A, PRIVATE_A, NG_PUBLIC], {(PUBLIC, u(NODE_GROUP, "ng"))}),
+    stack_case(
+        "public-ip-node-group-private-subnets",
+        [PRIVATE_A, subnet("private-b", DROP), placed(NODE_GROUP, eks_template(), "ng", "subnetIds", [PRIVATE_A])],
+    ),
+    stack_case(
+        "public-ip-node-group-subnet-flag-unknown",
+        [subnet("maybe", UNKNOWN), placed(NODE_GROUP, eks_template(), "ng", "subnetIds", [subnet("maybe", UNKNOWN)])],
+        not_checkable={PUBLIC},
+    ),
+    stack_case(
+        "public-ip-node-group-default-subnet",
+        [
+            resource("aws:ec2/defaultSubnet:DefaultSubnet", {"availabilityZone": "eu-west-1a"}, "default-a"),
+            resource(
+                NODE_GROUP,
+                eks_template(subnetIds=[UNKNOWN]),
+                "ng",
+                property_dependencies={"subnetIds": [u("aws:ec2/defaultSubnet:DefaultSubnet", "default-a")]},
+            ),
+        ],
+        {(PUBLIC, u(NODE_GROUP, "ng"))},
+    ),
+    # a launch template that says decides; one that does not leaves it to the subnets
+    stack_case("public-ip-template-says-private", [PUBLIC_A, TEMPLATE_PRIVATE, with_template(TEMPLATE_PRIVATE)]),
+    stack_case(
+        "public-ip-template-silent-public-subnet",
+        [PUBLIC_A, TEMPLATE_NO_FLAG, with_template(TEMPLATE_NO_FLAG)],
+        {(PUBLIC, u(NODE_GROUP, "ng"))},
+    ),
+    # references outside the stack: not checkable offline, never passed
+    stack_case(
+        "public-ip-node-group-subnets-outside",
+        [resource(NODE_GROUP, eks_template(subnetIds=["subnet-0abc", "subnet-0def"]), "ng")],
+        offline={PUBLIC},
+    ),
+    stack_case(
+        "public-ip-node-group-template-outside",
+        [resource(NODE_GROUP, node_group(), "ng")],
+        offline={PUBLIC},
+    ),
+    stack_case(
+        "public-ip-outside-and-public",
+        [PUBLIC_A, NG_PUBLIC, resource(NODE_GROUP, eks_template(subnetIds=["subnet-0abc"]), "other")],
+        {(PUBLIC, u(NODE_GROUP, "ng"))},
+    ),
+]
+
+
+@pytest.mark.parametrize("c", STACK_CASES, ids=lambda c: c.id)
+def test_node_stack_case(pack, c: StackCase) -> None:
+    run_stack_case(pack, c)
+
+
+def test_offline_reason_names_what_is_outside(pack) -> None:
+    case = next(c for c in STACK_CASES if c.id == "public-ip-node-group-subnets-outside")
+    reasons = run_stack_case(pack, case)
+    assert reasons[PUBLIC] == (
+        "not checkable offline: ng: subnetIds names 'subnet-0abc', which is not declared in this stack; "
+        "ng: subnetIds names 'subnet-0def', which is not declared in this stack"
+    )
+
+
+def test_public_subnet_message_names_node_group_and_subnet(pack) -> None:
+    result = pack.process.analyze_stack([PUBLIC_A, PRIVATE_A, NG_PUBLIC])
+    assert [d.message.splitlines()[-1] for d in result.diagnostics] == [
+        "node group ng is placed in subnet public-a (mapPublicIpOnLaunch true): its nodes get public IPv4 addresses"
+    ]
 
 
 def test_messages_name_field_and_value(pack) -> None:

@@ -23,6 +23,7 @@ from .test_nodes import DROP, INSTANCE, LAUNCH_TEMPLATE, NODE_GROUP, instance, l
 
 FAMILY = "nodegroup-ami-family"
 AGE = "nodegroup-ami-age"
+EBS = "node-ebs-encrypted"  # a node group without a launch template runs on EKS's, unencrypted (test_nodes)
 AS_OF = "2026-11-28"
 OFFLINE = "not checkable offline"
 
@@ -44,12 +45,12 @@ CASES: list[Case] = [
     ng("family-unrecognised", node_group(amiType="UBUNTU_22_04"), {FAMILY}),
     ng("family-number", node_group(amiType=2023), {FAMILY}),
     ng("family-unknown", node_group(amiType=UNKNOWN), not_checkable={FAMILY}),
-    ng("family-custom-without-template", node_group(amiType="CUSTOM", launchTemplate=DROP), {FAMILY}),
+    ng("family-custom-without-template", node_group(amiType="CUSTOM", launchTemplate=DROP), {FAMILY, EBS}),
     ng("family-custom-with-template", node_group(amiType="CUSTOM", releaseVersion=DROP)),
-    ng("family-default-recent-version", node_group(amiType=DROP, launchTemplate=DROP)),
-    ng("family-default-version-float", node_group(amiType=DROP, launchTemplate=DROP, version=1.3)),
-    ng("family-default-old-version", node_group(amiType=DROP, launchTemplate=DROP, version="1.29"), {FAMILY}),
-    ng("family-default-no-version", node_group(amiType=DROP, launchTemplate=DROP, version=DROP)),
+    ng("family-default-recent-version", node_group(amiType=DROP, launchTemplate=DROP), {EBS}),
+    ng("family-default-version-float", node_group(amiType=DROP, launchTemplate=DROP, version=1.3), {EBS}),
+    ng("family-default-old-version", node_group(amiType=DROP, launchTemplate=DROP, version="1.29"), {FAMILY, EBS}),
+    ng("family-default-no-version", node_group(amiType=DROP, launchTemplate=DROP, version=DROP), {EBS}),
     ng("family-default-with-template", node_group(amiType=DROP)),
     # age (AL2023 build date in the release version; asOf 2026-11-28, maxAmiAgeDays 30)
     ng("age-recent", node_group(releaseVersion="1.35.2-20261029")),

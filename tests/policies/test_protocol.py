@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from eksguard_policies import servicer
+from eksguard_policies import servicer, values
 from eksguard_policies.catalogue import default_catalogue
 from eksguard_policies.framework import EXEMPTIONS_SCHEMA
+from google.protobuf import json_format
 from pulumi.runtime.proto.analyzer_pb2 import POLICY_TYPE_RESOURCE, POLICY_TYPE_STACK
 from pulumi_policy import policy as sdk
+from pulumi_policy.proxy import unknown_checking_proxy
 
 from eksguard.protocol.analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, struct_to_dict
 from eksguard.protocol.wire import UNKNOWN, Secret
@@ -295,11 +297,18 @@ def test_served_fast_and_stock_packs_answer_identically(pack: PackDriver, stock_
     assert compared == len(cases) * len(DIFFERENTIAL_CONFIGS)
 
 
-def test_fast_servicer_deserializes_once_per_resource(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
+@pytest.fixture
+def deserializations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per properties deserialization, by either servicer."""
+    calls: list[int] = []
     original = servicer.deserialize_properties
     monkeypatch.setattr(servicer, "deserialize_properties", lambda *a: calls.append(1) or original(*a))
     monkeypatch.setattr(sdk, "deserialize_properties", lambda *a: calls.append(1) or original(*a))
+    return calls
+
+
+def test_fast_servicer_deserializes_once_per_resource(deserializations: list[int]) -> None:
+    calls = deserializations
     fast, stock = InProcessPack(stock=False), InProcessPack(stock=True)
     cluster = resource(CLUSTER, PUBLIC_CLUSTER)
     calls.clear()
@@ -344,3 +353,39 @@ def test_an_unknown_sdk_release_gets_the_stock_servicer(monkeypatch: pytest.Monk
     monkeypatch.delenv(servicer.STOCK_ENV, raising=False)
     monkeypatch.setattr(servicer, "SDK_VERSION", "1.22.0")
     assert _served_servicer(monkeypatch) is servicer._Stock
+
+
+def test_fast_servicer_builds_stack_resources_once(deserializations: list[int]) -> None:
+    calls = deserializations
+    fast, stock = InProcessPack(stock=False), InProcessPack(stock=True)
+    stack = [resource(CLUSTER, PUBLIC_CLUSTER, name="a"), resource(TRAIL, {}, name="b")]
+    calls.clear()
+    fast.analyze_stack(stack)
+    assert len(calls) == len(stack)
+    calls.clear()
+    stock.analyze_stack(stack)
+    stack_policies = sum(1 for p in stock.info.policies if p.policy_type == POLICY_TYPE_STACK)
+    assert len(calls) == len(stack) * stack_policies
+
+
+@pytest.mark.parametrize(
+    ("props", "proxied"),
+    [
+        ({"vpcConfig": {"endpointPublicAccess": False}, "tags": {"a": "b"}}, False),
+        ({"vpcConfig": {"publicAccessCidrs": ["10.0.0.0/8", UNKNOWN]}}, True),
+        ({"vpcConfig": Secret({"endpointPublicAccess": UNKNOWN})}, True),
+        ({"encryptionConfig": Secret({"provider": {"keyArn": "arn:aws:kms:eu-west-1:1:key/k"}})}, False),
+    ],
+)
+def test_rules_get_the_plain_tree_unless_a_value_is_unknown(props: dict[str, Any], proxied: bool) -> None:
+    """Without an unknown value the SDK's proxy cannot raise, so the fast servicer skips it (the answers stay
+    identical: test_served_fast_and_stock_packs_answer_identically, test_fuzz)."""
+    checked = servicer.checked_props(resource(CLUSTER, props).analyze_request().properties)
+    assert isinstance(checked, dict) is not proxied
+    assert values.raw(checked) == values.raw(
+        unknown_checking_proxy(
+            servicer.deserialize_properties(
+                json_format.MessageToDict(resource(CLUSTER, props).analyze_request().properties)
+            )
+        )
+    )

@@ -1,4 +1,6 @@
-"""The rule modules, one per domain; each pairs with ``controls/<module>.toml``."""
+"""The rule modules: one per domain, each pairing with ``controls/<module>.toml``; ``placement`` (the stack rule of
+nodes.toml's node-public-ip); and the component-level rules of the multi-language components users declare
+(``pulumi_eks``, ``awsx``), which judge the same controls."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ MODULE_NAMES = (
     "storage",
     "images",
     "detection",
+    "placement",
+    "pulumi_eks",
+    "awsx",
 )
 
 

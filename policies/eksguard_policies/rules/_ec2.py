@@ -7,6 +7,7 @@ Wire numbers are floats (``22.0``), protocols come as names or IANA numbers (``"
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -143,7 +144,13 @@ def networks(values: Any) -> list[IpNetwork]:
     """The valid CIDRs of a config list (others skipped)."""
     if not isinstance(values, list | tuple):
         return []
-    return [net for net in (network(v) for v in values) if net is not None]
+    return list(_networks(tuple(v if isinstance(v, str) else None for v in values)))
+
+
+@functools.lru_cache(maxsize=64)
+def _networks(values: tuple[str | None, ...]) -> tuple[IpNetwork, ...]:
+    # parsed once per config value (a rule reads its config list for every security group rule)
+    return tuple(net for net in (network(v) for v in values) if net is not None)
 
 
 def port_set(values: Any) -> frozenset[int]:

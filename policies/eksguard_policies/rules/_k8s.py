@@ -201,10 +201,27 @@ class StringList:
     unknown: UnknownValueError | None = None
 
     def has(self, *wanted: str) -> bool:
-        return any(w in self.values for w in wanted)
+        return not self.values.isdisjoint(wanted)
+
+
+_READ: dict[tuple[int, str], tuple[Any, StringList]] = {}
+"""string_list answers by container identity: the RBAC rules read every rule's lists once per policy, the same
+plain dicts (servicer.checked_props) within one request. An entry holds its container, so its id is not reused
+while cached; rules never change props."""
 
 
 def string_list(container: Any, key: str) -> StringList:
+    cached = _READ.get((id(container), key))
+    if cached is not None and cached[0] is container:
+        return cached[1]
+    if len(_READ) >= 4096:
+        _READ.clear()
+    found = _read_string_list(container, key)
+    _READ[(id(container), key)] = (container, found)
+    return found
+
+
+def _read_string_list(container: Any, key: str) -> StringList:
     try:
         value = get(container, key)
     except UnknownValueError as exc:

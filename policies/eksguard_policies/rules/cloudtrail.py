@@ -11,10 +11,11 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
+from ..components import AWSX_TRAIL, EKS_CLUSTER, UnknownMajorVersion, defaults_for
 from ..framework import RuleContext, StackContext, remediation, resource_rule, stack_rule
+from ..graph import ResourceGraph
 from ..values import UNKNOWN_VALUE, as_bool, as_list, editable_props, get, known, peek, show, split_known, strings
 from ._account import ACCOUNT_CONFIG, account_findings
-from ._stack import by_type as resources_by_type
 from ._stack import identities, target_keys
 from .eks_cluster import CLUSTER
 
@@ -22,6 +23,8 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+# awsx's Trail passes these controls' inputs through to its trail (data/components/pulumi-awsx.json).
+TRAILS = (TRAIL, AWSX_TRAIL)
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
@@ -43,7 +46,7 @@ def _set_flag(ctx: RuleContext, field: str, default: bool) -> dict[str, Any] | N
     return props
 
 
-@resource_rule("cloudtrail-multi-region", types=(TRAIL,))
+@resource_rule("cloudtrail-multi-region", types=TRAILS)
 def multi_region(ctx: RuleContext) -> Iterator[str]:
     consequence = "API calls in other regions are not recorded"
     yield from _flag_findings(ctx.props, "isMultiRegionTrail", False, True, consequence)
@@ -55,7 +58,7 @@ def make_multi_region(ctx: RuleContext) -> dict[str, Any] | None:
 
 
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html
-@resource_rule("cloudtrail-log-validation", types=(TRAIL,))
+@resource_rule("cloudtrail-log-validation", types=TRAILS)
 def log_validation(ctx: RuleContext) -> Iterator[str]:
     yield from _flag_findings(
         ctx.props, "enableLogFileValidation", False, True, "tampering with log files cannot be detected"
@@ -68,7 +71,7 @@ def enable_log_validation(ctx: RuleContext) -> dict[str, Any] | None:
 
 
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/encrypting-cloudtrail-log-files-with-aws-kms.html
-@resource_rule("cloudtrail-kms", types=(TRAIL,))
+@resource_rule("cloudtrail-kms", types=TRAILS)
 def kms(ctx: RuleContext) -> Iterator[str]:
     key = peek(ctx.props, "kmsKeyId")  # unknown: a key created in this stack
     if key is None:
@@ -88,7 +91,7 @@ def cloudwatch_logs(ctx: RuleContext) -> Iterator[str]:
             yield f"{field} is {show(value)}, not an ARN"
 
 
-@resource_rule("cloudtrail-logging-enabled", types=(TRAIL,))
+@resource_rule("cloudtrail-logging-enabled", types=TRAILS)
 def logging_enabled(ctx: RuleContext) -> Iterator[str]:
     yield from _flag_findings(ctx.props, "enableLogging", True, True, "the trail records nothing")
 
@@ -162,19 +165,38 @@ def bucket_public_access_block(ctx: RuleContext) -> Iterator[str]:
 # --- stack rules --------------------------------------------------------------------------------------------
 
 
+def _awsx_bucket_findings(graph: ResourceGraph, blocked: set[str]) -> list[tuple[str, str]]:
+    """awsx trails whose own bucket (created unless s3Bucket.existing names one) has no public access block; a
+    block on ``trail.bucket`` depends on the trail component itself (or, in a real preview, on its bucket)."""
+    findings = []
+    for trail in graph.of_type(AWSX_TRAIL):
+        if get(get(trail.props, "s3Bucket"), "existing") is not None:
+            continue  # a bucket of another stack: not this control's
+        own = {trail.urn} | {c.urn for c in graph.children_of(trail) if c.resource_type in BUCKETS}
+        if own & blocked:
+            continue
+        try:
+            cite = defaults_for(AWSX_TRAIL, getattr(trail, "provider", None)).cite("s3Bucket")
+        except UnknownMajorVersion:
+            cite = "its source"
+        message = f"awsx trail {trail.name} creates its bucket without a public access block ({cite})"
+        findings.append((message, trail.urn))
+    return findings
+
+
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
-@stack_rule("stack-trail-bucket-public-access-block")
+@stack_rule("stack-trail-bucket-public-access-block", types=(*BUCKETS, AWSX_TRAIL))
 def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, str | None]]:
-    by_type = resources_by_type(ctx.resources)
+    graph = ctx.graph
     pending: UnknownValueError | None = None  # an unknown the verdict may depend on
     blocked: set[str] = set()
-    for pab in by_type.get(PUBLIC_ACCESS_BLOCK, []):
+    for pab in graph.of_type(PUBLIC_ACCESS_BLOCK):
         keys, unknown = target_keys(pab, "bucket")
         blocked |= keys
         pending = pending or unknown  # a block whose bucket cannot be told may protect any bucket
-    unblocked = [b for t in BUCKETS for b in by_type.get(t, []) if not identities(b, "bucket", "id") & blocked]
-    findings: list[tuple[str, str]] = []
-    for trail in by_type.get(TRAIL, []):
+    unblocked = [b for b in graph.of_type(*BUCKETS) if not identities(b, "bucket", "id") & blocked]
+    findings: list[tuple[str, str]] = _awsx_bucket_findings(graph, blocked)
+    for trail in graph.of_type(TRAIL):
         targets, unknown = target_keys(trail, "s3BucketName")
         if unknown is not None and unblocked:
             pending = pending or unknown  # the trail may write to one of the unprotected buckets
@@ -184,7 +206,7 @@ def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, s
                 findings.append((message, bucket.urn))
     if not findings and not (pending and unblocked):
         return
-    for account in by_type.get(ACCOUNT_PUBLIC_ACCESS_BLOCK, []):
+    for account in graph.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK):
         try:
             if all(as_bool(get(account.props, flag), False) is True for flag in PAB_FLAGS):
                 return
@@ -197,6 +219,7 @@ def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, s
 
 @stack_rule(
     "stack-multi-region-trail",
+    types=(CLUSTER, EKS_CLUSTER),
     config={
         "externalTrailArn": {
             "type": "string",
@@ -208,12 +231,12 @@ def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, s
     },
 )
 def multi_region_trail(ctx: StackContext) -> list[tuple[str, str | None]]:
-    clusters = [r for r in ctx.resources if r.resource_type == CLUSTER]
+    clusters = ctx.graph.of_type(CLUSTER, EKS_CLUSTER)
     external = ctx.config.get("externalTrailArn")
     if not clusters or (isinstance(external, str) and external.strip()):
         return []
     pending: UnknownValueError | None = None
-    for trail in (r for r in ctx.resources if r.resource_type == TRAIL):
+    for trail in ctx.graph.of_type(*TRAILS):
         try:
             if _is_logging_multi_region(trail.props):
                 return []

@@ -1,4 +1,5 @@
-"""Rules for controls/eks_cluster.toml: the aws:eks/cluster:Cluster resource.
+"""Rules for controls/eks_cluster.toml: the aws:eks/cluster:Cluster resource (the pulumi-eks ``eks:index:Cluster``
+component's rules are in rules/pulumi_eks.py and share the judgements below).
 
 A missing field means the AWS default (mocks and previews never see provider defaults):
 https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..components import EKS_CLUSTER
 from ..facts import CONTROL_PLANE_LOG_TYPES, INTERNET_CIDRS
 from ..framework import RuleContext, as_of_date, remediation, resource_rule
 from ..values import (
@@ -53,24 +55,29 @@ def endpoint_public_access(ctx: RuleContext) -> Iterator[str]:
 def public_access_cidrs_open(ctx: RuleContext) -> Iterator[str]:
     if _public_endpoint(ctx.props) is False:
         return
-    vpc = get(ctx.props, "vpcConfig")
-    cidrs = get(vpc, "publicAccessCidrs")
+    cidrs = get(get(ctx.props, "vpcConfig"), "publicAccessCidrs")
+    yield from open_cidr_findings(cidrs, "vpcConfig.publicAccessCidrs", "not set while the endpoint is public")
+
+
+def open_cidr_findings(cidrs: Any, label: str, unset: str) -> Iterator[str]:
+    """The public endpoint CIDRs ``cidrs`` (``label`` names the field) that open it to the internet."""
     if cidrs is None:
-        yield "vpcConfig.publicAccessCidrs is not set while the endpoint is public (AWS default 0.0.0.0/0)"
+        yield f"{label} is {unset} (AWS default 0.0.0.0/0)"
         return
     if as_list(cidrs) is None:
-        yield f"vpcConfig.publicAccessCidrs is {show(cidrs)}, not a list of CIDRs"
+        yield f"{label} is {show(cidrs)}, not a list of CIDRs"
         return
     items, pending = split_known(cidrs)
     open_cidrs = [c.strip() for c in items if isinstance(c, str) and c.strip() in OPEN_CIDRS]
     if not open_cidrs and pending:
         raise pending
     for cidr in open_cidrs:
-        yield f"vpcConfig.publicAccessCidrs contains {cidr}: the public endpoint is open to the internet"
+        yield f"{label} contains {cidr}: the public endpoint is open to the internet"
 
 
 # https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
-@resource_rule("eks-control-plane-logging", types=(CLUSTER,))
+# pulumi-eks passes enabledClusterLogTypes through as it is (data/components/pulumi-eks.json).
+@resource_rule("eks-control-plane-logging", types=(CLUSTER, EKS_CLUSTER))
 def control_plane_logging(ctx: RuleContext) -> Iterator[str]:
     given = get(ctx.props, "enabledClusterLogTypes")
     if given is not None and as_list(given) is None:
@@ -112,16 +119,22 @@ def secrets_encryption(ctx: RuleContext) -> Iterator[str]:
             key = peek(get(block, "provider"), "keyArn")  # unknown: a key created in this stack
             if key is None:
                 yield "encryptionConfig covers secrets but provider.keyArn is not set"
-            elif key is not UNKNOWN_VALUE and (not isinstance(key, str) or not key.strip()):
+            elif not_a_key(key):
                 yield f"encryptionConfig.provider.keyArn is {show(key)}, not a KMS key ARN"
             return
     yield 'encryptionConfig.resources does not include "secrets"'
 
 
+def not_a_key(key: Any) -> bool:
+    """A set key ARN that cannot name a key (an unknown one, made in this stack, is as good as any)."""
+    return key is not UNKNOWN_VALUE and (not isinstance(key, str) or not key.strip())
+
+
 # https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
+# pulumi-eks passes version through as it is (data/components/pulumi-eks.json).
 @resource_rule(
     "eks-version-standard-support",
-    types=(CLUSTER,),
+    types=(CLUSTER, EKS_CLUSTER),
     config={
         "asOf": {
             "type": "string",
@@ -167,15 +180,21 @@ def authentication_mode(ctx: RuleContext) -> Iterator[str]:
     mode = get(get(ctx.props, "accessConfig"), "authenticationMode")
     if mode is None:
         yield "accessConfig.authenticationMode is not set (AWS default CONFIG_MAP): access comes from aws-auth"
-    elif mode == "API":
         return
-    elif mode == "API_AND_CONFIG_MAP":
-        if ctx.config.get("allowApiAndConfigMap") is not True:
-            yield "accessConfig.authenticationMode is API_AND_CONFIG_MAP: the aws-auth ConfigMap still grants access"
+    yield from mode_findings(mode, "accessConfig.authenticationMode", ctx.config)
+
+
+def mode_findings(mode: Any, label: str, config: Any) -> Iterator[str]:
+    """What is wrong with the authentication mode ``mode`` (set), ``label`` naming the field."""
+    if mode == "API":
+        return
+    if mode == "API_AND_CONFIG_MAP":
+        if config.get("allowApiAndConfigMap") is not True:
+            yield f"{label} is API_AND_CONFIG_MAP: the aws-auth ConfigMap still grants access"
     elif mode == "CONFIG_MAP":
-        yield "accessConfig.authenticationMode is CONFIG_MAP: access comes from the aws-auth ConfigMap"
+        yield f"{label} is CONFIG_MAP: access comes from the aws-auth ConfigMap"
     else:
-        yield f"accessConfig.authenticationMode is {show(mode)}, not one of API, API_AND_CONFIG_MAP, CONFIG_MAP"
+        yield f"{label} is {show(mode)}, not one of API, API_AND_CONFIG_MAP, CONFIG_MAP"
 
 
 @resource_rule("eks-bootstrap-cluster-creator-admin", types=(CLUSTER,))

@@ -1,6 +1,8 @@
 """Rules for controls/iam.toml: IAM roles and policies, EKS access policy associations, KMS keys.
 
 IAM policy documents arrive as JSON strings (or objects); an unknown document is not checkable until apply.
+``iam-node-role-admin`` is a stack rule: whether a role is a node role lives in the Role's trust policy, and
+whether an attached policy is administrator-grade may live in an aws.iam.Policy, both reached through the graph.
 """
 
 from __future__ import annotations
@@ -10,22 +12,35 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from pulumi_policy.proxy import UnknownValueError
+
 from .. import facts
-from ..framework import NotApplicable, RuleContext, remediation, resource_rule
+from ..framework import (
+    NotApplicable,
+    RuleContext,
+    StackContext,
+    not_checkable_offline,
+    remediation,
+    resource_rule,
+    stack_rule,
+)
 from ..values import (
     UNKNOWN_VALUE,
     as_bool,
     as_list,
+    as_map,
     editable_props,
     get,
     known,
     peek,
     policy_document,
     show,
+    split_known,
     statements,
     string_set,
     strings,
 )
+from ._ec2 import Verdict
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -45,59 +60,156 @@ def _admin_policy_name(arn: Any) -> str | None:
     return match["name"] if match and match["name"] in ADMIN_MANAGED_POLICIES else None
 
 
-def _trusts_ec2(assume_role_policy: Any) -> bool:
-    document = policy_document(assume_role_policy)
-    if document is None:
-        return False
-    for statement in statements(document):
-        principal = statement.get("Principal")
-        services = string_set(principal.get("Service")) if isinstance(principal, Mapping) else set()
-        if statement.get("Effect") == "Allow" and any(s.startswith("ec2.amazonaws.com") for s in services):
-            return True
-    return False
-
-
 def _name_matches(name: str, patterns: Any) -> bool:
     return any(fnmatch.fnmatch(name.lower(), p.lower()) for p in strings(patterns))
 
 
+# --- node roles: structure before values ---------------------------------------------------------------------
+ASSUME_ROLE_ACTIONS = {"sts:AssumeRole", "sts:*", "*"}
+
+
+def trusts_ec2(assume_role_policy: Any) -> bool:
+    """The trust policy lets EC2 assume the role (a node role). Structure is read before values: a statement
+    whose known parts rule EC2 out (a Federated principal with sts:AssumeRoleWithWebIdentity, as IRSA trusts
+    are, even when the OIDC issuer in its condition keys is unknown at preview) is decided without its unknown
+    values. Raises UnknownValueError only when the answer depends on an unknown part."""
+    document = policy_document(assume_role_policy) if isinstance(assume_role_policy, str) else assume_role_policy
+    if as_map(document) is None:
+        return False
+    raw_statements = get(document, "Statement")
+    items = [raw_statements] if as_map(raw_statements) is not None else as_list(raw_statements) or []
+    pending: UnknownValueError | None = None
+    for i in range(len(items)):
+        try:
+            if _statement_trusts_ec2(items[i]):
+                return True
+        except UnknownValueError as exc:
+            pending = pending or exc
+    if pending is not None:
+        raise pending
+    return False
+
+
+def _known_strings(value: Any) -> tuple[set[str], UnknownValueError | None]:
+    """The known string items of a policy element (a string or a list) and the error of an unknown item."""
+    if as_list(value) is None:
+        return ({value} if isinstance(value, str) else set()), None
+    items, pending = split_known(value)
+    return {item for item in items if isinstance(item, str)}, pending
+
+
+def _statement_trusts_ec2(statement: Any) -> bool:
+    if as_map(statement) is None:
+        return False
+    effect = peek(statement, "Effect")
+    if effect is not UNKNOWN_VALUE and effect != "Allow":
+        return False
+    actions = peek(statement, "Action")
+    if actions is not UNKNOWN_VALUE and actions is not None:
+        names, unknown = _known_strings(actions)
+        if names and not unknown and not names & ASSUME_ROLE_ACTIONS:
+            return False  # web identity or SAML only: not an EC2 trust, whatever the principal
+    principal = get(statement, "Principal")
+    services, unknown = _known_strings(get(principal, "Service") if as_map(principal) is not None else None)
+    if any(s.startswith("ec2.amazonaws.com") for s in services):
+        get(statement, "Effect")  # raises when the statement's effect is what is unknown
+        return True
+    if unknown is not None:
+        raise unknown
+    return False
+
+
+def _admin_document(policy: Any) -> bool:
+    """An aws.iam.Policy in the stack whose document allows every action on every resource."""
+    document = policy_document(get(policy.props, "policy"))
+    return document is not None and bool(_wildcard_statements(document))
+
+
+class _NodeRoles:
+    """Administrator-grade policies reaching node roles, over the resource graph."""
+
+    def __init__(self, ctx: StackContext) -> None:
+        self.graph = ctx.graph
+        self.patterns = ctx.config.get("nodeRolePatterns")
+        self.verdict = Verdict()
+        self.offline: list[str] = []
+
+    def grades(self, resource: Any, prop: str) -> list[str]:
+        """The administrator-grade policies ``resource.props[prop]`` names: AWS managed ones by ARN, the stack's
+        own aws.iam.Policy resources by their document."""
+        named = peek(resource.props, prop)  # unknown: an ARN made in this stack, found through the graph below
+        names = _known_strings(named)[0] if named is not UNKNOWN_VALUE else set()
+        found = [p for p in (_admin_policy_name(arn) for arn in names) if p]
+        for policy in self.graph.sources_of(resource, prop).resources:
+            if policy.resource_type == POLICY and _admin_document(policy):
+                found.append(f'policy {policy.name} (Action "*" on Resource "*")')
+        return sorted(found)
+
+    def role(self, role: Any) -> None:
+        grades = self.grades(role, "managedPolicyArns")
+        if grades and trusts_ec2(get(role.props, "assumeRolePolicy")):
+            for grade in grades:
+                self.verdict.add((f"managedPolicyArns gives the node role {role.name} {grade}", role.urn))
+
+    def attachment(self, attachment: Any, prop: str) -> None:
+        grades = self.grades(attachment, "policyArn")
+        if not grades:
+            return
+        sources = self.graph.sources_of(attachment, prop)
+        for role in sources.resources:
+            with self.verdict.checking():
+                if role.resource_type == ROLE and trusts_ec2(get(role.props, "assumeRolePolicy")):
+                    for grade in grades:
+                        message = f"attaches {grade} to node role {role.name} (its trust policy allows EC2)"
+                        self.verdict.add((message, attachment.urn))
+        for name in sources.literals:
+            if _name_matches(name, self.patterns):
+                for grade in grades:
+                    self.verdict.add((f"attaches {grade} to node role {show(name)} (nodeRolePatterns)", attachment.urn))
+            else:
+                self.offline.append(
+                    f"{attachment.name} attaches {grades[0]} to role {name!r}, which is not declared in this stack: "
+                    "whether it is a node role needs its trust policy"
+                )
+        if not sources.literals:
+            self.offline.extend(f"{attachment.name}: {reason}" for reason in sources.outside)
+
+
+NODE_ROLE_SUBJECTS = (ROLE, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT)
+
+
 # https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
-@resource_rule(
+@stack_rule(
     "iam-node-role-admin",
-    types=(ROLE, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT),
+    types=NODE_ROLE_SUBJECTS,
     config={
         "nodeRolePatterns": {
             "type": "array",
             "items": {"type": "string"},
             "default": ["*node*", "*worker*"],
-            "description": "Name globs (case-insensitive) of roles treated as node roles when only the name is known "
-            "(RolePolicyAttachment, PolicyAttachment); roles trusting ec2.amazonaws.com are node roles whatever "
-            "their name.",
+            "description": "Name globs (case-insensitive) of roles treated as node roles when the role is not "
+            "declared in the stack and only its name is known (RolePolicyAttachment, PolicyAttachment); roles in "
+            "the stack are node roles when their trust policy allows ec2.amazonaws.com, whatever their name.",
         }
     },
 )
-def node_role_admin(ctx: RuleContext) -> Iterator[str]:
-    if ctx.resource_type in (ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT):
-        policy = _admin_policy_name(get(ctx.props, "policyArn"))
-        if policy is None:
-            return
-        patterns = ctx.config.get("nodeRolePatterns")
-        if ctx.resource_type == ROLE_POLICY_ATTACHMENT:
-            roles, where = [get(ctx.props, "role")], f"role {show(get(ctx.props, 'role'))} is not a node role"
-        else:
-            roles, where = get(ctx.props, "roles"), f"roles {show(get(ctx.props, 'roles'))} are not node roles"
-        node_roles = [r for r in strings(roles) if _name_matches(r, patterns)]
-        if not node_roles:
-            raise NotApplicable(f"{where} by name (nodeRolePatterns)")
-        for role in node_roles:
-            yield f"attaches {policy} to node role {show(role)}"
-        return
-    if not _trusts_ec2(get(ctx.props, "assumeRolePolicy")):
-        raise NotApplicable("not a node role: the trust policy does not name ec2.amazonaws.com")
-    for arn in strings(get(ctx.props, "managedPolicyArns")):
-        policy = _admin_policy_name(arn)
-        if policy:
-            yield f"managedPolicyArns gives the node role {policy}"
+def node_role_admin(ctx: StackContext) -> list[tuple[str, str | None]]:
+    subjects = ctx.subjects(*NODE_ROLE_SUBJECTS)
+    if not subjects:
+        raise NotApplicable("the stack declares no IAM roles or policy attachments")
+    roles = _NodeRoles(ctx)
+    for resource in subjects:
+        with roles.verdict.checking():
+            if resource.resource_type == ROLE:
+                roles.role(resource)
+            else:
+                roles.attachment(resource, "role" if resource.resource_type == ROLE_POLICY_ATTACHMENT else "roles")
+    if roles.verdict.messages:
+        return roles.verdict.messages
+    roles.verdict.done()
+    if roles.offline:
+        raise not_checkable_offline("; ".join(dict.fromkeys(roles.offline)))
+    return []
 
 
 def _wildcard_statements(document: Mapping[str, Any]) -> list[int]:

@@ -1,9 +1,16 @@
-"""Rules for controls/nodes.toml: worker node launch templates, instances and managed node groups.
+"""Rules for controls/nodes.toml: worker node launch templates and configurations, instances and managed node
+groups (``node-public-ip``, which follows nodes to their subnets, is the stack rule in rules/placement.py).
 
 Missing fields mean the AWS default: a launch template or instance without metadataOptions allows IMDSv1
 (httpTokens defaults to "optional"), and without a hop limit the AMI decides it (2 for AMIs that declare
 IMDSv2 support, such as Amazon Linux 2023), so the hop limit must be set to 1 explicitly.
 pulumi-aws types launch template booleans as strings ("true"/"false"); instances use real booleans.
+
+A managed node group without a launch template runs on the one EKS creates, judged by what AWS documents of
+it: on AL2023, IMDSv2 required with hop limit 1 (https://docs.aws.amazon.com/eks/latest/userguide/al2023.html);
+volumes encrypted only by the account's EBS encryption by default
+(https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html). For other AMI families AWS
+documents no metadata options: not checkable offline.
 """
 
 from __future__ import annotations
@@ -14,17 +21,60 @@ from pulumi_policy.proxy import UnknownValueError, _is_unknown
 from pulumi_policy.secret import Secret
 
 from .. import facts
-from ..framework import RuleContext, remediation, resource_rule
+from ..components import EKS_MANAGED_NODE_GROUP
+from ..framework import NotApplicable, RuleContext, not_checkable_offline, remediation, resource_rule
 from ..values import UNKNOWN_VALUE, as_bool, as_list, as_map, editable_props, get, has, peek, raw
+from ._amis import default_family, family_of
 from ._ec2 import Verdict, as_int, show
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 INSTANCE = "aws:ec2/instance:Instance"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-NODE_TYPES = (LAUNCH_TEMPLATE, INSTANCE)
+NODE_TYPES = (LAUNCH_TEMPLATE, INSTANCE, LAUNCH_CONFIGURATION, NODE_GROUP)
 
 MAX_HOP_LIMIT = facts.IMDS_HOP_LIMIT
 SSH_PORT, RDP_PORT = facts.ADMIN_PORTS["ssh"][0], facts.ADMIN_PORTS["rdp"][0]
+AL2023_PAGE = "https://docs.aws.amazon.com/eks/latest/userguide/al2023.html"
+MANAGED_NODE_GROUPS_PAGE = "https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html"
+
+
+# --- managed node groups on the launch template EKS creates ---------------------------------------------
+def node_group_family(props: Any) -> str | None:
+    """The AMI family of a managed node group (amiType, else the EKS default for its version)."""
+    ami_type = get(props, "amiType")
+    return default_family(get(props, "version")) if ami_type is None else family_of(ami_type)
+
+
+def eks_template_imds(family: str | None, what: str) -> list[str]:
+    """IMDS on the launch template EKS creates for a managed node group of ``family`` (``what`` names it)."""
+    if family == "AL2023":
+        return []  # IMDSv2 required, hop limit 1: AL2023_PAGE
+    if family is None:
+        raise not_checkable_offline(f"the AMI type of {what} is not one EKS documents, nor are its metadata options")
+    raise not_checkable_offline(
+        f"EKS creates the launch template of {what} ({family}); AWS documents its metadata options for AL2023 "
+        f"only (IMDSv2 required, hop limit 1: {AL2023_PAGE})"
+    )
+
+
+def eks_template_ebs(by_default: bool, what: str) -> list[str]:
+    if by_default:
+        return []
+    return [
+        f"{what} runs on the launch template EKS creates, whose volumes are encrypted only when the account "
+        f"enables EBS encryption by default ({MANAGED_NODE_GROUPS_PAGE}): give it a launch template with "
+        "encrypted blockDeviceMappings"
+    ]
+
+
+def _judged_on_template(props: Any) -> None:
+    template = get(props, "launchTemplate")
+    if template is not None:
+        raise NotApplicable(
+            "the nodes' settings come from its launchTemplate, where this control is judged (not checkable "
+            "offline when that launch template is not declared in this stack)"
+        )
 
 
 # --- IMDSv2 -------------------------------------------------------------------------------------------
@@ -62,6 +112,9 @@ def _imds_findings(options: Any) -> list[str]:
 
 @resource_rule("node-imdsv2-required", types=NODE_TYPES)
 def imdsv2_required(ctx: RuleContext) -> list[str]:
+    if ctx.resource_type == NODE_GROUP:
+        _judged_on_template(ctx.props)
+        return eks_template_imds(node_group_family(ctx.props), "this managed node group")
     options = get(ctx.props, "metadataOptions")
     if options is None and ctx.resource_type == INSTANCE and has(ctx.props, "launchTemplate"):
         return []  # the launch template's metadata options apply; this control checks the template
@@ -77,6 +130,8 @@ def imdsv2_required(ctx: RuleContext) -> list[str]:
 
 @remediation("node-imdsv2-required")
 def require_imdsv2(ctx: RuleContext) -> dict[str, Any] | None:
+    if ctx.resource_type == NODE_GROUP:
+        return None  # EKS's own launch template: nothing on the node group to change
     props = editable_props(ctx.props)
     options = props.get("metadataOptions")
     if options is None and ctx.resource_type == INSTANCE and props.get("launchTemplate") is not None:
@@ -172,6 +227,9 @@ def _instance_volumes(props: Any, by_default: bool, verdict: Verdict) -> None:
 @resource_rule("node-ebs-encrypted", types=NODE_TYPES, config=_EBS_CONFIG)
 def ebs_encrypted(ctx: RuleContext) -> list[str]:
     by_default = ctx.config.get("accountEncryptionByDefault") is True
+    if ctx.resource_type == NODE_GROUP:
+        _judged_on_template(ctx.props)
+        return eks_template_ebs(by_default, "this managed node group")
     verdict = Verdict()
     if ctx.resource_type == LAUNCH_TEMPLATE:
         _launch_template_volumes(ctx.props, by_default, verdict)
@@ -192,6 +250,8 @@ def _needs_encryption(volume: Any, by_default: bool) -> bool:
 @remediation("node-ebs-encrypted")
 def encrypt_volumes(ctx: RuleContext) -> dict[str, Any] | None:
     """Set encrypted on every EBS volume the template or instance declares (replaces an existing instance)."""
+    if ctx.resource_type == NODE_GROUP:
+        return None
     by_default = ctx.config.get("accountEncryptionByDefault") is True
     props = editable_props(ctx.props)
     changed = False
@@ -217,35 +277,10 @@ def encrypt_volumes(ctx: RuleContext) -> dict[str, Any] | None:
     return props if changed else None
 
 
-# --- public IPs ---------------------------------------------------------------------------------------------
-# https://docs.aws.amazon.com/eks/latest/best-practices/subnets.html
-# Not set: the subnet's mapPublicIpOnLaunch decides, which a resource policy cannot see. No remediation: turning
-# the address off can cut nodes in a public subnet without NAT off from the EKS API, so they never join.
-@resource_rule("node-public-ip", types=NODE_TYPES)
-def public_ip(ctx: RuleContext) -> list[str]:
-    verdict = Verdict()
-    if ctx.resource_type == INSTANCE:
-        with verdict.checking():
-            value = get(ctx.props, "associatePublicIpAddress")
-            if as_bool(value, default=False):
-                verdict.add(f"associatePublicIpAddress is {show(value)}: the instance gets a public IPv4 address")
-        return verdict.done()
-    with verdict.checking():
-        interfaces = as_list(get(ctx.props, "networkInterfaces")) or []
-        for i in range(len(interfaces)):
-            with verdict.checking():
-                value = get(interfaces[i], "associatePublicIpAddress")
-                if as_bool(value, default=False):
-                    verdict.add(
-                        f"networkInterfaces[{i}].associatePublicIpAddress is {show(value)}: "
-                        "nodes get a public IPv4 address"
-                    )
-    return verdict.done()
-
-
 # --- SSH to managed nodes -----------------------------------------------------------------------------
 # https://docs.aws.amazon.com/eks/latest/APIReference/API_RemoteAccessConfig.html
-@resource_rule("nodegroup-ssh-remote-access", types=(NODE_GROUP,))
+# eks.ManagedNodeGroup passes remoteAccess through to its node group (data/components/pulumi-eks.json).
+@resource_rule("nodegroup-ssh-remote-access", types=(NODE_GROUP, EKS_MANAGED_NODE_GROUP))
 def ssh_remote_access(ctx: RuleContext) -> list[str]:
     remote = get(ctx.props, "remoteAccess")
     key = peek(remote, "ec2SshKey")

@@ -19,25 +19,17 @@ import re
 from typing import Any
 
 from ..facts import AL2_END_OF_SUPPORT
-from ..framework import NotApplicable, RuleContext, as_of_date, resource_rule
+from ..framework import OFFLINE, NotApplicable, RuleContext, as_of_date, resource_rule
 from ..values import as_map, get, has
-from ._aws import OFFLINE, aws_client, aws_errors
+from ._amis import AL2023_DEFAULT_SINCE, minor_version
+from ._aws import aws_client, aws_errors
 from ._ec2 import show
 from .nodes import INSTANCE, LAUNCH_TEMPLATE, NODE_GROUP
 
 AL2_EOL = AL2_END_OF_SUPPORT
 SUPPORTED_FAMILIES = ("AL2023_", "BOTTLEROCKET_", "WINDOWS_")
-AL2023_DEFAULT_SINCE = (1, 30)
 
 _DATED_RELEASE = re.compile(r"^\d+\.\d+(?:\.\d+)?-(\d{4})\.?(\d{2})\.?(\d{2})$")
-_K8S_VERSION = re.compile(r"^(\d+)\.(\d+)")
-
-
-def _minor_version(value: Any) -> tuple[int, int] | None:
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        value = f"{value:.2f}"  # wire numbers are floats: 1.3 -> "1.30"
-    match = _K8S_VERSION.match(value.strip()) if isinstance(value, str) else None
-    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 # --- AMI family ---------------------------------------------------------------------------------------
@@ -73,7 +65,7 @@ def _default_family(props: Any) -> list[str]:
             "template's imageId if it has one, else the EKS default for the cluster version"
         )
     version = get(props, "version")
-    minor = _minor_version(version)
+    minor = minor_version(version)
     if minor is not None and minor < AL2023_DEFAULT_SINCE:
         return [
             f"amiType is not set and version is {show(version)}: EKS defaults to AL2_x86_64 before "
@@ -133,7 +125,7 @@ def _too_old(what: str, built: dt.date, ctx: RuleContext) -> list[str]:
 @resource_rule("nodegroup-ami-age", types=(NODE_GROUP, LAUNCH_TEMPLATE, INSTANCE), config=_AGE_CONFIG)
 def ami_age(ctx: RuleContext) -> list[str]:
     if ctx.resource_type == NODE_GROUP:
-        return _release_age(ctx)
+        return release_age(ctx)
     field = "imageId" if ctx.resource_type == LAUNCH_TEMPLATE else "ami"
     image = get(ctx.props, field)
     if image is None:
@@ -143,10 +135,10 @@ def ami_age(ctx: RuleContext) -> list[str]:
         )
     if not isinstance(image, str) or not image.strip():
         return [f"{field} is {show(image)}, not an AMI id"]
-    return _image_age(ctx, field, image.strip())
+    return image_age(ctx, field, image.strip())
 
 
-def _release_age(ctx: RuleContext) -> list[str]:
+def release_age(ctx: RuleContext) -> list[str]:
     release = get(ctx.props, "releaseVersion")
     if release is None:
         return []  # EKS starts the node group on the newest release for its Kubernetes version
@@ -161,7 +153,7 @@ def _release_age(ctx: RuleContext) -> list[str]:
     return _too_old(f"releaseVersion {release!r}", built, ctx)
 
 
-def _image_age(ctx: RuleContext, field: str, image: str) -> list[str]:
+def image_age(ctx: RuleContext, field: str, image: str) -> list[str]:
     if ctx.config.get("liveAmiAgeCheck") is not True:
         raise NotApplicable(
             f"{OFFLINE}: the age of {field} {image!r} needs EC2 DescribeImages (set "
