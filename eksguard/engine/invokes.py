@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
+from eksguard_policies import facts
 
 from eksguard.engine.fixtures import InvokeFixtures, MissingFixtureError
 from eksguard.engine.policy_document import TOKEN as POLICY_DOCUMENT
@@ -51,7 +52,7 @@ COMPUTED: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "kubernetes:yaml:decode": decode_yaml,
 }
 """Invokes that are pure functions of their arguments."""
-_CLUSTER_PLACEHOLDERS = APPLY_PLACEHOLDERS["aws:eks/cluster:Cluster"]
+_CLUSTER_PLACEHOLDERS = APPLY_PLACEHOLDERS[facts.AWS_EKS_CLUSTER]
 
 
 def _kubeconfig(cluster: str, region: str) -> dict[str, Any]:
@@ -89,7 +90,9 @@ def _kubeconfig(cluster: str, region: str) -> dict[str, Any]:
     return {"result": json.dumps(config)}
 
 
-CALL_PLACEHOLDERS: Mapping[str, Callable[[str, str], dict[str, Any]]] = {"eks:index:Cluster/getKubeconfig": _kubeconfig}
+CALL_PLACEHOLDERS: Mapping[str, Callable[[str, str], dict[str, Any]]] = {
+    f"{facts.EKS_CLUSTER}/getKubeconfig": _kubeconfig
+}
 """Method calls answered under --assume-apply: token -> f(component name, region) -> result."""
 
 

@@ -1,7 +1,8 @@
 """The multi-language components users declare (pulumi-eks, awsx) and their defaults, as data.
 
-Each package's defaults live in ``data/components/pulumi-<package>.json``, keyed by the package's MAJOR version,
-each default with the source file and line it was read from. Component rules read them through
+Their type tokens are facts (``facts.EKS_CLUSTER``, ``facts.AWSX_VPC``, ...). Each package's defaults live in
+``data/components/pulumi-<package>.json``, keyed by the package's MAJOR version, each default with the source
+file and line it was read from. Component rules read them through
 :func:`defaults_for`, which picks the major version from the resource's provider (the engine sends the package's
 provider with its ``version`` when it has one) and otherwise the newest major eksguard has read. A major
 version eksguard has not read is *not checkable offline*: its defaults may differ.
@@ -17,13 +18,6 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).parent / "data" / "components"
-
-EKS_CLUSTER = "eks:index:Cluster"
-EKS_MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
-EKS_NODE_GROUP = "eks:index:NodeGroup"
-EKS_NODE_GROUP_V2 = "eks:index:NodeGroupV2"
-AWSX_VPC = "awsx:ec2:Vpc"
-AWSX_TRAIL = "awsx:cloudtrail:Trail"
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,21 @@ def component_token(class_name: str) -> str:
     return f"{TYPE_TOKEN_PREFIX}{class_name}"
 
 
+# --- resource types of other packages (https://www.pulumi.com/registry/) ---------------------------------------
+AWS_EKS_CLUSTER = "aws:eks/cluster:Cluster"
+"""pulumi-aws's EKS cluster: what the pack judges clusters on, and what the engine gives apply placeholders."""
+EKS_CLUSTER = "eks:index:Cluster"
+EKS_MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
+EKS_NODE_GROUP = "eks:index:NodeGroup"
+EKS_NODE_GROUP_V2 = "eks:index:NodeGroupV2"
+"""The pulumi-eks components users declare (https://www.pulumi.com/registry/packages/eks/); their defaults are
+data (data/components/pulumi-eks.json, read by components.py)."""
+AWSX_VPC = "awsx:ec2:Vpc"
+AWSX_TRAIL = "awsx:cloudtrail:Trail"
+"""The awsx components the pack judges (https://www.pulumi.com/registry/packages/awsx/); their defaults:
+data/components/pulumi-awsx.json."""
+
+
 # --- the internet -----------------------------------------------------------------------------------------
 INTERNET_CIDRS = ("0.0.0.0/0", "::/0")
 """Every IPv4 address and every IPv6 address, as AWS APIs write them."""

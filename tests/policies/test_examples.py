@@ -102,9 +102,7 @@ STACK_CONTROLS = {cid for cid, spec in collect(rule_modules()).rules.items() if 
 ACCOUNT_LEVEL = {cid for cid, control in default_catalogue().items() if control.account_level}
 
 
-def test_insecure_example_breaks_every_stack_control_judged_offline(
-    pack: PackDriver, insecure: list[Resource]
-) -> None:
+def test_insecure_example_breaks_every_stack_control_judged_offline(pack: PackDriver, insecure: list[Resource]) -> None:
     violated = {f.policy for f in findings(pack, insecure)}
     assert sorted(STACK_CONTROLS - ACCOUNT_LEVEL - violated) == []
     assert set(default_catalogue()) >= violated

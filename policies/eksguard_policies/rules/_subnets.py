@@ -21,7 +21,8 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from ..components import AWSX_VPC, UnknownMajorVersion, defaults_for
+from ..components import UnknownMajorVersion, defaults_for
+from ..facts import AWSX_VPC
 from ..graph import ResourceGraph
 from ..values import as_bool, as_list, as_map, get, peek, show
 

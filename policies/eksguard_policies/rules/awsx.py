@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..components import AWSX_TRAIL, UnknownMajorVersion, defaults_for
+from ..components import UnknownMajorVersion, defaults_for
+from ..facts import AWSX_TRAIL
 from ..framework import RuleContext, not_checkable_offline, resource_rule
 from ..values import as_bool, get, show
 

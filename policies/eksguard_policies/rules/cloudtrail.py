@@ -11,13 +11,14 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from ..components import AWSX_TRAIL, EKS_CLUSTER, UnknownMajorVersion, defaults_for
+from ..components import UnknownMajorVersion, defaults_for
+from ..facts import AWSX_TRAIL
 from ..framework import RuleContext, StackContext, remediation, resource_rule, stack_rule
 from ..graph import ResourceGraph
 from ..values import UNKNOWN_VALUE, as_bool, as_list, editable_props, get, known, peek, show, split_known, strings
 from ._account import ACCOUNT_CONFIG, account_findings
 from ._stack import identities, target_keys
-from .eks_cluster import CLUSTER
+from .eks_cluster import CLUSTERS
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -219,7 +220,7 @@ def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, s
 
 @stack_rule(
     "stack-multi-region-trail",
-    types=(CLUSTER, EKS_CLUSTER),
+    types=CLUSTERS,
     config={
         "externalTrailArn": {
             "type": "string",
@@ -231,7 +232,7 @@ def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, s
     },
 )
 def multi_region_trail(ctx: StackContext) -> list[tuple[str, str | None]]:
-    clusters = ctx.graph.of_type(CLUSTER, EKS_CLUSTER)
+    clusters = ctx.subjects(*CLUSTERS)
     external = ctx.config.get("externalTrailArn")
     if not clusters or (isinstance(external, str) and external.strip()):
         return []

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..components import EKS_CLUSTER
-from ..facts import CONTROL_PLANE_LOG_TYPES, INTERNET_CIDRS
+from ..facts import AWS_EKS_CLUSTER, CONTROL_PLANE_LOG_TYPES, EKS_CLUSTER, INTERNET_CIDRS
 from ..framework import RuleContext, as_of_date, remediation, resource_rule
 from ..values import (
     UNKNOWN_VALUE,
@@ -29,7 +28,9 @@ from ..values import (
 )
 from ..versions import load_versions
 
-CLUSTER = "aws:eks/cluster:Cluster"
+CLUSTER = AWS_EKS_CLUSTER
+CLUSTERS = (CLUSTER, EKS_CLUSTER)
+"""Every way a program declares an EKS cluster: the resource, or the pulumi-eks component (rules/pulumi_eks.py)."""
 LOG_TYPES = CONTROL_PLANE_LOG_TYPES
 OPEN_CIDRS = INTERNET_CIDRS
 

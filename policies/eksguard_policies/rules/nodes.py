@@ -21,7 +21,6 @@ from pulumi_policy.proxy import UnknownValueError, _is_unknown
 from pulumi_policy.secret import Secret
 
 from .. import facts
-from ..components import EKS_MANAGED_NODE_GROUP
 from ..framework import NotApplicable, RuleContext, not_checkable_offline, remediation, resource_rule
 from ..values import UNKNOWN_VALUE, as_bool, as_list, as_map, editable_props, get, has, peek, raw
 from ._amis import default_family, family_of
@@ -280,7 +279,7 @@ def encrypt_volumes(ctx: RuleContext) -> dict[str, Any] | None:
 # --- SSH to managed nodes -----------------------------------------------------------------------------
 # https://docs.aws.amazon.com/eks/latest/APIReference/API_RemoteAccessConfig.html
 # eks.ManagedNodeGroup passes remoteAccess through to its node group (data/components/pulumi-eks.json).
-@resource_rule("nodegroup-ssh-remote-access", types=(NODE_GROUP, EKS_MANAGED_NODE_GROUP))
+@resource_rule("nodegroup-ssh-remote-access", types=(NODE_GROUP, facts.EKS_MANAGED_NODE_GROUP))
 def ssh_remote_access(ctx: RuleContext) -> list[str]:
     remote = get(ctx.props, "remoteAccess")
     key = peek(remote, "ec2SshKey")

@@ -20,23 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..components import (
-    EKS_CLUSTER,
-    EKS_MANAGED_NODE_GROUP,
-    EKS_NODE_GROUP,
-    EKS_NODE_GROUP_V2,
-    UnknownMajorVersion,
-    defaults_for,
-)
+from ..components import UnknownMajorVersion, defaults_for
+from ..facts import EKS_CLUSTER, EKS_MANAGED_NODE_GROUP
 from ..framework import NotApplicable, StackContext, not_checkable_offline, stack_rule
 from ..graph import OutsideStack, ResourceGraph
 from ..values import as_bool, as_list, as_map, get, peek, show
 from ._ec2 import Verdict
 from ._subnets import Placement, explicit_public_ip, read_subnets
 from .nodes import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE, NODE_GROUP
-from .pulumi_eks import node_settings
+from .pulumi_eks import SELF_MANAGED, node_settings
 
-SELF_MANAGED = (EKS_CLUSTER, EKS_NODE_GROUP, EKS_NODE_GROUP_V2)
 SUBJECTS = (LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE, NODE_GROUP, *SELF_MANAGED, EKS_MANAGED_NODE_GROUP)
 DEFAULT_VPC_PAGE = "https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html"
 

@@ -16,15 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..components import (
-    EKS_CLUSTER,
-    EKS_MANAGED_NODE_GROUP,
-    EKS_NODE_GROUP,
-    EKS_NODE_GROUP_V2,
-    ComponentDefaults,
-    UnknownMajorVersion,
-    defaults_for,
-)
+from ..components import ComponentDefaults, UnknownMajorVersion, defaults_for
+from ..facts import EKS_CLUSTER, EKS_MANAGED_NODE_GROUP, EKS_NODE_GROUP, EKS_NODE_GROUP_V2
 from ..framework import NotApplicable, RuleContext, not_checkable_offline, resource_rule
 from ..values import as_bool, as_map, get, has, peek, show
 from ._amis import family_of
