@@ -6,16 +6,21 @@ unknown; so a property is followed through its property dependencies first, and 
 the value itself names a resource:
 
 - a URN (the engine marshals a reference to a component as its URN);
-- a literal string that is the physical ``name``, ``arn`` or ``id`` of a resource declared in the stack (a role
-  attached by the name written in the program).
+- a literal string that is the physical name (``name``, or the type's own name field such as an S3 bucket's
+  ``bucket``), ``arn`` or ``id`` of a resource declared in the stack (a role attached by the name written in the
+  program).
 
 Anything else is *outside the stack*: a literal id, name or ARN no resource here declares, or an unknown value
 that depends on nothing here. Rules report those as "not checkable offline" (with :attr:`Sources.outside` as
-the reason), never as passed.
+the reason), never as passed; or, where such a value may still turn out to be one of the stack's resources once
+applied, as not checkable until apply (:attr:`Sources.unknown`, the SDK's own UnknownValueError to raise).
 
     graph = ctx.graph
     role = graph.source_of(attachment, "role")            # the aws.iam.Role, None when unset
     subnets = graph.sources_of(node_group, "subnetIds")   # Sources(resources=[...], outside=[...])
+    graph.of_type(SUBNET, DEFAULT_SUBNET)                  # every stack rule reads the stack through the graph
+
+This is the one way stack rules follow references (docs/DESIGN.md, "The resource graph").
 
 ``source_of`` raises :class:`OutsideStack` when the property names something not declared in this stack.
 """
@@ -28,10 +33,12 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError, _is_unknown
 
-from .values import UNKNOWN_VALUE, as_list, peek, raw, show
+from .values import UNKNOWN_VALUE, as_list, get, peek, raw, show
 
 URN_PREFIX = "urn:pulumi:"
 _NAME_FIELDS = ("name", "arn", "id")
+_OWN_NAME_FIELD = {"aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketV2:BucketV2": "bucket"}
+"""Types whose physical name is not ``name`` (pulumi-aws provider/resource_overrides.go: the S3 bucket's)."""
 
 
 class OutsideStack(Exception):
@@ -51,6 +58,9 @@ class Sources:
     """One phrase per part of the value that names something outside the stack."""
     literals: list[str] = field(default_factory=list)
     """The literal strings among those (ids, names, ARNs), for rules that can judge a name by itself."""
+    unknown: UnknownValueError | None = None
+    """The value (or an item of it) is unknown at preview and depends on nothing in this stack: the SDK's error,
+    for rules whose verdict then waits for apply (raise it: "can't run during preview")."""
 
     @property
     def complete(self) -> bool:
@@ -83,9 +93,12 @@ class ResourceGraph:
         """Resources of these types, in the order the engine sent them."""
         if self._by_type is None:
             self._by_type = {}
-            for r in self.resources:
-                self._by_type.setdefault(r.resource_type, []).append(r)
-        return [r for t in types for r in self._by_type.get(t, [])]
+            for position, r in enumerate(self.resources):
+                self._by_type.setdefault(r.resource_type, []).append((position, r))
+        found = [entry for t in dict.fromkeys(types) for entry in self._by_type.get(t, [])]
+        if len(types) > 1:
+            found.sort(key=lambda entry: entry[0])
+        return [r for _, r in found]
 
     def children_of(self, resource: Any) -> list[Any]:
         """Resources whose parent is ``resource`` (a component's children, in a real preview)."""
@@ -101,17 +114,20 @@ class ResourceGraph:
         if self._names is None:
             self._names = {}
             for r in self.resources:
-                for key in _NAME_FIELDS:
+                own = _OWN_NAME_FIELD.get(r.resource_type)
+                for key in (own, *_NAME_FIELDS[1:]) if own else _NAME_FIELDS:
                     value = peek(r.props, key)
                     if isinstance(value, str) and value:
                         self._names.setdefault(value, []).append(r)
         return self._names.get(literal, [])
 
     # --- following references ------------------------------------------------------------------------------
-    def sources_of(self, resource: Any, prop: str) -> Sources:
-        """The resources ``resource.props[prop]`` comes from (a scalar or a list), and what it names outside."""
+    def sources_of(self, resource: Any, prop: str, types: Sequence[str] = ()) -> Sources:
+        """The resources ``resource.props[prop]`` comes from (a scalar or a list), and what it names outside;
+        ``types``: the types a literal name may name (say, buckets for a trail's ``s3BucketName``), so a trail and
+        its bucket of the same name are not taken for two candidates."""
         deps = list((getattr(resource, "property_dependencies", None) or {}).get(prop) or [])
-        value = _peek_raw(resource.props, prop)
+        value, error = _peek_raw(resource.props, prop)
         found: dict[str, Any] = {r.urn: r for r in deps}
         outside: list[str] = []
         if value is None:
@@ -122,15 +138,18 @@ class ResourceGraph:
         for item in items:
             if isinstance(item, Mapping):
                 # an object naming a resource by id or name ({"id": ..., "version": ...}): its naming fields
-                item = next((item[k] for k in _NAME_FIELDS if item.get(k) is not None), None)
-                item = UNKNOWN_VALUE if _is_unknown(item) else item
+                key = next((k for k in _NAME_FIELDS if item.get(k) is not None), None)
+                item = None if key is None else item[key]
+                if _is_unknown(item):
+                    error = error or UnknownValueError(item, [prop, key])
+                    item = UNKNOWN_VALUE
             target = self._referenced(item)
             if target is not None:
                 found.setdefault(target.urn, target)
             elif item is UNKNOWN_VALUE:
                 unknown = True
             elif isinstance(item, str) and item:
-                named = self._named(item)
+                named = [r for r in self._named(item) if not types or r.resource_type in types]
                 if len(named) == 1:
                     found.setdefault(named[0].urn, named[0])
                 elif not named:
@@ -147,13 +166,13 @@ class ResourceGraph:
             outside.extend(f"{prop} names {item!r}, which is not declared in this stack" for item in literals)
         else:
             literals = []
-        return Sources(list(found.values()), outside, literals)
+        return Sources(list(found.values()), outside, literals, error if unknown and not deps else None)
 
-    def source_of(self, resource: Any, prop: str) -> Any | None:
+    def source_of(self, resource: Any, prop: str, types: Sequence[str] = ()) -> Any | None:
         """The one resource ``resource.props[prop]`` comes from; None when the property is not set.
 
         Raises :class:`OutsideStack` when it names something not declared here (or several resources)."""
-        sources = self.sources_of(resource, prop)
+        sources = self.sources_of(resource, prop, types)
         if sources.outside:
             raise OutsideStack("; ".join(sources.outside))
         if len(sources.resources) > 1:
@@ -175,21 +194,24 @@ def _parent_urn(resource: Any) -> str:
     return parent if isinstance(parent, str) else getattr(parent, "urn", "") or ""
 
 
-def _peek_raw(props: Any, prop: str) -> Any:
-    """The plain value of ``props[prop]`` with unknowns (at any depth of a list) as UNKNOWN_VALUE."""
-    value = peek(props, prop)
-    if value is UNKNOWN_VALUE or value is None:
-        return value
+def _peek_raw(props: Any, prop: str) -> tuple[Any, UnknownValueError | None]:
+    """The plain value of ``props[prop]`` with unknowns (the value, or an item of a list) as UNKNOWN_VALUE, and
+    the first unknown's error."""
+    try:
+        value = get(props, prop)
+    except UnknownValueError as exc:
+        return UNKNOWN_VALUE, exc
     items = as_list(value)
-    if items is None:
-        return raw(value)
-    plain = []
+    if value is None or items is None:
+        return raw(value), None
+    plain, first = [], None
     for i in range(len(items)):
         try:
             plain.append(raw(items[i]))
-        except UnknownValueError:
+        except UnknownValueError as exc:
             plain.append(UNKNOWN_VALUE)
-    return plain
+            first = first or exc
+    return plain, first
 
 
 _CACHE: list[tuple[list[Any], ResourceGraph]] = []

@@ -15,12 +15,13 @@ import pytest
 
 from eksguard.protocol.analyzer import PolicyPackProcess
 
-from .pack_driver import PACK_DIR, PackDriver, fake_aws_env, resource, urn_for
+from .pack_driver import PACK_DIR, PackDriver, child_urn, fake_aws_env, resource, urn_for
 from .test_detection import ADDON, INSPECTOR, guardduty_stack
 
 REGION = "eu-west-1"
 SEEDED_ACCOUNT = "111111111111"
 CLUSTER = "aws:eks/cluster:Cluster"
+EKS_CLUSTER = "eks:index:Cluster"
 REPOSITORY = "aws:ecr/repository:Repository"
 TRAIL = "aws:cloudtrail/trail:Trail"
 STACK_TRAIL = "stack-multi-region-trail"
@@ -36,6 +37,16 @@ def _cluster() -> Any:
 
 
 CLUSTER_URN = urn_for(CLUSTER, "prod")
+# a pulumi-eks cluster: alone (what check sees) and with the child a real preview also sends
+EKS = resource(EKS_CLUSTER, {"version": "1.35", "skipDefaultNodeGroup": True}, name="platform")
+EKS_CHILD = resource(
+    CLUSTER,
+    {"version": "1.35"},
+    name="platform-eksCluster",
+    urn=child_urn(EKS.urn, CLUSTER, "platform-eksCluster"),
+    parent=EKS.urn,
+)
+ON_THE_COMPONENT = {(STACK_TRAIL, EKS.urn), (STACK_GUARDDUTY, EKS.urn), (STACK_INSPECTOR, EKS.urn)}
 TRAIL_IN_STACK = resource(TRAIL, {"s3BucketName": "b", "isMultiRegionTrail": True, "enableLogging": True}, name="t")
 
 STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] = [
@@ -52,6 +63,8 @@ STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] =
         {(STACK_GUARDDUTY, CLUSTER_URN)},
         ASK_ALL,
     ),
+    ("account-empty-pulumi-eks-cluster", [EKS], ON_THE_COMPONENT, ASK_ALL),
+    ("account-empty-pulumi-eks-cluster-and-its-child", [EKS, EKS_CHILD], ON_THE_COMPONENT, ASK_ALL),
 ]
 
 

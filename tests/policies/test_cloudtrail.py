@@ -225,6 +225,13 @@ STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] =
         {(STACK_BLOCK, BUCKET_URN)},
         {},
     ),
+    (
+        # the trail is named like its bucket: the literal names a bucket, not two resources
+        "stack-bucket-by-name-shared-with-the-trail",
+        [_bucket(), resource(TRAIL, trail(name="audit-bucket"), name="audit")],
+        {(STACK_BLOCK, BUCKET_URN)},
+        {},
+    ),
     ("stack-account-pab", [_bucket(), _trail(), resource(ACCOUNT_PAB, pab(bucket=None), name="account")], set(), {}),
     (
         "stack-account-pab-weak",

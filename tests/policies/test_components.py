@@ -57,6 +57,8 @@ TRAIL_KMS = "cloudtrail-kms"
 CLOUDWATCH = "cloudtrail-cloudwatch-logs"
 BUCKET_PAB = "stack-trail-bucket-public-access-block"
 STACK_TRAIL = "stack-multi-region-trail"
+# Account-level: a stack with a cluster that declares no GuardDuty or Inspector is asked only with checkAccount.
+ACCOUNT_SERVICES = frozenset({"stack-guardduty-eks-protection", "stack-inspector-scanning"})
 
 HARDENED_CLUSTER: dict[str, Any] = {**HARDENED_CONTROL_PLANE, "skipDefaultNodeGroup": True}
 WITH_DEFAULT_NODES = HARDENED_CONTROL_PLANE
@@ -313,12 +315,13 @@ STACK_CASES: list[StackCase] = [
         "component-cluster-default-node-group-public",
         [resource(CLUSTER, {}, "cluster")],
         {(PUBLIC_IP, CLUSTER_URN)},
-        offline={STACK_TRAIL},  # account-level: judged on the account only with checkAccount
+        offline=ACCOUNT_SERVICES | {STACK_TRAIL},  # account-level: judged on the account only with checkAccount
     ),
     stack_case(
         "component-cluster-default-node-group-private",
         [resource(CLUSTER, {**WITH_DEFAULT_NODES, "nodeAssociatePublicIpAddress": False}, "cluster")],
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-node-group-v2-public", [resource(NODE_GROUP_V2, {}, "ng2")], {(PUBLIC_IP, u(NODE_GROUP_V2, "ng2"))}
@@ -330,6 +333,7 @@ STACK_CASES: list[StackCase] = [
         [PUBLIC_A, eks_cluster(), mng(subnetIds=[UNKNOWN], deps={"subnetIds": [PUBLIC_A.urn]})],
         {(PUBLIC_IP, u(MNG, "mng"))},
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-in-private-subnets",
@@ -340,6 +344,7 @@ STACK_CASES: list[StackCase] = [
             mng(subnetIds=[UNKNOWN, UNKNOWN], deps={"subnetIds": [PRIVATE_A.urn, PRIVATE_B.urn]}),
         ],
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-cluster-public-and-private-subnets",
@@ -355,36 +360,41 @@ STACK_CASES: list[StackCase] = [
         ],
         {(PUBLIC_IP, u(MNG, "mng"))},
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-cluster-private-subnets-only",
         [PRIVATE_A, eks_cluster(privateSubnetIds=[UNKNOWN], deps={"privateSubnetIds": [PRIVATE_A.urn]}), mng()],
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-cluster-in-default-vpc",
         [eks_cluster(), mng()],
         {(PUBLIC_IP, u(MNG, "mng"))},
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case("component-mng-cluster-outside", [mng(cluster=UNKNOWN)], offline={PUBLIC_IP}),
     # awsx.ec2.Vpc: which of its subnets a reference to the whole VPC names
     stack_case(
         "component-mng-awsx-vpc-default-layout",
         [awsx_vpc(), eks_cluster(), mng(**ON_VPC)],
-        offline={PUBLIC_IP},
+        offline=ACCOUNT_SERVICES | {PUBLIC_IP},
         config=NO_TRAIL_NEEDED,
     ),
     stack_case(
         "component-mng-awsx-vpc-private-only",
         [awsx_vpc(["Private", "Isolated"]), eks_cluster(), mng(**ON_VPC)],
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-awsx-vpc-public-only",
         [awsx_vpc(["Public"]), eks_cluster(), mng(**ON_VPC)],
         {(PUBLIC_IP, u(MNG, "mng"))},
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-cluster-public-ids-from-awsx-vpc",
@@ -399,6 +409,7 @@ STACK_CASES: list[StackCase] = [
         ],
         {(PUBLIC_IP, u(MNG, "mng"))},
         config=NO_TRAIL_NEEDED,
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-own-launch-template-private",
@@ -437,11 +448,12 @@ STACK_CASES: list[StackCase] = [
             eks_cluster(),
             resource(TRAIL, {"isMultiRegionTrail": True, "s3Bucket": {"existing": {"name": "logs"}}}, "trail"),
         ],
+        offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-cluster-with-single-region-awsx-trail",
         [eks_cluster(), resource(TRAIL, {"s3Bucket": {"existing": {"name": "logs"}}}, "trail")],
-        offline={STACK_TRAIL},  # the single-region trail itself is cloudtrail-multi-region's finding
+        offline=ACCOUNT_SERVICES | {STACK_TRAIL},  # the single-region trail itself is cloudtrail-multi-region's finding
     ),
 ]
 

@@ -179,7 +179,7 @@ def test_children_types_and_names() -> None:
     )
     g, by = graph(cluster, child, ROLE_R)
     assert [r.name for r in g.children_of(by["cluster"])] == ["cluster-eksCluster"]
-    assert [r.name for r in g.of_type(AWS_CLUSTER, EKS_CLUSTER)] == ["cluster-eksCluster", "cluster"]
+    assert [r.name for r in g.of_type(AWS_CLUSTER, EKS_CLUSTER)] == ["cluster", "cluster-eksCluster"]  # engine order
     assert urn_types(child.urn) == [EKS_CLUSTER, AWS_CLUSTER]
     assert urn_name(child.urn) == "cluster-eksCluster"
     assert urn_types(urn_for(ROLE, "x")) == [ROLE]

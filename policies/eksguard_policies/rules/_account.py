@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from ..framework import NotApplicable, StackContext
 from ..values import peek
 from ._aws import OFFLINE, aws_client, aws_errors
-from ._stack import kind_and_name
 
 T = TypeVar("T")
 
@@ -34,6 +33,10 @@ ACCOUNT_CONFIG: dict[str, dict[str, Any]] = {
         "description": "Region to ask when the resource has no region property (default: the environment's).",
     },
 }
+
+
+def kind_and_name(resource: Any) -> str:
+    return f"{resource.resource_type.rsplit(':', 1)[-1]} {resource.name}"
 
 
 def checks_account(ctx: StackContext) -> bool:

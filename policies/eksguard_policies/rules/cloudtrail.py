@@ -17,7 +17,6 @@ from ..framework import RuleContext, StackContext, remediation, resource_rule, s
 from ..graph import ResourceGraph
 from ..values import UNKNOWN_VALUE, as_bool, as_list, editable_props, get, known, peek, show, split_known, strings
 from ._account import ACCOUNT_CONFIG, account_findings
-from ._stack import identities, target_keys
 from .eks_cluster import CLUSTERS
 
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -186,23 +185,27 @@ def _awsx_bucket_findings(graph: ResourceGraph, blocked: set[str]) -> list[tuple
 
 
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
-@stack_rule("stack-trail-bucket-public-access-block", types=(*BUCKETS, AWSX_TRAIL))
+@stack_rule(
+    "stack-trail-bucket-public-access-block",
+    types=(*BUCKETS, AWSX_TRAIL, TRAIL, PUBLIC_ACCESS_BLOCK, ACCOUNT_PUBLIC_ACCESS_BLOCK),
+)
 def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, str | None]]:
     graph = ctx.graph
     pending: UnknownValueError | None = None  # an unknown the verdict may depend on
     blocked: set[str] = set()
     for pab in graph.of_type(PUBLIC_ACCESS_BLOCK):
-        keys, unknown = target_keys(pab, "bucket")
-        blocked |= keys
-        pending = pending or unknown  # a block whose bucket cannot be told may protect any bucket
-    unblocked = [b for b in graph.of_type(*BUCKETS) if not identities(b, "bucket", "id") & blocked]
+        bucket = graph.sources_of(pab, "bucket", BUCKETS)
+        blocked |= {r.urn for r in bucket.resources}
+        pending = pending or bucket.unknown  # a block whose bucket cannot be told may protect any bucket
+    unblocked = [b for b in graph.of_type(*BUCKETS) if b.urn not in blocked]
     findings: list[tuple[str, str]] = _awsx_bucket_findings(graph, blocked)
     for trail in graph.of_type(TRAIL):
-        targets, unknown = target_keys(trail, "s3BucketName")
-        if unknown is not None and unblocked:
-            pending = pending or unknown  # the trail may write to one of the unprotected buckets
+        target = graph.sources_of(trail, "s3BucketName", BUCKETS)
+        if target.unknown is not None and unblocked:
+            pending = pending or target.unknown  # the trail may write to one of the unprotected buckets
+        targets = {r.urn for r in target.resources}
         for bucket in unblocked:
-            if identities(bucket, "bucket", "id") & targets:
+            if bucket.urn in targets:
                 message = f"trail {trail.name} writes to bucket {bucket.name}, which has no public access block"
                 findings.append((message, bucket.urn))
     if not findings and not (pending and unblocked):
@@ -220,7 +223,7 @@ def trail_bucket_public_access_block(ctx: StackContext) -> Iterator[tuple[str, s
 
 @stack_rule(
     "stack-multi-region-trail",
-    types=CLUSTERS,
+    types=(*CLUSTERS, *TRAILS),
     config={
         "externalTrailArn": {
             "type": "string",

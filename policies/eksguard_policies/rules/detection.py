@@ -23,13 +23,12 @@ from ..framework import RuleContext, StackContext, resource_rule, stack_rule
 from ..values import as_bool, get, show, split_known, strings
 from ._account import ACCOUNT_CONFIG, account_findings, ask, checks_account, not_declared
 from ._k8s import definite_first, get_path
-from ._stack import by_type
-from .eks_cluster import CLUSTER
+from .eks_cluster import CLUSTERS
+from .images import REPOSITORY
 
 DETECTOR = "aws:guardduty/detector:Detector"
 DETECTOR_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
 INSPECTOR_ENABLER = "aws:inspector2/enabler:Enabler"
-ECR_REPOSITORY = "aws:ecr/repository:Repository"
 
 AUDIT_LOGS = "EKS_AUDIT_LOGS"
 RUNTIME_FEATURES = ("EKS_RUNTIME_MONITORING", "RUNTIME_MONITORING")
@@ -152,11 +151,11 @@ def eks_runtime_monitoring(ctx: RuleContext) -> list[str]:
 # --- stack rules: the account-level facts -----------------------------------------------------------------------
 
 
-def _declared_guardduty(resources: dict[str, list[Any]]) -> GuardDuty:
+def _declared_guardduty(ctx: StackContext) -> GuardDuty:
     """What the stack's detectors and detector features say; raises UnknownValueError when a value the verdict
     needs is unknown."""
     state = GuardDuty()
-    for detector in resources.get(DETECTOR, []):
+    for detector in ctx.graph.of_type(DETECTOR):
         if as_bool(get(detector.props, "enable"), True) is False:
             state.enabled = False
         elif state.enabled is None:
@@ -165,7 +164,7 @@ def _declared_guardduty(resources: dict[str, list[Any]]) -> GuardDuty:
             state.audit_logs = "DISABLED"
         elif state.audit_logs is None:
             state.audit_logs = ENABLED  # a new detector's default
-    for feature in resources.get(DETECTOR_FEATURE, []):
+    for feature in ctx.graph.of_type(DETECTOR_FEATURE):
         name, status = get(feature.props, "name"), _status(get(feature.props, "status"))
         if name == AUDIT_LOGS and state.audit_logs in (None, ENABLED):
             state.audit_logs = status
@@ -181,13 +180,14 @@ def _account_guardduty(client: Any) -> list[str]:
     return from_api(client.get_detector(DetectorId=detectors[0])).lacking()
 
 
-@stack_rule("stack-guardduty-eks-protection", config=dict(ACCOUNT_CONFIG))
+@stack_rule(
+    "stack-guardduty-eks-protection", types=(*CLUSTERS, DETECTOR, DETECTOR_FEATURE), config=dict(ACCOUNT_CONFIG)
+)
 def guardduty_eks_protection(ctx: StackContext) -> list[tuple[str, str | None]]:
-    resources = by_type(ctx.resources)
-    clusters = resources.get(CLUSTER, [])
+    clusters = ctx.subjects(*CLUSTERS)
     if not clusters:
         return []
-    if (lacks := _declared_guardduty(resources).lacking()) == []:
+    if (lacks := _declared_guardduty(ctx).lacking()) == []:
         return []
     return account_findings(
         ctx,
@@ -204,13 +204,13 @@ def guardduty_eks_protection(ctx: StackContext) -> list[tuple[str, str | None]]:
 INSPECTOR_TYPES = ("EC2", "ECR")
 
 
-def _needed_scans(resources: dict[str, list[Any]]) -> dict[str, list[Any]]:
+def _needed_scans(ctx: StackContext) -> dict[str, list[Any]]:
     """The resources that need Inspector, by the scan type each needs."""
     needs: dict[str, list[Any]] = {}
-    for cluster in resources.get(CLUSTER, []):
+    for cluster in ctx.subjects(*CLUSTERS):
         for scan in INSPECTOR_TYPES:
             needs.setdefault(scan, []).append(cluster)
-    for repository in resources.get(ECR_REPOSITORY, []):
+    for repository in ctx.graph.of_type(REPOSITORY):
         needs.setdefault("ECR", []).append(repository)
     return needs
 
@@ -229,15 +229,14 @@ def _account_inspector(wanted: set[str]) -> Any:
     return lacking
 
 
-@stack_rule("stack-inspector-scanning", config=dict(ACCOUNT_CONFIG))
+@stack_rule("stack-inspector-scanning", types=(*CLUSTERS, REPOSITORY, INSPECTOR_ENABLER), config=dict(ACCOUNT_CONFIG))
 def inspector_scanning(ctx: StackContext) -> list[tuple[str, str | None]]:
-    resources = by_type(ctx.resources)
-    needs = _needed_scans(resources)
+    needs = _needed_scans(ctx)
     if not needs:
         return []
     declared: set[str] = set()
     pending: UnknownValueError | None = None
-    for enabler in resources.get(INSPECTOR_ENABLER, []):
+    for enabler in ctx.graph.of_type(INSPECTOR_ENABLER):
         try:
             declared |= {t.upper() for t in strings(get(enabler.props, "resourceTypes"))}
         except UnknownValueError as exc:

@@ -140,7 +140,7 @@ class _NodeRoles:
         named = peek(resource.props, prop)  # unknown: an ARN made in this stack, found through the graph below
         names = _known_strings(named)[0] if named is not UNKNOWN_VALUE else set()
         found = [p for p in (_admin_policy_name(arn) for arn in names) if p]
-        for policy in self.graph.sources_of(resource, prop).resources:
+        for policy in self.graph.sources_of(resource, prop, (POLICY,)).resources:
             if policy.resource_type == POLICY and _admin_document(policy):
                 found.append(f'policy {policy.name} (Action "*" on Resource "*")')
         return sorted(found)
@@ -155,7 +155,7 @@ class _NodeRoles:
         grades = self.grades(attachment, "policyArn")
         if not grades:
             return
-        sources = self.graph.sources_of(attachment, prop)
+        sources = self.graph.sources_of(attachment, prop, (ROLE,))
         for role in sources.resources:
             with self.verdict.checking():
                 if role.resource_type == ROLE and trusts_ec2(get(role.props, "assumeRolePolicy")):
@@ -181,7 +181,7 @@ NODE_ROLE_SUBJECTS = (ROLE, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT)
 # https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
 @stack_rule(
     "iam-node-role-admin",
-    types=NODE_ROLE_SUBJECTS,
+    types=(*NODE_ROLE_SUBJECTS, POLICY),
     config={
         "nodeRolePatterns": {
             "type": "array",

@@ -20,7 +20,6 @@ from ..values import as_bool, as_list, get, peek, policy_document, show, split_k
 from ..values import string_set as principals_of
 from ._account import ACCOUNT_CONFIG, ask, checks_account, region_of
 from ._k8s import get_path
-from ._stack import by_type, identities, target_keys
 
 REPOSITORY = "aws:ecr/repository:Repository"
 REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
@@ -100,17 +99,17 @@ def _registry_scanned(ctx: StackContext, repository: Any, name: str) -> bool:
     return ask("ecr", region_of(repository, ctx), "ECR registry scanning", call)[0]
 
 
-@stack_rule("ecr-image-scanning", config=dict(ACCOUNT_CONFIG))
+@stack_rule("ecr-image-scanning", types=(REPOSITORY, REGISTRY_SCANNING), config=dict(ACCOUNT_CONFIG))
 def image_scanning(ctx: StackContext) -> list[tuple[str, str | None]]:
-    resources = by_type(ctx.resources)
+    configurations = ctx.graph.of_type(REGISTRY_SCANNING)
     pending: UnknownValueError | None = None
     declared_rules: list[Any] = []
-    for configuration in resources.get(REGISTRY_SCANNING, []):
+    for configuration in configurations:
         known_rules, unknown = split_known(get(configuration.props, "rules"))
         declared_rules += known_rules
         pending = pending or unknown
     findings: list[tuple[str, str | None]] = []
-    for repository in resources.get(REPOSITORY, []):
+    for repository in ctx.graph.of_type(REPOSITORY):
         try:
             if as_bool(get_path(repository.props, "imageScanningConfiguration", "scanOnPush"), False) is True:
                 continue
@@ -121,7 +120,7 @@ def image_scanning(ctx: StackContext) -> list[tuple[str, str | None]]:
         if isinstance(name, str) and rules_cover(declared_rules, name):
             continue
         message = f"repository {name if isinstance(name, str) else repository.name} has scanOnPush off"
-        if resources.get(REGISTRY_SCANNING):
+        if configurations:
             message += " and no rule of the stack's registry scanning configuration matches it"
         elif checks_account(ctx) and isinstance(name, str):
             if _registry_scanned(ctx, repository, name):
@@ -137,16 +136,16 @@ def image_scanning(ctx: StackContext) -> list[tuple[str, str | None]]:
     return findings
 
 
-@stack_rule("ecr-lifecycle-policy")
+@stack_rule("ecr-lifecycle-policy", types=(REPOSITORY, LIFECYCLE_POLICY))
 def lifecycle_policy(ctx: StackContext) -> list[tuple[str, str | None]]:
-    resources = by_type(ctx.resources)
+    graph = ctx.graph
     covered: set[str] = set()
     pending: UnknownValueError | None = None
-    for policy in resources.get(LIFECYCLE_POLICY, []):
-        keys, unknown = target_keys(policy, "repository")
-        covered |= keys
-        pending = pending or unknown
-    bare = [r for r in resources.get(REPOSITORY, []) if not identities(r, "name", "id") & covered]
+    for policy in graph.of_type(LIFECYCLE_POLICY):
+        repository = graph.sources_of(policy, "repository", (REPOSITORY,))
+        covered |= {r.urn for r in repository.resources}
+        pending = pending or repository.unknown
+    bare = [r for r in graph.of_type(REPOSITORY) if r.urn not in covered]
     if bare and pending is not None:
         raise pending  # the policy whose repository is unknown may be theirs
     return [

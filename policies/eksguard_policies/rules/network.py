@@ -18,6 +18,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ..facts import admin_port_numbers
 from ..framework import StackContext, stack_rule
+from ..graph import ResourceGraph
 from ..values import as_bool, as_list, get
 from ._ec2 import (
     IpNetwork,
@@ -35,6 +36,7 @@ from ._ec2 import (
 NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
 DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
 NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+ACLS = (NETWORK_ACL, DEFAULT_NETWORK_ACL)
 DEFAULT_ADMIN_PORTS = admin_port_numbers()
 
 
@@ -80,21 +82,23 @@ def _entry(urn: str, label: str, body: Any, action_field: str, number_field: str
     )
 
 
-def _group_key(resource: Any) -> str:
-    depends_on = (getattr(resource, "property_dependencies", None) or {}).get("networkAclId") or []
-    if depends_on:
-        return depends_on[0].urn
-    acl_id = get(resource.props, "networkAclId")  # unknown and no dependency: the ACL can't be told
-    return f"id:{acl_id}" if isinstance(acl_id, str) else f"rule:{resource.urn}"
+def _group_key(graph: ResourceGraph, rule: Any) -> str:
+    """The network ACL a rule belongs to: the stack's ACL it names, else the id it names, else the rule alone."""
+    acl = graph.sources_of(rule, "networkAclId", ACLS)
+    if acl.unknown is not None:
+        raise acl.unknown  # unknown and no dependency: the ACL can't be told
+    if acl.resources:
+        return acl.resources[0].urn
+    return f"id:{acl.literals[0]}" if acl.literals else f"rule:{rule.urn}"
 
 
 def _collect(ctx: StackContext) -> tuple[dict[str, list[AclEntry]], set[str], Verdict]:
     groups: dict[str, list[AclEntry]] = {}
     unsure: set[str] = set()  # groups with an entry unknown during preview: no definite verdict
     verdict = Verdict()
-    for resource in ctx.resources:
+    for resource in ctx.graph.of_type(*ACLS, NETWORK_ACL_RULE):
         kind, urn = resource.resource_type, resource.urn
-        if kind in (NETWORK_ACL, DEFAULT_NETWORK_ACL):
+        if kind in ACLS:
             groups.setdefault(urn, [])
             try:
                 items = as_list(get(resource.props, "ingress")) or []
@@ -116,7 +120,7 @@ def _collect(ctx: StackContext) -> tuple[dict[str, list[AclEntry]], set[str], Ve
             try:
                 if as_bool(get(resource.props, "egress"), default=False) is not False:
                     continue  # egress (or an unreadable direction): not an ingress rule
-                key = _group_key(resource)
+                key = _group_key(ctx.graph, resource)
                 entry = _entry(urn, resource.name, resource.props, "ruleAction", "ruleNumber")
             except UnknownValueError as exc:
                 if key is not None:
@@ -131,6 +135,7 @@ def _collect(ctx: StackContext) -> tuple[dict[str, list[AclEntry]], set[str], Ve
 
 @stack_rule(
     "nacl-admin-ports-open",
+    types=(*ACLS, NETWORK_ACL_RULE),
     config={
         "adminPorts": {
             "type": "array",

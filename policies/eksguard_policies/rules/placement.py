@@ -21,16 +21,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..components import UnknownMajorVersion, defaults_for
-from ..facts import EKS_CLUSTER, EKS_MANAGED_NODE_GROUP
+from ..facts import AWSX_VPC, EKS_CLUSTER, EKS_MANAGED_NODE_GROUP
 from ..framework import NotApplicable, StackContext, not_checkable_offline, stack_rule
 from ..graph import OutsideStack, ResourceGraph
 from ..values import as_bool, as_list, as_map, get, peek, show
 from ._ec2 import Verdict
-from ._subnets import Placement, explicit_public_ip, read_subnets
+from ._subnets import DEFAULT_SUBNET, SUBNET, Placement, explicit_public_ip, read_subnets
 from .nodes import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE, NODE_GROUP
 from .pulumi_eks import SELF_MANAGED, node_settings
 
 SUBJECTS = (LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE, NODE_GROUP, *SELF_MANAGED, EKS_MANAGED_NODE_GROUP)
+"""The nodes this control is reported on; it also reads where they are placed (the subnets, an awsx VPC's)."""
 DEFAULT_VPC_PAGE = "https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html"
 
 
@@ -143,7 +144,7 @@ class _Nodes:
             self.placed(instance, what, lambda p: read_subnets(self.graph, instance, "subnetId", p))
 
 
-@stack_rule("node-public-ip", types=SUBJECTS)
+@stack_rule("node-public-ip", types=(*SUBJECTS, SUBNET, DEFAULT_SUBNET, AWSX_VPC))
 def public_ip(ctx: StackContext) -> list[tuple[str, str | None]]:
     subjects = ctx.subjects(*SUBJECTS)
     if not subjects:

@@ -22,6 +22,7 @@ from ._credentials import flag_credential, is_credential_name, is_literal, value
 from ._images import parse_image, registry_allowed
 from ._k8s import (
     CONTAINER_FIELDS,
+    LIMIT_RANGE_TYPES,
     NAMESPACE_TYPES,
     NETWORK_POLICY_TYPES,
     SERVICE_ACCOUNT_TYPES,
@@ -588,6 +589,7 @@ def fix_pod_security_enforce(ctx: RuleContext) -> dict[str, Any] | None:
 
 @stack_rule(
     "stack-namespace-network-policy",
+    types=(*NETWORK_POLICY_TYPES, *NAMESPACE_TYPES, *WORKLOAD_TYPES),
     config={
         "networkPolicyTypes": {
             "type": "array",
@@ -599,7 +601,8 @@ def fix_pod_security_enforce(ctx: RuleContext) -> dict[str, Any] | None:
     },
 )
 def namespace_network_policy(ctx: StackContext) -> list[tuple[str, str | None]]:
-    survey = survey_namespaces(ctx.resources, set(_string_config(ctx, "networkPolicyTypes")))
+    policy_types = _string_config(ctx, "networkPolicyTypes")
+    survey = survey_namespaces(ctx.graph.of_type(*policy_types, *NAMESPACE_TYPES, *WORKLOAD_TYPES), set(policy_types))
     findings: list[tuple[str, str | None]] = []
     if survey.policy_unknown is None:  # else a NetworkPolicy whose namespace is computed may be any one's
         for namespace, members in survey.uncovered():
@@ -634,6 +637,7 @@ def namespace_network_policy(ctx: StackContext) -> list[tuple[str, str | None]]:
 
 @stack_rule(
     "workload-resource-limits",
+    types=(*WORKLOAD_TYPES, *LIMIT_RANGE_TYPES),
     config={
         "requireCpuLimits": {
             "type": "boolean",
@@ -653,10 +657,11 @@ def resource_limits(ctx: StackContext) -> list[tuple[str, str | None]]:
         wanted.append(("limits", "cpu"))
     if ctx.config.get("requireRequests") is True:
         wanted += [("requests", "memory"), ("requests", "cpu")]
-    defaults, unplaced = limit_range_defaults(ctx.resources)  # a LimitRange known only at apply may cover any gap
+    # a LimitRange known only at apply may cover any gap
+    defaults, unplaced = limit_range_defaults(ctx.graph.of_type(*LIMIT_RANGE_TYPES))
     pending = unplaced
     findings: list[tuple[str, str | None]] = []
-    for workload in (r for r in ctx.resources if r.resource_type in WORKLOAD_TYPES):
+    for workload in ctx.graph.of_type(*WORKLOAD_TYPES):
         try:
             gaps = _resource_gaps(workload, wanted)
             namespace = namespace_of(workload) if gaps else None
