@@ -186,8 +186,9 @@ def control_results(
             result = ControlResult(control, "not_applicable", reason=reason)
         else:
             result = ControlResult(control, "passed")
+        # a stack policy reads every resource of the types it declares (all of them when it declares none)
         result.resources_evaluated = (
-            max(evaluated, 0) if policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK else analyzed
+            max(evaluated, 0) if policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK else candidates
         )
         results.append(result)
     area_order = {area: i for i, area in enumerate(AREAS)}
@@ -196,16 +197,18 @@ def control_results(
 
 
 def judged_types(packs: Sequence[PackPolicies]) -> tuple[frozenset[str], frozenset[str]]:
-    """The resource types the enabled resource policies declare they check, and the names of the enabled
-    resource policies that declare none (those run on every resource and judge the ones they do not decline)."""
+    """The resource types the enabled policies declare they read (resource policies: the types they check; stack
+    policies: the types they read across the stack, such as the subnets a node is placed in), and the names of the
+    enabled resource policies that declare none (those run on every resource and judge the ones they do not
+    decline). A stack policy that declares no type judges no type in particular."""
     types: set[str] = set()
     untagged: set[str] = set()
     for policy, level in _policies_run(packs).values():
-        if level == "disabled" or policy.policy_type == analyzer_pb2.POLICY_TYPE_STACK:
+        if level == "disabled":
             continue
         declared = declared_types(policy)
         types |= declared
-        if not declared:
+        if not declared and policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK:
             untagged.add(policy.name)
     return frozenset(types), frozenset(untagged)
 
@@ -219,11 +222,12 @@ def coverage(
 ) -> Coverage:
     """How many of ``resources`` some enabled policy judged, and the types of the others.
 
-    Data-driven from what the packs publish (``resource-type:<token>`` tags), so a pack that adds rules for a
-    type (pulumi-eks components, say) counts it as judged from then on. ``remote`` holds the URNs of components
-    served by another plugin, whose children a real preview would show. ``declined`` maps a resource URN to the
-    policies that answered not-applicable for it (:attr:`PolicyTallies.declined`). Works on any analyzer
-    Resources (the audit's too), with or without a program run.
+    Data-driven from what the packs publish (``resource-type:<token>`` tags, of resource and stack policies), so
+    a pack that adds rules for a type (pulumi-eks components, say) counts it as judged from then on. ``remote``
+    holds the URNs of components served by another plugin, whose children a real preview would show.
+    ``declined`` maps a resource URN to the policies that answered not-applicable for it
+    (:attr:`PolicyTallies.declined`). Works on any analyzer Resources (the audit's too), with or without a
+    program run.
     """
     types, untagged = judged_types(packs)
     judged = 0

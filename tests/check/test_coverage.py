@@ -53,3 +53,15 @@ def test_a_rule_for_a_component_type_counts_it_as_judged() -> None:
         ("eks-component", ("eks:index:Cluster",), RESOURCE_POLICY),
     )
     assert _summary([(pack, {})]) == (4, 3, [("kubernetes:helm.sh/v3:Release", 1, False)])
+
+
+def test_the_types_a_stack_policy_reads_count_as_judged() -> None:
+    # a stack policy judges the types it reads across the stack (node-public-ip: the subnets nodes are placed in);
+    # one that names no type judges none in particular
+    pack = _pack(("placement", ("aws:iam/role:Role",), STACK_POLICY), ("anything", (), STACK_POLICY))
+    assert _summary([(pack, {})]) == (
+        4,
+        2,
+        [("eks:index:Cluster", 1, True), ("kubernetes:helm.sh/v3:Release", 1, False)],
+    )
+    assert _summary([(pack, {"placement": {"enforcementLevel": "disabled"}})])[1] == 0
