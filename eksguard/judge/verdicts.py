@@ -1,5 +1,5 @@
 """From what the packs said to one verdict per control: tally each policy's diagnostics into findings located
-in the program, then decide passed, violated, not checkable or not applicable."""
+in the program, then decide passed, violated, not checkable (until apply, or offline) or not applicable."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eksguard_policies.catalogue import AREAS, Catalogue, Control
+from eksguard_policies.framework import OFFLINE_MARKER
 from pulumi.runtime.proto import analyzer_pb2
 
 from eksguard.engine import ProgramRun, RecordedResource
@@ -31,6 +32,8 @@ class PolicyTally:
 
     violations: list[Finding] = field(default_factory=list)
     not_checkable: list[Finding] = field(default_factory=list)
+    offline: list[Finding] = field(default_factory=list)
+    """Resources (or the stack) the policy applies to but could not judge offline (framework.OFFLINE_MARKER)."""
     not_applicable: Counter = field(default_factory=Counter)
     """Reason to the number of resources the policy said it did not apply to."""
     stack_not_applicable: str | None = None
@@ -54,12 +57,21 @@ class PolicyTallies:
         for policy, reason in result.not_applicable.items():
             self.by_policy[policy].not_applicable[reason] += 1
             self.declined[resource_urn].add(policy)
+            if reason.startswith(OFFLINE_MARKER):
+                self._offline(policy, resource_urn, reason)
 
     def add_stack_result(self, result: AnalyzeResult) -> None:
         """Count a pack's AnalyzeStack answer."""
         self._absorb(result, None)
         for policy, reason in result.not_applicable.items():
-            self.by_policy[policy].stack_not_applicable = reason or "not applicable to this stack"
+            if reason.startswith(OFFLINE_MARKER):
+                self._offline(policy, "", reason)
+            else:
+                self.by_policy[policy].stack_not_applicable = reason or "not applicable to this stack"
+
+    def _offline(self, policy: str, urn: str, reason: str) -> None:
+        detail = reason.removeprefix(OFFLINE_MARKER)
+        self.by_policy[policy].offline.append(self._finding(policy, urn, detail, "advisory"))
 
     def _absorb(self, result: AnalyzeResult, resource_urn: str | None) -> None:
         for d in result.diagnostics:
@@ -166,7 +178,13 @@ def control_results(
         if level == "disabled":
             result = ControlResult(control, "not_applicable", reason="disabled by the policy configuration")
         elif tally.violations:
-            result = ControlResult(control, "violated", findings=tally.violations, not_checkable=tally.not_checkable)
+            result = ControlResult(
+                control,
+                "violated",
+                findings=tally.violations,
+                not_checkable=tally.not_checkable,
+                not_checkable_offline=tally.offline,
+            )
         elif tally.not_checkable:
             first = tally.not_checkable[0].message
             result = ControlResult(
@@ -174,6 +192,14 @@ def control_results(
                 "not_checkable",
                 findings=tally.not_checkable,
                 reason=f"depends on values known only after apply ({first})",
+            )
+        elif tally.offline:  # never passed nor not applicable: the control applies, the program cannot tell
+            first = tally.offline[0].message
+            result = ControlResult(
+                control,
+                "not_checkable_offline",
+                findings=tally.offline,
+                reason=f"cannot be decided from the program alone ({first})",
             )
         elif tally.stack_not_applicable is not None or (
             policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK and evaluated <= 0

@@ -10,10 +10,15 @@ OTHER_AREA_TITLE = "Other policies"
 STATUS_LABELS = {
     "violated": "violated",
     "not_checkable": "not checkable until apply",
+    "not_checkable_offline": "not checkable offline",
     "not_assessed": "not assessed",
     "passed": "passed",
     "not_applicable": "not applicable",
 }
+
+
+ATTENTION = ("violated", "not_checkable", "not_checkable_offline", "not_assessed")
+"""The statuses whose findings and reasons a report details: what failed, and what could not be decided."""
 
 
 def area_title(area: str) -> str:
@@ -60,7 +65,13 @@ def display_name(finding: Finding) -> str:
 
 
 def visible_findings(result: ControlResult) -> list[Finding]:
-    return result.findings if result.status in ("violated", "not_checkable", "not_assessed") else []
+    return result.findings if result.status in ATTENTION else []
+
+
+def undecided(result: ControlResult) -> list[tuple[str, list[Finding]]]:
+    """Of a violated control, what it could not decide beside its violations: (label, findings) per kind."""
+    kinds = [("until apply", result.not_checkable), ("offline", result.not_checkable_offline)]
+    return [(f"not checkable {kind}", findings) for kind, findings in kinds if findings]
 
 
 def remediation_plan(report: Report) -> list[tuple[ControlResult, Finding]]:

@@ -8,7 +8,7 @@ from typing import Any
 from eksguard.reporters.common import area_title, coverage_json, mandatory_violations, tool_version
 from eksguard.reporters.model import ControlResult, Finding, Report
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -47,6 +47,7 @@ def _control(r: ControlResult) -> dict[str, Any]:
         },
         "findings": [_finding(f) for f in r.findings],
         "not_checkable": [_finding(f) for f in r.not_checkable],
+        "not_checkable_offline": [_finding(f) for f in r.not_checkable_offline],
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from eksguard.reporters.common import (
+    ATTENTION,
     REMOTE_NOTE,
     STATUS_LABELS,
     area_title,
@@ -12,13 +13,21 @@ from eksguard.reporters.common import (
     judged_line,
     remediation_plan,
     unanswered_line,
+    undecided,
     verdict_line,
     where,
 )
 from eksguard.reporters.model import ControlResult, Report
 
 MAX_FINDINGS_PER_CONTROL = 25
-_ICONS = {"violated": "❌", "not_checkable": "⏳", "not_assessed": "❔", "passed": "✅", "not_applicable": "⚪"}
+_ICONS = {
+    "violated": "❌",
+    "not_checkable": "⏳",
+    "not_checkable_offline": "🔌",
+    "not_assessed": "❔",
+    "passed": "✅",
+    "not_applicable": "⚪",
+}
 
 
 def _cell(text: str) -> str:
@@ -42,9 +51,9 @@ def _details(result: ControlResult) -> list[str]:
     hidden = len(result.findings) - MAX_FINDINGS_PER_CONTROL
     if hidden > 0:
         lines.append(f"- … and {hidden} more")
-    if result.not_checkable:
-        lines += ["", f"_Also not checkable until apply on {len(result.not_checkable)} resource(s):_"]
-        for f in result.not_checkable[:MAX_FINDINGS_PER_CONTROL]:
+    for label, findings in undecided(result):
+        lines += ["", f"_Also {label} on {len(findings)} resource(s):_"]
+        for f in findings[:MAX_FINDINGS_PER_CONTROL]:
             at = f" ({where(f)})" if where(f) else ""
             lines.append(f"- `{_cell(display_name(f))}`{at}: {_cell(f.message)}")
     if result.status == "violated":
@@ -124,7 +133,7 @@ def render(report: Report, *, show_remediations: bool = False, **_: object) -> s
         counts = [sum(1 for r in results if r.status == s) for s in report.totals()]
         out.append(f"| {area_title(area)} | " + " | ".join(str(n) for n in counts) + " |")
     out.append("")
-    attention = [r for r in report.results if r.status in ("violated", "not_checkable", "not_assessed")]
+    attention = [r for r in report.results if r.status in ATTENTION]
     if attention:
         out += ["### What needs attention", ""]
         for result in attention:

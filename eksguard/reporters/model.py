@@ -12,10 +12,19 @@ from typing import Any, Literal
 
 from eksguard_policies.catalogue import AREAS, Control
 
-Status = Literal["violated", "not_checkable", "not_assessed", "passed", "not_applicable"]
-STATUSES: tuple[Status, ...] = ("violated", "not_checkable", "not_assessed", "passed", "not_applicable")
-"""Worst first. ``not_checkable``: depends on a value known only at apply. ``not_assessed``: the audit
-could not read what the control needs (access denied, service unavailable)."""
+Status = Literal["violated", "not_checkable", "not_checkable_offline", "not_assessed", "passed", "not_applicable"]
+STATUSES: tuple[Status, ...] = (
+    "violated",
+    "not_checkable",
+    "not_checkable_offline",
+    "not_assessed",
+    "passed",
+    "not_applicable",
+)
+"""Worst first. ``not_checkable``: depends on a value known only at apply. ``not_checkable_offline``: the control
+applies, but what decides it is not in the program (an account-level service, a resource outside the stack, an
+image's age): the pack says so with ``framework.not_checkable_offline``. ``not_assessed``: the audit could not read
+what the control needs (access denied, service unavailable)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class ControlResult:
     resources_evaluated: int = 0
     not_checkable: list[Finding] = field(default_factory=list)
     """Of a violated control: the resources it could not check until apply, kept beside the violations."""
+    not_checkable_offline: list[Finding] = field(default_factory=list)
+    """Of a violated control: the resources it could not check offline, kept beside the violations."""
 
     @property
     def mandatory_violation(self) -> bool:

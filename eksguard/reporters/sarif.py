@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from eksguard.reporters.common import (
+    STATUS_LABELS,
     area_title,
     coverage_json,
     judged_line,
@@ -22,7 +23,7 @@ from eksguard.reporters.common import (
     unanswered_line,
     unjudged_lines,
 )
-from eksguard.reporters.model import ControlResult, Coverage, Finding, Report
+from eksguard.reporters.model import ControlResult, Finding, Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/eksguard/eksguard"
@@ -104,14 +105,20 @@ def _result(rule_index: int, control_id: str, finding: Finding) -> dict[str, Any
     }
 
 
-def _notifications(coverage: Coverage | None) -> list[dict[str, Any]]:
-    """What the policies did not examine, where code scanning shows the tool's own warnings."""
-    if coverage is None:
-        return []
-    texts = [(judged_line(coverage), "note")]
-    texts += [(f"no policy judged {line}", "warning") for line in unjudged_lines(coverage)]
-    if coverage.unanswered_invokes:
-        texts.append((unanswered_line(coverage), "warning"))
+def _notifications(report: Report) -> list[dict[str, Any]]:
+    """What the policies did not examine or could not decide offline, where code scanning shows the tool's own
+    warnings (results are violations only)."""
+    texts = [
+        (f"{r.control.id} is {STATUS_LABELS[r.status]}: {r.reason}", "warning")
+        for r in report.results
+        if r.status == "not_checkable_offline"
+    ]
+    coverage = report.coverage
+    if coverage is not None:
+        texts.append((judged_line(coverage), "note"))
+        texts += [(f"no policy judged {line}", "warning") for line in unjudged_lines(coverage)]
+        if coverage.unanswered_invokes:
+            texts.append((unanswered_line(coverage), "warning"))
     return [{"message": {"text": text}, "level": level} for text, level in texts]
 
 
@@ -142,7 +149,7 @@ def to_document(report: Report) -> dict[str, Any]:
                         "executionSuccessful": True,
                         "exitCode": report.exit_code(),
                         "endTimeUtc": report.generated_at,
-                        "toolExecutionNotifications": _notifications(report.coverage),
+                        "toolExecutionNotifications": _notifications(report),
                     }
                 ],
                 "results": results,

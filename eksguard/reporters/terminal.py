@@ -15,12 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 from eksguard.reporters.common import (
+    ATTENTION,
     STATUS_LABELS,
     area_title,
     display_name,
     judged_line,
     remediation_plan,
     unanswered_line,
+    undecided,
     unjudged_lines,
     verdict_line,
     where,
@@ -31,6 +33,7 @@ MAX_FINDINGS_PER_CONTROL = 20
 _STYLES = {
     "violated": "bold red",
     "not_checkable": "yellow",
+    "not_checkable_offline": "yellow",
     "not_assessed": "magenta",
     "passed": "green",
     "not_applicable": "dim",
@@ -45,7 +48,7 @@ def _area_table(area: str, results: list[ControlResult]) -> Table:
     table.add_column("Resources", justify="right")
     for r in results:
         status = Text(STATUS_LABELS[r.status], style=_STYLES[r.status])
-        count = str(len(r.findings)) if r.status in ("violated", "not_checkable") else str(r.resources_evaluated)
+        count = str(len(r.findings)) if r.status in ATTENTION else str(r.resources_evaluated)
         label = r.control.id if r.control.title in ("", r.control.id) else f"{r.control.id}\n{r.control.title}"
         table.add_row(Text(label), r.control.severity, status, count)
     return table
@@ -63,11 +66,9 @@ def _details(console: Console, result: ControlResult) -> None:
     hidden = len(result.findings) - MAX_FINDINGS_PER_CONTROL
     if hidden > 0:
         console.print(f"  ... and {hidden} more")
-    if result.not_checkable:
-        console.print(
-            Text(f"  also not checkable until apply on {len(result.not_checkable)} resource(s):", style="yellow")
-        )
-        for f in result.not_checkable[:MAX_FINDINGS_PER_CONTROL]:
+    for label, findings in undecided(result):
+        console.print(Text(f"  also {label} on {len(findings)} resource(s):", style="yellow"))
+        for f in findings[:MAX_FINDINGS_PER_CONTROL]:
             at = f"  [{where(f)}]" if where(f) else ""
             console.print(Text(f"  - {display_name(f)}{at}: {f.message.strip()}"))
     if result.status == "violated":
@@ -127,7 +128,7 @@ def render(
     for area, results in report.by_area().items():
         if results:
             console.print(_area_table(area, results))
-    attention = [r for r in report.results if r.status in ("violated", "not_checkable", "not_assessed")]
+    attention = [r for r in report.results if r.status in ATTENTION]
     if attention:
         console.rule("Details")
         for result in attention:

@@ -71,7 +71,11 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
 
 INTERNAL_ERROR_PREFIX = "eksguard could not evaluate this resource"
 OFFLINE = "not checkable offline"
-"""How a not-applicable reason starts when the control does apply but needs what a live account would say."""
+OFFLINE_MARKER = f"{OFFLINE}: "
+"""How the reason of a not-applicable answer starts when the control does apply but its truth is not in the
+program (what a live account would say, a resource outside the stack). :func:`not_checkable_offline` is the one
+place that writes it; ``eksguard check`` reads it (eksguard/judge/verdicts.py) and reports such a control as
+*not checkable offline*, never as passed or not applicable."""
 
 
 class NotApplicable(Exception):
@@ -85,7 +89,7 @@ class NotApplicable(Exception):
 def not_checkable_offline(reason: str) -> NotApplicable:
     """``raise not_checkable_offline(why)``: the control applies, but its truth is not in the program (an AWS
     default nobody documents, a resource outside the stack); never a pass."""
-    return NotApplicable(f"{OFFLINE}: {reason}")
+    return NotApplicable(f"{OFFLINE_MARKER}{reason}")
 
 
 @dataclass(frozen=True)

@@ -431,3 +431,88 @@ def test_coverage_counts_what_an_enabled_policy_judged(tiny_program: Path, tiny_
     # disabling the policy that judged the bucket leaves it unjudged
     coverage = _check(tiny_program, tiny_pack, tmp_path, config={"tiny-bucket-owner": "disabled"}).report.coverage
     assert [(u.type, u.count) for u in coverage.not_judged] == [("aws:ec2/vpc:Vpc", 1), ("aws:s3/bucket:Bucket", 1)]
+
+
+OFFLINE_PACK = """
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def account_only(args, report_violation):
+    if args.resource_type != SG:
+        args.not_applicable("not a security group")
+    args.not_applicable("not checkable offline: the account's default security group rules decide")
+
+
+def some_offline(args, report_violation):
+    if args.resource_type != SG:
+        args.not_applicable("not a security group")
+    if args.name == "open":
+        report_violation("open to the world")
+        return
+    args.not_applicable("not checkable offline: its prefix list is outside the stack")
+
+
+def trail_elsewhere(args, report_violation):
+    args.not_applicable("not checkable offline: the trail is account-level (set checkAccount)")
+
+
+def plainly_not_applicable(args, report_violation):
+    args.not_applicable("not a function")
+
+
+PolicyPack(
+    name="offline-pack",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[
+        ResourceValidationPolicy(name="account-only", description="Decided by the account.", validate=account_only),
+        ResourceValidationPolicy(name="some-offline", description="Partly offline.", validate=some_offline),
+        StackValidationPolicy(name="trail-elsewhere", description="A trail somewhere.", validate=trail_elsewhere),
+        ResourceValidationPolicy(name="no-lambda", description="No functions.", validate=plainly_not_applicable),
+    ],
+)
+"""
+
+
+def test_not_checkable_offline_is_its_own_verdict_never_a_pass(tmp_path: Path) -> None:
+    """The pack's not-applicable answers whose reason starts "not checkable offline: " (framework.OFFLINE_MARKER)."""
+    pack = write_files(
+        tmp_path / "offline-pack",
+        {"PulumiPolicy.yaml": "runtime: python\ndescription: offline answers\n", "__main__.py": OFFLINE_PACK},
+    )
+    program = make_program(
+        tmp_path / "p",
+        main="""
+        import pulumi_aws as aws
+        aws.ec2.SecurityGroup("open", vpc_id="vpc-1")
+        aws.ec2.SecurityGroup("closed", vpc_id="vpc-1")
+    """,
+    )
+    report = _check(program, pack, tmp_path).report
+    results = {r.control.id: r for r in report.results}
+    assert _statuses(report) == {
+        "account-only": "not_checkable_offline",
+        "some-offline": "violated",
+        "trail-elsewhere": "not_checkable_offline",
+        "no-lambda": "not_applicable",
+    }
+    assert [(f.resource_name, f.message) for f in results["account-only"].findings] == [
+        ("open", "the account's default security group rules decide"),
+        ("closed", "the account's default security group rules decide"),
+    ]
+    assert results["account-only"].reason == (
+        "cannot be decided from the program alone (the account's default security group rules decide)"
+    )
+    assert [(f.resource, f.message) for f in results["trail-elsewhere"].findings] == [
+        ("urn:pulumi:dev::tinyprog::pulumi:pulumi:Stack::tinyprog-dev", "the trail is account-level (set checkAccount)")
+    ]
+    some = results["some-offline"]
+    assert [f.resource_name for f in some.findings] == ["open"]
+    assert [(f.resource_name, f.message) for f in some.not_checkable_offline] == [
+        ("closed", "its prefix list is outside the stack")
+    ]
+    assert report.totals()["not_checkable_offline"] == 2
+    assert report.exit_code() == 1  # the mandatory violation; offline answers alone never fail a check
+    report.results = [r for r in report.results if r.control.id != "some-offline"]
+    assert report.exit_code() == 0

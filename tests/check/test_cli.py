@@ -124,7 +124,7 @@ def test_markdown_for_a_pull_request(capsys, tiny_program, tiny_pack) -> None:
     assert code == 1
     assert out.startswith("## ❌ eksguard check: FAIL: 2 mandatory violation(s)")
     assert "- `SecurityGroup ssh` (network.py:5) **mandatory**: ingress allows SSH from 0.0.0.0/0" in out
-    assert "| Other policies | 2 | 1 | 0 | 1 | 1 |" in out
+    assert "| Other policies | 2 | 1 | 0 | 0 | 1 | 1 |" in out
 
 
 def test_show_remediations_prints_the_changes(capsys, tiny_program, tiny_pack, tmp_path) -> None:

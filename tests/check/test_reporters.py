@@ -266,3 +266,67 @@ def test_sarif_notifies_what_no_policy_judged() -> None:
     assert run["properties"]["coverage"]["judged"] == 2
     # a not-checkable finding is no alert: only the violation is a result
     assert [r["message"]["text"] for r in run["results"]] == ["SSH from 0.0.0.0/0"]
+
+
+def _offline_report() -> Report:
+    stack = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
+    node = "urn:pulumi:dev::p::aws:ec2/launchTemplate:LaunchTemplate::nodes"
+    return Report(
+        tool="check",
+        target={"program": "p", "stack": "dev"},
+        results=[
+            ControlResult(
+                _control("stack-multi-region-trail", "audit-logging"),
+                "not_checkable_offline",
+                findings=[Finding("stack-multi-region-trail", stack, "the trail is account-level (set checkAccount)")],
+                reason="cannot be decided from the program alone (the trail is account-level (set checkAccount))",
+            ),
+            ControlResult(
+                _control("nodegroup-ami-age", "guest-os-patching", "medium"),
+                "violated",
+                findings=[Finding("nodegroup-ami-age", node, "imageId is 400 days old", level="advisory")],
+                not_checkable_offline=[Finding("nodegroup-ami-age", node + "-b", "needs EC2 DescribeImages")],
+            ),
+            ControlResult(_control("kms-key-rotation", "platform-iam-rbac", "medium"), "passed", resources_evaluated=2),
+        ],
+        generated_at="2026-11-28T12:00:00Z",
+    )
+
+
+OFFLINE_VERDICT = "PASS with advisories (1 violated, 1 not checkable offline, 1 passed)"
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "markdown"])
+def test_text_reports_show_not_checkable_offline_as_its_own_outcome(fmt: str) -> None:
+    text = render(_offline_report(), fmt, width=200)
+    assert OFFLINE_VERDICT in text
+    assert "the trail is account-level (set checkAccount)" in text  # the control's finding, in the details
+    assert "not checkable offline on 1 resource(s)" in text and "needs EC2 DescribeImages" in text
+    if fmt == "markdown":
+        assert "| Audit logging | 0 | 0 | 1 | 0 | 0 | 0 |" in text
+        assert "🔌 not checkable offline |" in text
+
+
+def test_json_and_sarif_carry_not_checkable_offline() -> None:
+    document = json.loads(render(_offline_report(), "json"))
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(document)
+    assert document["schema_version"] == "1.2"
+    assert document["totals"]["not_checkable_offline"] == 1
+    controls = {c["id"]: c for a in document["areas"] for c in a["controls"]}
+    assert controls["stack-multi-region-trail"]["status"] == "not_checkable_offline"
+    assert [f["message"] for f in controls["nodegroup-ami-age"]["not_checkable_offline"]] == [
+        "needs EC2 DescribeImages"
+    ]
+    sarif = json.loads(render(_offline_report(), "sarif"))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
+    run = sarif["runs"][0]
+    notes = [(n["level"], n["message"]["text"]) for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert notes == [
+        (
+            "warning",
+            "stack-multi-region-trail is not checkable offline: cannot be decided from the program alone "
+            "(the trail is account-level (set checkAccount))",
+        )
+    ]
+    assert [r["ruleId"] for r in run["results"]] == ["nodegroup-ami-age"]  # what is undecided is no alert
+    assert run["properties"]["totals"]["not_checkable_offline"] == 1

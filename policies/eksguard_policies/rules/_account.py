@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from ..framework import NotApplicable, StackContext
+from ..framework import NotApplicable, StackContext, not_checkable_offline
 from ..values import peek
-from ._aws import OFFLINE, aws_client, aws_errors
+from ._aws import aws_client, aws_errors
 
 T = TypeVar("T")
 
@@ -57,17 +57,17 @@ def ask(service: str, region: str, topic: str, call: Callable[[Any], T]) -> tupl
     checkable offline: ...") when there is no client or the call fails."""
     client, problem = aws_client(service, region, f"to ask the account about {topic}")
     if client is None:
-        raise NotApplicable(f"{OFFLINE}: {problem}")
+        raise not_checkable_offline(problem)
     where = client.meta.region_name
     try:
         return call(client), where
     except aws_errors() as exc:
-        raise NotApplicable(f"{OFFLINE}: asking the account about {topic} in {where} failed: {exc}") from None
+        raise not_checkable_offline(f"asking the account about {topic} in {where} failed: {exc}") from None
 
 
 def not_declared(declared: str, topic: str) -> NotApplicable:
-    return NotApplicable(
-        f"{OFFLINE}: the stack declares {declared}; {topic} is account-level and often declared in another stack "
+    return not_checkable_offline(
+        f"the stack declares {declared}; {topic} is account-level and often declared in another stack "
         "or by the organization (set checkAccount to ask the account, read-only)"
     )
 

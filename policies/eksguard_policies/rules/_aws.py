@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-OFFLINE = "not checkable offline"
-
 
 def aws_client(service: str, region: str, purpose: str) -> tuple[Any, str]:
     """(client, "") for ``service`` in ``region`` (empty: the environment's), or (None, why not) where the

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from ..facts import AL2_END_OF_SUPPORT
-from ..framework import OFFLINE, NotApplicable, RuleContext, as_of_date, resource_rule
+from ..framework import NotApplicable, RuleContext, as_of_date, not_checkable_offline, resource_rule
 from ..values import as_map, get, has
 from ._amis import AL2023_DEFAULT_SINCE, minor_version
 from ._aws import aws_client, aws_errors
@@ -49,9 +49,8 @@ def ami_family(ctx: RuleContext) -> list[str]:
     if name == "CUSTOM":
         if as_map(get(ctx.props, "launchTemplate")) is None:
             return ["amiType is 'CUSTOM' without a launchTemplate to supply the image"]
-        raise NotApplicable(
-            f"{OFFLINE}: amiType CUSTOM runs the launch template's imageId, whose OS family the "
-            "node group does not show"
+        raise not_checkable_offline(
+            "amiType CUSTOM runs the launch template's imageId, whose OS family the node group does not show"
         )
     if name.startswith(SUPPORTED_FAMILIES):
         return []
@@ -60,8 +59,8 @@ def ami_family(ctx: RuleContext) -> list[str]:
 
 def _default_family(props: Any) -> list[str]:
     if has(props, "launchTemplate"):
-        raise NotApplicable(
-            f"{OFFLINE}: amiType is not set and a launchTemplate is given; the AMI is the "
+        raise not_checkable_offline(
+            "amiType is not set and a launchTemplate is given; the AMI is the "
             "template's imageId if it has one, else the EKS default for the cluster version"
         )
     version = get(props, "version")
@@ -146,8 +145,8 @@ def release_age(ctx: RuleContext) -> list[str]:
         return [f"releaseVersion is {show(release)}, not an EKS AMI release such as '1.35.2-20261120'"]
     built = release_build_date(release)
     if built is None:
-        raise NotApplicable(
-            f"{OFFLINE}: releaseVersion {release!r} carries no build date (Bottlerocket releases "
+        raise not_checkable_offline(
+            f"releaseVersion {release!r} carries no build date (Bottlerocket releases "
             "do not); `eksguard audit` compares it with the published releases"
         )
     return _too_old(f"releaseVersion {release!r}", built, ctx)
@@ -155,8 +154,8 @@ def release_age(ctx: RuleContext) -> list[str]:
 
 def image_age(ctx: RuleContext, field: str, image: str) -> list[str]:
     if ctx.config.get("liveAmiAgeCheck") is not True:
-        raise NotApplicable(
-            f"{OFFLINE}: the age of {field} {image!r} needs EC2 DescribeImages (set "
+        raise not_checkable_offline(
+            f"the age of {field} {image!r} needs EC2 DescribeImages (set "
             "liveAmiAgeCheck to look it up with the environment's AWS credentials)"
         )
     region = get(ctx.props, "region")
@@ -165,7 +164,7 @@ def image_age(ctx: RuleContext, field: str, image: str) -> list[str]:
         region = configured if isinstance(configured, str) else ""
     created, problem = image_creation_date(image, region.strip())
     if created is None:
-        raise NotApplicable(f"{OFFLINE}: {problem}")
+        raise not_checkable_offline(problem)
     return _too_old(f"{field} {image!r}", created, ctx)
 
 
