@@ -2,9 +2,8 @@
 way users write them (tests/check/programs/components-*), and on examples/pulumi-eks-hardened.
 
 Each program's verdict is stated exactly: the violated controls and the resources (by name) each is reported on,
-and the controls the pack says are not checkable offline. Programs that pass resource objects as inputs or call
-component methods need issue 9's engine (resource references marshalled as ids/URNs, Call); until it lands they
-are strict expected failures.
+and the controls that are not checkable offline (a verdict of their own: the account-level services a stack
+needs but does not declare, references outside the stack).
 """
 
 from __future__ import annotations
@@ -12,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.check.test_stacks import _cli
 from tests.check.test_stacks import _controls as controls
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).parent / "programs"
-OFFLINE = "not checkable offline"
+# A stack with a cluster that declares no trail, GuardDuty or Inspector: account-level, asked only with checkAccount.
+ACCOUNT_SERVICES = {"stack-multi-region-trail", "stack-guardduty-eks-protection", "stack-inspector-scanning"}
 
 
 def check(program: Path, tmp_path: Path) -> tuple[int, dict[str, Any]]:
@@ -37,7 +35,7 @@ def violated(document: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def offline(document: dict[str, Any]) -> set[str]:
-    return {cid for cid, c in controls(document).items() if (c.get("reason") or "").startswith(OFFLINE)}
+    return {cid for cid, c in controls(document).items() if c["status"] == "not_checkable_offline"}
 
 
 COMPONENT_DEFAULTS = {
@@ -50,7 +48,6 @@ COMPONENT_DEFAULTS = {
     "node-imdsv2-required": {"cluster"},
     "node-ebs-encrypted": {"cluster"},
     "node-public-ip": {"cluster"},
-    "stack-multi-region-trail": {"cluster"},
     "cloudtrail-multi-region": {"trail"},
     "cloudtrail-log-validation": {"trail"},
     "cloudtrail-kms": {"trail"},
@@ -62,6 +59,7 @@ COMPONENT_DEFAULTS = {
 def test_components_with_their_defaults(tmp_path: Path) -> None:
     code, document = check(PROGRAMS / "components-defaults", tmp_path)
     assert violated(document) == COMPONENT_DEFAULTS
+    assert offline(document) == ACCOUNT_SERVICES  # its awsx trail is single-region: cloudtrail-multi-region's
     assert code == 1
     findings = controls(document)["node-public-ip"]["findings"]
     assert findings[0]["location"] == {"file": "tests/check/programs/components-defaults/__main__.py", "line": 8}
@@ -75,6 +73,7 @@ def test_components_with_every_hardening_argument(tmp_path: Path) -> None:
     code, document = check(PROGRAMS / "components-hardened", tmp_path)
     # pulumi-eks 4 always makes the creator admin (cluster/cluster.ts:739): advisory, and no argument fixes it
     assert violated(document) == {"eks-bootstrap-cluster-creator-admin": {"cluster"}}
+    assert offline(document) == ACCOUNT_SERVICES - {"stack-multi-region-trail"}  # its awsx trail is multi-region
     assert code == 0
     statuses = {cid: c["status"] for cid, c in controls(document).items()}
     for cid in (
@@ -96,8 +95,8 @@ def test_cross_resource_weaknesses_are_found_through_the_graph(tmp_path: Path) -
         "iam-node-role-admin": {"nodes-admin", "builder-everything"},  # by the roles' trust, not their names
         "iam-policy-admin-wildcard": {"everything"},
         "eks-secrets-encryption": {"cluster"},
-        "stack-multi-region-trail": {"cluster"},
     }
+    assert offline(document) == ACCOUNT_SERVICES
     assert code == 1
     messages = [f["message"] for f in controls(document)["iam-node-role-admin"]["findings"]]
     assert 'attaches policy everything (Action "*" on Resource "*") to node role builder' in " ".join(messages)
@@ -112,20 +111,18 @@ def test_references_outside_the_stack_are_not_checkable_offline(tmp_path: Path) 
     assert code == 0
 
 
-@pytest.mark.xfail(
-    reason="needs issue 9 engine: resource objects as inputs (cluster=cluster, node_role=role, instance_roles=[role]) "
-    "marshalled as ids/URNs, and Call for cluster.get_kubeconfig()",
-    strict=True,
-)
 def test_node_groups_joined_by_resource_objects(tmp_path: Path) -> None:
+    """Resource objects as inputs (cluster=cluster, node_role=role, instance_roles=[role]) arrive as ids/URNs, and
+    cluster.get_kubeconfig() is a component method call (issue 9's engine)."""
     code, document = check(PROGRAMS / "components-node-groups", tmp_path)
     assert violated(document) == {
         "node-imdsv2-required": {"imdsv2", "self-managed"},
         "node-ebs-encrypted": {"defaults", "imdsv2", "self-managed"},
         "node-public-ip": {"self-managed"},
         "eks-bootstrap-cluster-creator-admin": {"cluster"},
-        "stack-multi-region-trail": {"cluster"},
     }
+    # the ManagedNodeGroup without amiType runs on pulumi-eks's launch template, whose AMI the program does not show
+    assert offline(document) == ACCOUNT_SERVICES | {"nodegroup-ami-family"}
     assert code == 1
 
 
@@ -133,6 +130,7 @@ def test_the_pulumi_eks_example_passes_check(tmp_path: Path) -> None:
     code, document = check(REPO / "examples" / "pulumi-eks-hardened", tmp_path)
     assert code == 0
     assert violated(document) == {"eks-bootstrap-cluster-creator-admin": {"platform"}}
+    assert offline(document) == set()  # eksguard's AuditTrail and ThreatDetection declare the account services
     statuses = {cid: c["status"] for cid, c in controls(document).items()}
     hardened_by_eksguard = (
         "node-imdsv2-required",
@@ -142,5 +140,8 @@ def test_the_pulumi_eks_example_passes_check(tmp_path: Path) -> None:
         "cloudtrail-multi-region",
         "stack-trail-bucket-public-access-block",
         "sg-kubelet-exposed",
+        "stack-multi-region-trail",
+        "stack-guardduty-eks-protection",
+        "stack-inspector-scanning",
     )
     assert {cid: statuses[cid] for cid in hardened_by_eksguard} == dict.fromkeys(hardened_by_eksguard, "passed")
