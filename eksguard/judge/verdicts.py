@@ -14,7 +14,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from eksguard.engine import ProgramRun, RecordedResource
 from eksguard.protocol.messages import SEVERITY_NAMES, AnalyzeResult, Resource
-from eksguard.reporters.model import ControlResult, Coverage, Finding, SourceLocation, UnjudgedType
+from eksguard.reporters.model import ControlResult, Coverage, Finding, SourceLocation, Status, UnjudgedType
 
 OTHER_AREA = "other-policies"
 """Area key of policies that are not in the catalogue (a user's own pack)."""
@@ -153,6 +153,16 @@ def _policies_run(packs: Sequence[PackPolicies]) -> dict[str, tuple[analyzer_pb2
     return policies
 
 
+def _undecided(tally: PolicyTally) -> tuple[Status, list[Finding], str] | None:
+    """What kept a control without violations from a verdict, if anything: values known only at apply first, then
+    what the program alone cannot say (an offline answer is never a pass nor not applicable)."""
+    if tally.not_checkable:
+        return "not_checkable", tally.not_checkable, "depends on values known only after apply"
+    if tally.offline:
+        return "not_checkable_offline", tally.offline, "cannot be decided from the program alone"
+    return None
+
+
 def control_results(
     run: ProgramRun, packs: Sequence[PackPolicies], catalogue: Catalogue, tallies: Mapping[str, PolicyTally]
 ) -> list[ControlResult]:
@@ -185,22 +195,9 @@ def control_results(
                 not_checkable=tally.not_checkable,
                 not_checkable_offline=tally.offline,
             )
-        elif tally.not_checkable:
-            first = tally.not_checkable[0].message
-            result = ControlResult(
-                control,
-                "not_checkable",
-                findings=tally.not_checkable,
-                reason=f"depends on values known only after apply ({first})",
-            )
-        elif tally.offline:  # never passed nor not applicable: the control applies, the program cannot tell
-            first = tally.offline[0].message
-            result = ControlResult(
-                control,
-                "not_checkable_offline",
-                findings=tally.offline,
-                reason=f"cannot be decided from the program alone ({first})",
-            )
+        elif undecided := _undecided(tally):
+            status, findings, why = undecided
+            result = ControlResult(control, status, findings=findings, reason=f"{why} ({findings[0].message})")
         elif tally.stack_not_applicable is not None or (
             policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK and evaluated <= 0
         ):
