@@ -132,7 +132,7 @@ class RuleSpec:
     kind: str  # "resource" or "stack"
     func: Callable[..., Any]
     types: tuple[str, ...] = ()
-    """Resource rules: the types they check. Stack rules: the types they report on (for the reports and for
+    """Resource rules: the types they check. Stack rules: the types they read (for the reports' coverage and for
     :meth:`declared_by`)."""
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -167,13 +167,17 @@ def resource_rule(
 
 
 def stack_rule(
-    control_id: str, *, types: Iterable[str] = (), config: Mapping[str, Mapping[str, Any]] | None = None
+    control_id: str, *, types: Iterable[str], config: Mapping[str, Mapping[str, Any]] | None = None
 ) -> Callable[[Callable[[StackContext], Iterable[tuple[str, str | None]]]], Any]:
     """Mark ``func(ctx) -> Iterable[(message, urn or None)]`` as the stack-wide check of ``control_id``;
-    ``types``: the resource types it reports on (a component's children are then reported on the component)."""
+    ``types``: every resource type it reads (published for the reports' coverage; a component's children are
+    reported on the component when the component's type is among them)."""
+    spec_types = tuple(types)
+    if not spec_types:
+        raise ValueError(f"{control_id}: a stack rule must name the resource types it reads")
 
     def mark(func: Callable[[StackContext], Iterable[tuple[str, str | None]]]) -> Any:
-        setattr(func, _RULE_ATTR, RuleSpec(control_id, "stack", func, tuple(types), dict(config or {})))
+        setattr(func, _RULE_ATTR, RuleSpec(control_id, "stack", func, spec_types, dict(config or {})))
         return func
 
     return mark

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from types import ModuleType, SimpleNamespace
+from typing import Any
 
 import pytest
 from eksguard_policies.catalogue import AREAS, SEVERITIES, default_catalogue
@@ -128,3 +129,10 @@ def test_a_rule_imported_into_another_module_is_collected_once() -> None:
     home, other = _module("home", one=rule), ModuleType("other")
     other.one = rule  # type: ignore[attr-defined]
     assert list(collect([home, other]).rules) == ["c"]
+
+
+@pytest.mark.parametrize("decorator", [resource_rule, stack_rule], ids=["resource", "stack"])
+def test_a_rule_must_name_the_types_it_reads(decorator: Any) -> None:
+    """Coverage is read from the types rules publish: a rule without them would judge nothing visibly."""
+    with pytest.raises(ValueError, match="must name the resource types it"):
+        decorator("eks-endpoint-public-access", types=())
