@@ -199,7 +199,8 @@ def control_results(
             status, findings, why = undecided
             result = ControlResult(control, status, findings=findings, reason=f"{why} ({findings[0].message})")
         elif tally.stack_not_applicable is not None or (
-            policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK and evaluated <= 0
+            # a stack policy that names the types it reads, like a resource policy, had nothing to read
+            evaluated <= 0 and (policy.policy_type != analyzer_pb2.POLICY_TYPE_STACK or bool(types))
         ):
             reason = (
                 tally.stack_not_applicable
