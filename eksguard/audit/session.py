@@ -27,6 +27,8 @@ ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
             "DescribeNodegroup",
             "ListAccessEntries",
             "ListAssociatedAccessPolicies",
+            "ListAddons",
+            "DescribeAddon",
         }
     ),
     "ec2": frozenset(
@@ -34,10 +36,12 @@ ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
             "DescribeRegions",
             "DescribeLaunchTemplateVersions",
             "DescribeSecurityGroups",
+            "DescribeSubnets",
             "DescribeNetworkAcls",
             "GetEbsEncryptionByDefault",
         }
     ),
+    "autoscaling": frozenset({"DescribeAutoScalingGroups"}),
     "ssm": frozenset({"GetParameterHistory"}),
     "cloudtrail": frozenset({"DescribeTrails", "GetTrailStatus"}),
     "s3": frozenset({"GetPublicAccessBlock"}),
@@ -45,7 +49,7 @@ ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
     "kms": frozenset({"DescribeKey", "GetKeyRotationStatus"}),
     "sts": frozenset({"GetCallerIdentity"}),
     "iam": frozenset(
-        {"ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy", "GetPolicy", "GetPolicyVersion"}
+        {"GetRole", "ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy", "GetPolicy", "GetPolicyVersion"}
     ),
 }
 RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10, read_timeout=30)

@@ -15,7 +15,7 @@ import boto3
 from moto.eks.models import eks_backends
 from moto.ssm.models import Parameter, ssm_backends
 
-from eksguard.audit.amis import AL2023_PARAMETER
+from eksguard.audit.aws.amis import ami_parameter
 
 TODAY = dt.date(2026, 11, 28)
 REGION = "eu-west-1"
@@ -43,7 +43,7 @@ class Seeded:
 def seed_release_history(account_id: str, region: str, version: str, releases: list[tuple[str, dt.datetime]]) -> None:
     """moto refuses PutParameter under /aws/service (reserved): write the public parameter's history into the
     backend of the server running in this process."""
-    name = AL2023_PARAMETER.format(version=version, arch="x86_64")
+    name = ami_parameter("AL2023_x86_64_STANDARD", version)
     history = ssm_backends[account_id][region]._parameters[name]
     history.clear()
     for number, (value, modified) in enumerate(releases, start=1):
