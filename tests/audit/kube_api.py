@@ -35,7 +35,9 @@ GROUPS = {
                     "daemonsets": ("DaemonSet", True), "replicasets": ("ReplicaSet", True)}),
     "batch": ("v1", {"jobs": ("Job", True), "cronjobs": ("CronJob", True)}),
 }  # fmt: skip
-KIND_RESOURCE = {kind: (group, resource) for group, (_, kinds) in GROUPS.items() for resource, (kind, _) in kinds.items()}
+KIND_RESOURCE = {
+    kind: (group, resource) for group, (_, kinds) in GROUPS.items() for resource, (kind, _) in kinds.items()
+}
 USER = "arn:aws:sts::111111111111:assumed-role/auditor/eksguard"
 
 
@@ -91,7 +93,9 @@ class KubeApi:
                     uid=f"uid-{self.resource_version}",
                     resourceVersion=str(self.resource_version),
                     creationTimestamp="2026-11-01T10:00:00Z",
-                    managedFields=[{"manager": "kubectl", "operation": "Apply", "apiVersion": stored.get("apiVersion")}],
+                    managedFields=[
+                        {"manager": "kubectl", "operation": "Apply", "apiVersion": stored.get("apiVersion")}
+                    ],
                 )
                 stored["status"] = {"observedGeneration": 1}
                 self.objects.setdefault((group, resource), []).append(stored)

@@ -33,8 +33,11 @@ def _inject_cluster_id(request: Any, **_: Any) -> None:
 
 def eks_token(session: ReadOnlySession, region: str, cluster_name: str) -> str:
     sts = session.client("sts", region)
-    sts.meta.events.register("provide-client-params.sts.GetCallerIdentity", _take_cluster_id)
-    sts.meta.events.register("before-sign.sts.GetCallerIdentity", _inject_cluster_id)
+    # The session shares its STS client: register once (the handlers act only on a call that carries the id).
+    sts.meta.events.register(
+        "provide-client-params.sts.GetCallerIdentity", _take_cluster_id, unique_id="eksguard-k8s-aws-id-param"
+    )
+    sts.meta.events.register("before-sign.sts.GetCallerIdentity", _inject_cluster_id, unique_id="eksguard-k8s-aws-id")
     url = sts.generate_presigned_url(
         "get_caller_identity",
         Params={K8S_AWS_ID_HEADER: cluster_name},
