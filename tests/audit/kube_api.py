@@ -77,6 +77,8 @@ class KubeApi:
     """Resource names whose list answers 403."""
     static_tokens: set[str] = field(default_factory=set)
     """Bearer tokens accepted besides EKS tokens (a kubeconfig's)."""
+    accept_eks_tokens: bool = True
+    """False: an API server that does not know the audit's IAM identity (every EKS token gets 401)."""
     expire_next_continue: bool = False
     requests: list[Request] = field(default_factory=list)
     resource_version: int = 1000
@@ -183,7 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path, query = self._record()
         token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not (token_ok(token) or token in self.api.static_tokens):
+        if not ((self.api.accept_eks_tokens and token_ok(token)) or token in self.api.static_tokens):
             self._send(401, _status(401, "Unauthorized", "Unauthorized"))
             return
         found = _discovery(path)

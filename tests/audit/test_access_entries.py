@@ -8,7 +8,6 @@ import datetime as dt
 import boto3
 import pytest
 from botocore.stub import Stubber
-
 from eksguard.audit.checks import evaluate
 from eksguard.audit.collect import AccountInventory, RegionInventory, collect_access_entries
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.audit.helpers import audit, audit_session, finding_set, statuses
+from tests.audit.helpers import audit, audit_session, finding_set
 from tests.audit.seed import REGION, SECOND_REGION, seed_compliant, seed_insecure
 
 INSECURE, COMPLIANT = "111111111111", "222222222222"
@@ -95,7 +95,7 @@ def test_report_target_and_exit_code(insecure, compliant):
 
 def test_a_finding_names_the_control_message_and_remediation_of_the_pack(insecure, pack):
     """The message is the rule's own; the control (title, remediation) the catalogue's, as ``check`` shows it."""
-    seeded, _, report = insecure
+    _, _, report = insecure
     result = next(r for r in report.results if r.control.id == "eks-authentication-mode")
     (finding,) = result.findings
     assert finding.message == (

@@ -7,11 +7,11 @@ import datetime as dt
 import json
 
 import pytest
-
 from eksguard.audit.checks import evaluate
-from eksguard.audit.cli import main
 from eksguard.audit.collect import AccountInventory, RegionInventory
 from eksguard.audit.config import Thresholds, load_pack_config
+
+from eksguard.audit.cli import main
 from eksguard.engine.errors import UsageError
 
 TODAY = dt.date(2026, 11, 28)

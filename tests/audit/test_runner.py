@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from eksguard.audit import cli, runner
 from eksguard.audit.collect import RegionInventory
+
+from eksguard.audit import cli, runner
 
 REGIONS = ["eu-west-1", "us-east-1", "ap-southeast-2"]
 
