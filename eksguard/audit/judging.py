@@ -92,9 +92,11 @@ def _named(finding: Finding, by_urn: Mapping[str, LiveResource], component: str)
 def _mark_gaps(result: ControlResult, types: frozenset[str], gaps: Sequence[Gap]) -> None:
     """A resource policy is not assessed where the types it judges could not be read (a violation found
     elsewhere still stands); a stack policy, which does not say what it reads, is judged on what was read."""
+    if result.status == "not_applicable" and result.reason == DISABLED:
+        return
     if types:
         missing = [g for g in gaps if g.types & types]
-        if not missing or (result.status == "not_applicable" and result.reason == DISABLED):
+        if not missing:
             return
         where = "not assessed in " + "; ".join(f"{g.where}: {g.reason}" for g in missing)
         if result.status == "violated":

@@ -201,3 +201,45 @@ def test_a_launch_template_eks_generated_and_not_found_is_not_assessed(endpoint,
     )
     for control_id in ("node-imdsv2-required", "node-ebs-encrypted", "node-public-ip"):
         assert (results[control_id].status, results[control_id].reason) == ("not_assessed", why)
+
+
+def test_every_aws_declaration_uses_the_pulumi_aws_input_names_and_types(insecure, compliant):
+    from tests.audit.sdk_inputs import args_class, object_problems
+
+    checked = set()
+    for _, inventory, _ in (insecure, compliant):
+        for live in inventory.resources.values():
+            if live.type.startswith("aws:"):
+                assert object_problems(live.props, args_class(live.type)) == [], live.name
+                checked.add(live.type)
+    assert checked == {
+        "aws:eks/cluster:Cluster",
+        "aws:eks/nodeGroup:NodeGroup",
+        "aws:eks/accessEntry:AccessEntry",
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+        "aws:eks/addon:Addon",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ec2/subnet:Subnet",
+        "aws:ec2/networkAcl:NetworkAcl",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:kms/key:Key",
+        "aws:cloudtrail/trail:Trail",
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    }
+
+
+def test_the_input_check_catches_a_wrong_name_and_a_wrong_type():
+    from tests.audit.sdk_inputs import args_class, object_problems
+
+    template = args_class("aws:ec2/launchTemplate:LaunchTemplate")
+    assert object_problems({"metadataOptions": {"httpPutResponseHopLimit": 1}}, template) == []
+    assert object_problems({"blockDeviceMappings": [{"ebs": {"encrypted": True}}]}, template) == [
+        "blockDeviceMappings[0].ebs.encrypted: True is not one of [<class 'str'>]"
+    ]
+    assert object_problems({"metadata_options": {}}, template) == [
+        "metadata_options: not an input of LaunchTemplateArgs"
+    ]

@@ -117,7 +117,7 @@ def read_cluster(
         what = "not authorised" if exc.status in (401, 403) else "the API server answered"
         inventory.gap(cluster.where, f"{what}: {status_message(exc)}", TYPES)
         return False
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
+    except urllib3.exceptions.HTTPError as exc:  # connection refused, DNS, TLS, timeouts: urllib3 wraps them all
         reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
         inventory.gap(cluster.where, f"API endpoint {cluster.endpoint} not reachable from here: {reason}", TYPES)
         return False
