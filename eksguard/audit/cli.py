@@ -89,11 +89,14 @@ def run(args: argparse.Namespace) -> int:
             profile=getattr(args, "profile", None), endpoint_url=getattr(args, "endpoint_url", None)
         )
         regions = resolve_regions(args, session)
+        kubeconfig = getattr(args, "kubeconfig", None)
+        if kubeconfig is not None and not Path(kubeconfig).is_file():
+            raise ValueError(f"--kubeconfig {kubeconfig}: no such file")
         options = AuditOptions(
             regions=regions,
             policy_pack_config=getattr(args, "policy_pack_config", None),
             kubernetes=getattr(args, "kubernetes", True),
-            kubeconfig=getattr(args, "kubeconfig", None),
+            kubeconfig=kubeconfig,
         )
         with _progress(not getattr(args, "no_progress", False)) as progress:
             task = progress.add_task("auditing regions", total=len(regions))

@@ -48,8 +48,9 @@ def judge(
     results = control_results(judged, [(pack.info, pack.config)], catalogue, tallies.by_policy)
     policies = {p.name: p for p in pack.info.policies}
     urns = {inventory.urn_of(live): live for live in inventory.resources.values()}
+    root = stack_urn(inventory.account)
     for result in results:
-        result.findings = [_named(f, urns, result.control.component) for f in result.findings]
+        result.findings = [_named(f, urns, result.control.component, root) for f in result.findings]
         policy = policies.get(result.control.id)
         if policy is not None:
             _mark_gaps(result, declared_types(policy), inventory.gaps)
@@ -76,10 +77,14 @@ def _config_groups(
     return out
 
 
-def _named(finding: Finding, by_urn: Mapping[str, LiveResource], component: str) -> Finding:
-    """A finding named as the audit names live resources: ARN (or id) and region, with its remediation plan."""
+def _named(finding: Finding, by_urn: Mapping[str, LiveResource], component: str, root: str) -> Finding:
+    """A finding named as the audit names live resources: ARN (or id) and region, with its remediation plan;
+    one about the whole "stack" names the account."""
     live = by_urn.get(finding.resource)
     if live is None:
+        if finding.resource == root:
+            finding.resource, finding.region = f"account {root.split('::')[1]}", GLOBAL
+            finding.resource_type = finding.resource_name = ""
         return finding
     finding.resource = live.arn or live.name
     finding.resource_type = live.type

@@ -137,3 +137,9 @@ def test_a_refused_kubernetes_write_is_exit_2_not_a_verdict(endpoint, weak, monk
     code = main(["--region", weak, "--endpoint-url", endpoint, "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and "Kubernetes DELETE /api/v1/namespaces/kube-system refused before sending (only GET)" in err
+
+
+def test_a_missing_kubeconfig_is_a_usage_error(endpoint, tmp_path, capsys):
+    missing = tmp_path / "nope"
+    assert main(["--region", REGION, "--endpoint-url", endpoint, "--kubeconfig", str(missing), "--no-progress"]) == 2
+    assert f"--kubeconfig {missing}: no such file" in capsys.readouterr().err

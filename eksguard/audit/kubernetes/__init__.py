@@ -16,6 +16,7 @@ from typing import Any
 
 import urllib3
 from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
 
 from eksguard.audit.kubernetes.client import (
     ReadOnlyApiClient,
@@ -89,7 +90,10 @@ def _client(
 ) -> AbstractContextManager[ReadOnlyApiClient] | str:
     if kubeconfig is None:
         return eks_client(session, cluster.region, cluster.name, cluster.endpoint, cluster.ca_data)
-    context = kubeconfig_context(kubeconfig, cluster.endpoint, (cluster.arn, cluster.name))
+    try:
+        context = kubeconfig_context(kubeconfig, cluster.endpoint, (cluster.arn, cluster.name))
+    except (ConfigException, OSError, ValueError) as exc:
+        return f"kubeconfig {kubeconfig} cannot be read: {exc}"
     if context is None:
         return f"no context in {kubeconfig} for its endpoint {cluster.endpoint}"
     return kubeconfig_client(kubeconfig, context)
@@ -108,7 +112,7 @@ def read_cluster(
         inventory.gap(cluster.where, client, TYPES)
         return False
     try:
-        with client as api:
+        with client as api:  # a kubeconfig's credentials are loaded (exec plugins run) here
             get_json(api, VERSION_PATH)
             for kind in LISTED:
                 _read_kind(api, cluster, kind, inventory, limit)
@@ -116,6 +120,9 @@ def read_cluster(
     except ApiException as exc:
         what = "not authorised" if exc.status in (401, 403) else "the API server answered"
         inventory.gap(cluster.where, f"{what}: {status_message(exc)}", TYPES)
+        return False
+    except ConfigException as exc:
+        inventory.gap(cluster.where, f"kubeconfig credentials cannot be used: {exc}", TYPES)
         return False
     except urllib3.exceptions.HTTPError as exc:  # connection refused, DNS, TLS, timeouts: urllib3 wraps them all
         reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
