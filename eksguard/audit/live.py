@@ -58,12 +58,14 @@ class LiveResource:
     parent: tuple[str, str, str] | None = None
     """(type, region, name) of the resource that made this one (EKS's launch template: its node group)."""
 
-    def refer(self, prop: str, type_token: str, region: str, name: str | None) -> None:
-        """Record that ``prop`` refers to the resource (type_token, region, name)."""
-        if name:
-            targets = self.refs.setdefault(prop, [])
-            if (type_token, region, name) not in targets:
+    def refer(self, prop: str, type_token: str, region: str, *names: str | None) -> None:
+        """Record that ``prop`` refers to the resources (type_token, region, name) of each name given."""
+        targets = self.refs.setdefault(prop, [])
+        for name in names:
+            if name and (type_token, region, name) not in targets:
                 targets.append((type_token, region, name))
+        if not targets:
+            del self.refs[prop]
 
 
 @dataclass(frozen=True)

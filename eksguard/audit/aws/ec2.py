@@ -148,8 +148,7 @@ def _add_template(
         import_id=template_id,
         observed=users[0].live.observed,
     )
-    for group in _template_groups(props):
-        live.refer("vpcSecurityGroupIds", SECURITY_GROUP, ctx.region, group)
+    live.refer("vpcSecurityGroupIds", SECURITY_GROUP, ctx.region, *sorted(_template_groups(props)))
     for user in users:
         if generated:
             live.parent = (NODE_GROUP, ctx.region, user.live.name)
@@ -293,9 +292,8 @@ def read_security_groups(ctx: RegionRead) -> None:
                 observed={"vpc_id": group.get("VpcId"), "cluster_name": clusters[0] if len(clusters) == 1 else None},
             )
             for direction in ("ingress", "egress"):
-                for rule in props.get(direction) or []:
-                    for peer in rule.get("securityGroups") or []:
-                        live.refer(direction, SECURITY_GROUP, ctx.region, peer)
+                peers = [peer for rule in props.get(direction) or [] for peer in rule.get("securityGroups") or []]
+                live.refer(direction, SECURITY_GROUP, ctx.region, *peers)
             ctx.inventory.add(live)
 
 
@@ -390,6 +388,5 @@ def read_network_acls(ctx: RegionRead) -> None:
                     "cluster_name": clusters[0] if len(clusters) == 1 else None,
                 },
             )
-            for subnet in props.get("subnetIds") or []:
-                live.refer("subnetIds", SUBNET, ctx.region, subnet)
+            live.refer("subnetIds", SUBNET, ctx.region, *(props.get("subnetIds") or []))
             ctx.inventory.add(live)

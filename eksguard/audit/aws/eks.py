@@ -112,10 +112,8 @@ def cluster_declaration(cluster: dict[str, Any], region: str) -> LiveResource:
     )
     if cluster.get("roleArn"):
         live.refer("roleArn", ROLE, GLOBAL, arn_name(cluster["roleArn"]))
-    for subnet in vpc.get("subnetIds") or []:
-        live.refer("vpcConfig", SUBNET, region, subnet)
-    for group in vpc.get("securityGroupIds") or []:
-        live.refer("vpcConfig", SECURITY_GROUP, region, group)
+    live.refer("vpcConfig", SUBNET, region, *(vpc.get("subnetIds") or []))
+    live.refer("vpcConfig", SECURITY_GROUP, region, *(vpc.get("securityGroupIds") or []))
     if key_arn and ":key/" in key_arn:
         live.refer("encryptionConfig", KMS_KEY, key_arn.split(":")[3], arn_name(key_arn))
     return live
@@ -199,10 +197,8 @@ def nodegroup_declaration(cluster: dict[str, Any], ng: dict[str, Any], region: s
     live.refer("clusterName", CLUSTER, region, cluster["name"])
     if ng.get("nodeRole"):
         live.refer("nodeRoleArn", ROLE, GLOBAL, arn_name(ng["nodeRole"]))
-    for subnet in ng.get("subnets") or []:
-        live.refer("subnetIds", SUBNET, region, subnet)
-    for group in remote.get("sourceSecurityGroups") or []:
-        live.refer("remoteAccess", SECURITY_GROUP, region, group)
+    live.refer("subnetIds", SUBNET, region, *(ng.get("subnets") or []))
+    live.refer("remoteAccess", SECURITY_GROUP, region, *(remote.get("sourceSecurityGroups") or []))
     return live  # the launch template reference is recorded when the template is read (ec2.py)
 
 
