@@ -34,6 +34,7 @@ def judge(
     catalogue: Catalogue,
     progress: Progress | None = None,
 ) -> list[ControlResult]:
+    """One result per control for what ``inventory`` holds, judged by ``pack`` (started and configured)."""
     progress = progress or Progress()
     records = inventory.records()
     judged = Judged(records, stack_urn(inventory.account), None, ABSENT)
