@@ -1,1 +1,2 @@
-"""``eksguard audit``: a read-only audit of a live AWS account against the policy pack's controls."""
+"""``eksguard audit``: reads a live AWS account and its clusters (read-only), turns each resource into the
+declaration that would manage it, and lets the policy pack judge them as ``check`` does."""

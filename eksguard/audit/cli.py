@@ -9,9 +9,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from eksguard.audit.collect import describe_error
-from eksguard.audit.config import load_pack_config
-from eksguard.audit.runner import run_audit
+from eksguard.audit.aws import describe_error
+from eksguard.audit.kubernetes.client import KubernetesRefusedError
+from eksguard.audit.runner import AuditOptions, run_audit
 from eksguard.audit.session import ReadOnlySession, WriteRefusedError
 from eksguard.engine.errors import UsageError
 from eksguard.reporters import FORMATS, render
@@ -41,9 +41,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--policy-pack-config",
         type=Path,
         metavar="FILE",
-        help="JSON policy config in Pulumi's format, as for `check`: enforcement levels, settings "
-        "(maxAmiAgeDays, allowedPublicPorts, trustedCidrs, adminPorts, allowApiAndConfigMap, broadPrincipals) "
-        "and exemptions (default: the pack's defaults)",
+        help="JSON policy config in Pulumi's format, as for `check`: enforcement levels, settings and "
+        "exemptions, sent to the pack as the Pulumi CLI sends it (default: the pack's defaults)",
+    )
+    parser.add_argument(
+        "--kubernetes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also read each cluster's Kubernetes objects (RBAC, workloads, namespaces, service accounts, network "
+        "policies, services, aws-auth) with an EKS token; a cluster whose endpoint is not reachable from here is "
+        "not assessed (default: on; --no-kubernetes skips it)",
+    )
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        metavar="FILE",
+        help="authenticate to the clusters with this kubeconfig (the context whose server is the cluster's "
+        "endpoint) instead of an EKS token",
     )
     parser.add_argument("--no-progress", action="store_true", help="do not show the per-region progress display")
 
@@ -74,17 +88,20 @@ def run(args: argparse.Namespace) -> int:
         session = ReadOnlySession(
             profile=getattr(args, "profile", None), endpoint_url=getattr(args, "endpoint_url", None)
         )
-        config = load_pack_config(getattr(args, "policy_pack_config", None))
         regions = resolve_regions(args, session)
+        kubeconfig = getattr(args, "kubeconfig", None)
+        if kubeconfig is not None and not Path(kubeconfig).is_file():
+            raise ValueError(f"--kubeconfig {kubeconfig}: no such file")
+        options = AuditOptions(
+            regions=regions,
+            policy_pack_config=getattr(args, "policy_pack_config", None),
+            kubernetes=getattr(args, "kubernetes", True),
+            kubeconfig=kubeconfig,
+        )
         with _progress(not getattr(args, "no_progress", False)) as progress:
             task = progress.add_task("auditing regions", total=len(regions))
-            report = run_audit(
-                session,
-                regions,
-                config=config,
-                on_region_done=lambda region: progress.advance(task),
-            )
-    except (ValueError, UsageError, WriteRefusedError) as exc:
+            report = run_audit(session, options, on_region_done=lambda region: progress.advance(task))
+    except (ValueError, UsageError, WriteRefusedError, KubernetesRefusedError) as exc:
         print(f"eksguard audit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (ClientError, BotoCoreError) as exc:

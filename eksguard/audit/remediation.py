@@ -1,9 +1,9 @@
-"""The remediation plan of a finding: the eksguard component that fixes it, the ``pulumi import`` command
-that brings the existing AWS resource under the stack's management, and a component call with the
-observed values.
+"""The remediation plan of a finding: the eksguard component that fixes it, the ``pulumi import`` command that
+brings the live resource under a stack (its type token and import id), and a component call with the observed
+values.
 
 Argument names are checked against the component's args dataclass, read from its source with ``ast``
-(importing the components would load the Pulumi SDKs into the audit); unknown names become comments.
+(importing the components would load the Pulumi SDKs into the audit); only known arguments are written.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from eksguard.audit.checks import RawFinding
-from eksguard.audit.controls import IMPORT_TYPES
+from eksguard.audit.live import LiveResource
 
 COMPONENTS_DIR = Path(__file__).resolve().parents[2] / "components"
 COMPONENT_MODULES = {
@@ -51,42 +50,37 @@ def pulumi_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-").lower() or "imported"
 
 
-def import_command(finding: RawFinding) -> str:
-    type_token = IMPORT_TYPES.get(finding.kind, "")
-    if not type_token or not finding.import_id:
-        return ""
-    return f"pulumi import {type_token} {pulumi_name(finding.name)} {finding.import_id}"
+def import_command(live: LiveResource) -> str:
+    import_id = live.import_id or live.name
+    return f"pulumi import {live.type} {pulumi_name(live.name)} {import_id}"
 
 
-def component_snippet(component_token: str, finding: RawFinding) -> str:
+def component_snippet(component_token: str, live: LiveResource) -> str:
     class_name = component_token.rsplit(":", 1)[-1]
     module = COMPONENT_MODULES.get(class_name, class_name.lower())
     known = component_arguments(class_name)
     lines = [f"from components.{module} import {class_name}, {class_name}Args", ""]
-    arguments, comments = [], []
-    for key, value in finding.observed.items():
-        if value in (None, "", [], {}):
-            continue
-        if known is None or key in known:
-            arguments.append(f"        {key}={value!r},")
-        else:
-            comments.append(f"# observed {key}={value!r} ({class_name}Args has no such argument)")
     if known is None:
-        comments.insert(0, f"# components/{module}.py not found: argument names not verified")
+        lines.append(f"# components/{module}.py not found: argument names not verified")
+    arguments = [
+        f"        {key}={value!r},"
+        for key, value in live.observed.items()
+        if value not in (None, "", [], {}) and (known is None or key in known)
+    ]
     variable = re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
-    lines += comments
-    name = pulumi_name(finding.component_name or finding.name)
+    name = pulumi_name(str(live.observed.get("cluster_name") or live.name))
     lines.append(f'{variable} = {class_name}(\n    "{name}",\n    {class_name}Args(')
     lines += arguments
     lines.append("    ),\n)")
     return "\n".join(lines)
 
 
-def plan(component_token: str, finding: RawFinding) -> dict[str, Any]:
+def plan(component_token: str, live: LiveResource) -> dict[str, Any]:
     return {
         "component": component_token,
-        "import_type": IMPORT_TYPES.get(finding.kind, ""),
-        "import_id": finding.import_id,
-        "import_command": import_command(finding),
-        "snippet": component_snippet(component_token, finding),
+        "import_type": live.type,
+        "import_id": live.import_id or live.name,
+        "import_command": import_command(live),
+        "snippet": component_snippet(component_token, live) if component_token else "",
+        **live.fix_notes,
     }

@@ -1,33 +1,57 @@
-"""Run the audit: regions concurrently, then the account-wide reads, then one Report keyed by catalogue ids,
-judged with the pack configuration (levels, thresholds, exemptions) ``check`` would use."""
+"""Run the audit: read the regions concurrently (the pack starts meanwhile), then what is global, then each
+cluster's Kubernetes objects; the pack judges it all; one Report, as ``check`` builds it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from eksguard_policies.catalogue import Catalogue, default_catalogue
-from eksguard_policies.framework import exemption_reason
 
-from eksguard.audit import controls as c
-from eksguard.audit.checks import Evaluation, evaluate
-from eksguard.audit.collect import RegionInventory, caller_account, collect_account, collect_region, today_utc
-from eksguard.audit.config import PackConfig, Thresholds, load_pack_config
-from eksguard.audit.remediation import plan
+from eksguard.audit import kubernetes
+from eksguard.audit.aws import RegionRead, caller_account, collect_account, collect_region
+from eksguard.audit.judging import judge
+from eksguard.audit.kubernetes.kinds import TYPES as KUBERNETES_TYPES
+from eksguard.audit.live import GLOBAL, Inventory
 from eksguard.audit.session import ReadOnlySession
-from eksguard.reporters.model import ControlResult, Finding, Report
+from eksguard.engine import UsageError
+from eksguard.judge.packs import PackRun, StackIdentity, configure_pack, read_pack_configs, start_packs
+from eksguard.protocol.analyzer import PolicyPackError
+from eksguard.reporters.model import Report
 
-MAX_REGION_WORKERS = 8
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MAX_WORKERS = 8
 ProgressCallback = Callable[[str], None]
 
 
+@dataclass
+class AuditOptions:
+    """What ``eksguard audit`` was asked to do (the CLI's arguments)."""
+
+    regions: list[str]
+    policy_pack: Path = field(default_factory=lambda: REPO_ROOT / "policies")
+    policy_pack_config: Path | None = None
+    kubernetes: bool = True
+    kubeconfig: Path | None = None
+    today: dt.date | None = None
+    """The date AMI release lags are counted to (default: the policy config's asOf, else today UTC)."""
+
+
 def scan_regions(
-    session: ReadOnlySession, regions: list[str], on_region_done: ProgressCallback | None = None
-) -> list[RegionInventory]:
-    results: dict[str, RegionInventory] = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_REGION_WORKERS, len(regions)))) as pool:
-        futures = {pool.submit(collect_region, session, region): region for region in regions}
+    session: ReadOnlySession,
+    account: str,
+    regions: list[str],
+    today: dt.date,
+    on_region_done: ProgressCallback | None = None,
+) -> list[RegionRead]:
+    results: dict[str, RegionRead] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(regions)))) as pool:
+        futures = {pool.submit(collect_region, session, r, account, regions, today): r for r in regions}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if on_region_done:
@@ -35,91 +59,108 @@ def scan_regions(
     return [results[region] for region in regions]
 
 
-def run_audit(
-    session: ReadOnlySession,
-    regions: list[str],
-    today: dt.date | None = None,
-    catalogue: Catalogue | None = None,
-    on_region_done: ProgressCallback | None = None,
-    config: PackConfig | None = None,
-) -> Report:
-    if not regions:
-        raise ValueError("run_audit: argument 'regions' is empty; give at least one region")
-    catalogue = catalogue if catalogue is not None else default_catalogue()
-    config = config if config is not None else load_pack_config()
-    account_id = caller_account(session, regions[0])
-    inventories = scan_regions(session, regions, on_region_done)
-    account = collect_account(session, regions[0], inventories, account_id)
-    evaluation = evaluate(inventories, account, today or today_utc(), Thresholds.from_config(config))
-    report = build_report(
-        evaluation,
-        catalogue,
-        config,
-        target={
-            "account": account.account_id,
-            "regions": list(regions),
-            "endpoint_url": session.endpoint_url or "",
-        },
-    )
-    report.extra["clusters"] = sum(len(inv.clusters) for inv in inventories)
-    return report
-
-
-def _status_for(control_id: str, evaluation: Evaluation, violated: bool) -> tuple[str, str]:
-    reasons = evaluation.not_assessed.get(control_id, [])
-    reason = "not assessed in " + "; ".join(reasons) if reasons else ""
-    if violated:
-        return "violated", reason
-    if reasons:
-        return "not_assessed", reason
-    if evaluation.evaluated.get(control_id):
-        return "passed", ""
-    return "not_applicable", "no resource of this kind in the scanned regions"
-
-
-def _control_result(control_id: str, evaluation: Evaluation, catalogue: Catalogue, settings: dict) -> ControlResult:
-    control = catalogue[control_id]
-    level = settings.get("enforcementLevel", "advisory")
-    if level == "disabled":
-        return ControlResult(control=control, status="not_applicable", reason="disabled by the policy configuration")
-    findings, exempted = [], []
-    for raw in (f for f in evaluation.findings if f.control_id == control_id):
-        why = exemption_reason(settings, raw.name, raw.resource)  # the pack's globs: name, then ARN or id
-        if why is not None:
-            exempted.append(f"{raw.resource} exempted: {why}")
-            continue
-        findings.append(
-            Finding(
-                control_id=control_id,
-                resource=raw.resource,
-                message=raw.message,
-                level=level,
-                resource_type=c.IMPORT_TYPES.get(raw.kind, ""),
-                resource_name=raw.name,
-                region=raw.region,
-                fix=plan(control.component, raw),
+def read_kubernetes(
+    session: ReadOnlySession, reads: list[RegionRead], inventory: Inventory, options: AuditOptions
+) -> None:
+    clusters = [
+        kubernetes.ClusterEndpoint(
+            c["name"],
+            ctx.region,
+            c.get("arn", c["name"]),
+            c.get("endpoint", ""),
+            (c.get("certificateAuthority") or {}).get("data"),
+        )
+        for ctx in reads
+        for c in ctx.clusters
+    ]
+    if not options.kubernetes:
+        for cluster in clusters:
+            inventory.gap(cluster.where, "Kubernetes objects not read (--no-kubernetes)", KUBERNETES_TYPES)
+        return
+    parts = [Inventory(inventory.account) for _ in clusters]
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(clusters)))) as pool:
+        done = list(
+            pool.map(
+                lambda pair: kubernetes.read_cluster(session, pair[0], pair[1], options.kubeconfig),
+                zip(clusters, parts, strict=True),
             )
         )
-    status, reason = _status_for(control_id, evaluation, bool(findings))
-    return ControlResult(
-        control=control,
-        status=status,  # type: ignore[arg-type]
-        findings=findings,
-        reason="; ".join(r for r in (reason, *exempted) if r),
-        resources_evaluated=evaluation.evaluated.get(control_id, 0),
-    )
+    for cluster, part, read in zip(clusters, parts, done, strict=True):
+        if read:
+            part.kubernetes_clusters.append(cluster.where)
+        inventory.merge(part)
 
 
-def build_report(evaluation: Evaluation, catalogue: Catalogue, config: PackConfig, target: dict) -> Report:
-    results = [
-        _control_result(cid, evaluation, catalogue, config.get(cid, {}))
-        for cid in c.AUDIT_CONTROL_IDS
-        if cid in catalogue
-    ]
-    missing = [cid for cid in c.AUDIT_CONTROL_IDS if cid not in catalogue]
-    extra = {
-        "controls_missing_from_catalogue": missing,
-        "not_covered_by_audit": [cid for cid in catalogue if cid not in c.SOURCES],
-    }
+def collect(
+    session: ReadOnlySession, options: AuditOptions, today: dt.date, on_region_done: ProgressCallback | None = None
+) -> Inventory:
+    """Everything the audit reads, as declarations, and what it could not read."""
+    if not options.regions:
+        raise ValueError("run_audit: argument 'regions' is empty; give at least one region")
+    account = caller_account(session, options.regions[0])
+    inventory = Inventory(account)
+    reads = scan_regions(session, account, options.regions, today, on_region_done)
+    for ctx in reads:
+        inventory.merge(ctx.inventory)
+    collect_account(session, options.regions[0], inventory, reads, session.endpoint_url)
+    if reads and any(ctx.clusters for ctx in reads):
+        read_kubernetes(session, reads, inventory, options)
+    return inventory
+
+
+def _as_of(user: dict[str, Any]) -> dt.date:
+    for entry in user.values():
+        value = entry.get("asOf") if isinstance(entry, dict) else None
+        if isinstance(value, str) and value.strip():
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                break
+    return dt.datetime.now(dt.UTC).date()
+
+
+def build_report(
+    inventory: Inventory,
+    pack: PackRun,
+    user_config: dict[str, Any],
+    options: AuditOptions,
+    session: ReadOnlySession,
+    catalogue: Catalogue | None = None,
+) -> Report:
+    catalogue = catalogue if catalogue is not None else default_catalogue()
+    results = judge(inventory, pack, user_config, catalogue)
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    target = {
+        "account": inventory.account,
+        "regions": list(options.regions),
+        "endpoint_url": session.endpoint_url or "",
+        "kubernetes": options.kubernetes,
+        "resources": len(inventory.resources),
+        "policy_packs": [{"name": pack.info.name, "version": pack.version}],
+    }
+    extra = {
+        "clusters": inventory.clusters,
+        "kubernetes_clusters": list(inventory.kubernetes_clusters),
+        "not_read": [{"where": g.where, "reason": g.reason, "types": sorted(g.types)} for g in inventory.gaps],
+    }
     return Report(tool="audit", target=target, results=results, generated_at=generated, extra=extra)
+
+
+def run_audit(
+    session: ReadOnlySession,
+    options: AuditOptions,
+    catalogue: Catalogue | None = None,
+    on_region_done: ProgressCallback | None = None,
+) -> Report:
+    """Read, judge with the pack started as the Pulumi CLI starts it, report; UsageError on bad input."""
+    files = [options.policy_pack_config] if options.policy_pack_config else []
+    user_config = (read_pack_configs([options.policy_pack], files) or [{}])[0]
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=1) as pool:
+        (starting,) = start_packs([options.policy_pack], stack, pool)
+        inventory = collect(session, options, options.today or _as_of(user_config), on_region_done)
+        try:
+            identity = StackIdentity(stack=GLOBAL, project=inventory.account, dry_run=False)
+            pack = configure_pack(starting.result(), identity, user_config, options.policy_pack_config)
+            return build_report(inventory, pack, user_config, options, session, catalogue)
+        except PolicyPackError as exc:
+            raise UsageError(str(exc).splitlines()[0]) from None

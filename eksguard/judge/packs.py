@@ -112,15 +112,29 @@ def remediate_all(
     return changes
 
 
+def analyze_resources(
+    records: Sequence[RecordedResource], pack: PackRun, tallies: PolicyTallies, progress: Progress
+) -> None:
+    """Analyze every resource with ``pack``, tallying what it answers."""
+    resources = [r.resource for r in records]
+    progress.stage(f"analyzing with {pack.label}", len(resources))
+    for resource, result in zip(resources, pack.process.analyze_many(resources), strict=True):
+        tallies.add_resource_result(result, resource.urn)
+        progress.advance()
+
+
+def analyze_stack(
+    records: Sequence[RecordedResource], pack: PackRun, tallies: PolicyTallies, progress: Progress
+) -> None:
+    """AnalyzeStack over ``records`` with ``pack``, tallying what it answers."""
+    progress.stage(f"analyzing the stack with {pack.label}")
+    tallies.add_stack_result(pack.process.analyze_stack([r.resource for r in records]))
+
+
 def analyze_all(
     records: Sequence[RecordedResource], packs: Sequence[PackRun], tallies: PolicyTallies, progress: Progress
 ) -> None:
     """Analyze every resource with every pack, then the stack as a whole, tallying what they answer."""
-    resources = [r.resource for r in records]
     for pack in packs:
-        progress.stage(f"analyzing with {pack.label}", len(resources))
-        for resource, result in zip(resources, pack.process.analyze_many(resources), strict=True):
-            tallies.add_resource_result(result, resource.urn)
-            progress.advance()
-        progress.stage(f"analyzing the stack with {pack.label}")
-        tallies.add_stack_result(pack.process.analyze_stack(resources))
+        analyze_resources(records, pack, tallies, progress)
+        analyze_stack(records, pack, tallies, progress)

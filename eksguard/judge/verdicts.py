@@ -1,5 +1,9 @@
 """From what the packs said to one verdict per control: tally each policy's diagnostics into findings located
-in the program, then decide passed, violated, not checkable (until apply, or offline) or not applicable."""
+in the program or the account, then decide passed, violated, not checkable (until apply, or offline) or not
+applicable.
+
+The resources judged come from a program run (``check``) or from live reads (``audit``): :class:`Judged` says
+which, so both are tallied, decided and covered the same way."""
 
 from __future__ import annotations
 
@@ -26,6 +30,27 @@ PackPolicies = tuple[analyzer_pb2.AnalyzerInfo, Mapping[str, Mapping[str, Any]]]
 """A pack's GetAnalyzerInfo answer and the config it was sent."""
 
 
+@dataclass(frozen=True)
+class Judged:
+    """The resources the packs judged and how the report speaks of them."""
+
+    resources: Sequence[RecordedResource]
+    stack_urn: str
+    stack_location: SourceLocation | None = None
+    """Where a finding about the whole stack points (a program's entry file); None for live resources."""
+    absent: str = "the program declares no"
+    """How a not-applicable reason says that no resource of a policy's types was judged."""
+
+    @classmethod
+    def of_run(cls, run: ProgramRun) -> Judged:
+        # A finding about the whole stack points at the program's entry file (code scanning needs a line).
+        return cls(run.resources, run.stack_urn, _entry_location(run))
+
+
+def _judged(subject: ProgramRun | Judged) -> Judged:
+    return subject if isinstance(subject, Judged) else Judged.of_run(subject)
+
+
 @dataclass
 class PolicyTally:
     """Everything the packs said about one policy."""
@@ -40,16 +65,15 @@ class PolicyTally:
 
 
 class PolicyTallies:
-    """The tally of every policy over one program run."""
+    """The tally of every policy over one program run (or one set of live resources)."""
 
-    def __init__(self, run: ProgramRun) -> None:
+    def __init__(self, run: ProgramRun | Judged) -> None:
         self.by_policy: dict[str, PolicyTally] = defaultdict(PolicyTally)
         self.declined: dict[str, set[str]] = defaultdict(set)
         """Resource URN to the policies that said they do not apply to it."""
-        self._run = run
-        self._by_urn = {r.resource.urn: r for r in run.resources}
-        # A finding about the whole stack points at the program's entry file (code scanning needs a line).
-        self._stack_location = _entry_location(run)
+        self._run = _judged(run)
+        self._by_urn = {r.resource.urn: r for r in self._run.resources}
+        self._stack_location = self._run.stack_location
 
     def add_resource_result(self, result: AnalyzeResult, resource_urn: str) -> None:
         """Count a pack's Analyze answer for the resource ``resource_urn``."""
@@ -164,11 +188,15 @@ def _undecided(tally: PolicyTally) -> tuple[Status, list[Finding], str] | None:
 
 
 def control_results(
-    run: ProgramRun, packs: Sequence[PackPolicies], catalogue: Catalogue, tallies: Mapping[str, PolicyTally]
+    run: ProgramRun | Judged,
+    packs: Sequence[PackPolicies],
+    catalogue: Catalogue,
+    tallies: Mapping[str, PolicyTally],
 ) -> list[ControlResult]:
     """One result per catalogue control and per policy outside it, in the catalogue's area order."""
-    type_counts = Counter(r.resource.type for r in run.resources)
-    analyzed = len(run.resources)
+    judged = _judged(run)
+    type_counts = Counter(r.resource.type for r in judged.resources)
+    analyzed = len(judged.resources)
     policies = _policies_run(packs)
 
     controls: dict[str, Control] = dict(catalogue.items())
@@ -205,7 +233,7 @@ def control_results(
             reason = (
                 tally.stack_not_applicable
                 or (tally.not_applicable.most_common(1)[0][0] if tally.not_applicable else "")
-                or (f"the program declares no {', '.join(sorted(types))}" if types else "no resource it applies to")
+                or (f"{judged.absent} {', '.join(sorted(types))}" if types else "no resource it applies to")
             )
             result = ControlResult(control, "not_applicable", reason=reason)
         else:

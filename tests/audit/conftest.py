@@ -59,3 +59,12 @@ def account_session(endpoint: str, account_id: str) -> boto3.Session:
         aws_session_token=creds["SessionToken"],
         region_name="us-east-1",
     )
+
+
+@pytest.fixture(scope="session")
+def pack():
+    """One eksguard pack per test worker, started as the Pulumi CLI starts it and configured as the audit does."""
+    from tests.audit.helpers import started_pack
+
+    with started_pack() as run:
+        yield run

@@ -1,7 +1,7 @@
-"""Seed a moto account through the API (plus the few backend writes moto's API does not allow).
+"""Seed a moto account through the API (plus the few backend writes moto's API does not allow, FACTS.md).
 
-``seed_insecure`` returns the exact set of (control id, resource) the audit must report; ``seed_compliant``
-builds an account that must yield no finding.
+``seed_insecure`` returns the exact set of (control id, resource) the audit must report, as the pack's rules
+decide them; ``seed_compliant`` builds an account that must yield no finding.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from eksguard_policies.rules.eks_cluster import LOG_TYPES
 from moto.eks.models import eks_backends
 from moto.ssm.models import Parameter, ssm_backends
 
-from eksguard.audit.amis import AL2023_PARAMETER
+from eksguard.audit.aws.amis import ami_parameter
+from tests.audit.moto_gaps import MotoGaps
 
 TODAY = dt.date(2026, 11, 28)
 REGION = "eu-west-1"
 SECOND_REGION = "us-east-1"
-ALL_LOGS = {
-    "clusterLogging": [{"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"], "enabled": True}]
-}
+ALL_LOGS = {"clusterLogging": [{"types": list(LOG_TYPES), "enabled": True}]}
 ASSUME_EC2 = json.dumps(
     {
         "Version": "2012-10-17",
@@ -31,6 +31,8 @@ ASSUME_EC2 = json.dumps(
 )
 ASSUME_EKS = ASSUME_EC2.replace("ec2.amazonaws.com", "eks.amazonaws.com")
 PAB_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 
 
 @dataclass
@@ -38,12 +40,14 @@ class Seeded:
     account_id: str
     expected: set[tuple[str, str]] = field(default_factory=set)
     names: dict[str, str] = field(default_factory=dict)
+    gaps: MotoGaps = field(default_factory=MotoGaps)
+    """What the account holds beyond moto (access entries, add-ons), answered at before-send."""
 
 
 def seed_release_history(account_id: str, region: str, version: str, releases: list[tuple[str, dt.datetime]]) -> None:
     """moto refuses PutParameter under /aws/service (reserved): write the public parameter's history into the
     backend of the server running in this process."""
-    name = AL2023_PARAMETER.format(version=version, arch="x86_64")
+    name = ami_parameter("AL2023_x86_64_STANDARD", version)
     history = ssm_backends[account_id][region]._parameters[name]
     history.clear()
     for number, (value, modified) in enumerate(releases, start=1):
@@ -63,44 +67,71 @@ def seed_release_history(account_id: str, region: str, version: str, releases: l
         )
 
 
-def _clients(session: boto3.Session, endpoint: str, region: str) -> Any:
+def clients(session: boto3.Session, endpoint: str, region: str) -> Any:
     def make(service: str) -> Any:
         return session.client(service, region_name=region, endpoint_url=endpoint)
 
     return make
 
 
-def _network(ec2: Any) -> tuple[str, list[str]]:
+def network(ec2: Any) -> tuple[str, list[str]]:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
     return vpc, subnets
 
 
-def _role(iam: Any, name: str, document: str, policies: list[str]) -> str:
+def role(iam: Any, name: str, document: str, policies: list[str]) -> str:
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]["Arn"]
     for policy in policies:
         iam.attach_role_policy(RoleName=name, PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
     return arn
 
 
-def _set_access_config(account_id: str, region: str, cluster: str, mode: str, bootstrap: bool) -> None:
+def set_access_config(account_id: str, region: str, cluster: str, mode: str | None, bootstrap: bool | None) -> None:
     """moto's EKS drops accessConfig; the server serialises the backend attribute."""
+    config = {"authenticationMode": mode, "bootstrapClusterCreatorAdminPermissions": bootstrap}
     eks_backends[account_id][region].clusters[cluster].access_config = {
-        "authenticationMode": mode,
-        "bootstrapClusterCreatorAdminPermissions": bootstrap,
+        k: v for k, v in config.items() if v is not None
     }
 
 
-def _drop_remote_access(account_id: str, region: str, cluster: str, nodegroup: str) -> None:
-    """moto gives every node group remoteAccess; AWS never does when a launch template is used."""
+def set_endpoint(account_id: str, region: str, cluster: str, url: str) -> None:
+    """Point a moto cluster's API endpoint at a local Kubernetes API stand-in."""
+    eks_backends[account_id][region].clusters[cluster].endpoint = url
+
+
+def drop_remote_access(account_id: str, region: str, cluster: str, nodegroup: str) -> None:
+    """moto gives every node group a default SSH key; AWS gives none unless asked."""
     eks_backends[account_id][region].clusters[cluster].nodegroups[nodegroup].remote_access = None
+
+
+def generated_template(make: Any, cluster: str, nodegroup: str, data: dict[str, Any], subnet: str) -> str:
+    """What EKS does for a node group without a launch template: a template it owns, named by the node group's
+    Auto Scaling group (which moto's EKS does not create)."""
+    described = make("eks").describe_nodegroup(clusterName=cluster, nodegroupName=nodegroup)["nodegroup"]
+    group = described["resources"]["autoScalingGroups"][0]["name"]
+    tags = [{"Key": "eks:cluster-name", "Value": cluster}, {"Key": "eks:nodegroup-name", "Value": nodegroup}]
+    template = make("ec2").create_launch_template(
+        LaunchTemplateName=f"eks-{described['nodegroupArn'].rsplit('/', 1)[-1]}",
+        LaunchTemplateData=data,
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags}],
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    make("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=group,
+        LaunchTemplate={"LaunchTemplateId": template, "Version": "1"},
+        MinSize=0,
+        MaxSize=1,
+        DesiredCapacity=0,
+        VPCZoneIdentifier=subnet,
+    )
+    return template
 
 
 def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> Seeded:
     out = Seeded(account_id)
-    client = _clients(session, endpoint, REGION)
-    ec2, eks, iam = client("ec2"), client("eks"), client("iam")
-    vpc, subnets = _network(ec2)
+    make = clients(session, endpoint, REGION)
+    ec2, eks, iam = make("ec2"), make("eks"), make("iam")
+    vpc, subnets = network(ec2)
     open_sg = ec2.create_security_group(GroupName="weak-cluster", Description="x", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=open_sg,
@@ -127,8 +158,8 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         ],
     )
     default_acl = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"][0]
-    cluster_role = _role(iam, "weak-cluster", ASSUME_EKS, ["AmazonEKSClusterPolicy"])
-    node_role = _role(iam, "weak-node", ASSUME_EC2, ["AmazonEKSWorkerNodePolicy", "AdministratorAccess"])
+    cluster_role = role(iam, "weak-cluster", ASSUME_EKS, ["AmazonEKSClusterPolicy"])
+    node_role = role(iam, "weak-node", ASSUME_EC2, ["AmazonEKSWorkerNodePolicy", "AdministratorAccess"])
     everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     iam.put_role_policy(RoleName="weak-node", PolicyName="debug", PolicyDocument=json.dumps(everything))
 
@@ -138,7 +169,7 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         roleArn=cluster_role,
         resourcesVpcConfig={"subnetIds": subnets, "securityGroupIds": [open_sg]},
     )["cluster"]
-    _set_access_config(account_id, REGION, "weak", "CONFIG_MAP", True)
+    set_access_config(account_id, REGION, "weak", "CONFIG_MAP", True)
     al2 = eks.create_nodegroup(
         clusterName="weak",
         nodegroupName="al2",
@@ -148,6 +179,16 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         remoteAccess={"ec2SshKey": "ops"},
         releaseVersion="1.33.5-20260901",
     )["nodegroup"]
+    eks_generated = generated_template(
+        make,
+        "weak",
+        "al2",
+        {
+            "MetadataOptions": {"HttpTokens": "optional", "HttpPutResponseHopLimit": 2},
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "VolumeType": "gp2"}}],
+        },
+        subnets[0],
+    )
     lt = ec2.create_launch_template(
         LaunchTemplateName="weak-lt",
         LaunchTemplateData={
@@ -165,7 +206,7 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         releaseVersion="1.33.5-20260901",
         launchTemplate={"id": lt, "version": "1"},
     )["nodegroup"]
-    _drop_remote_access(account_id, REGION, "weak", "stale")
+    drop_remote_access(account_id, REGION, "weak", "stale")
     seed_release_history(
         account_id,
         REGION,
@@ -176,12 +217,20 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
             ("1.33.6-20261101", dt.datetime(2026, 11, 2, tzinfo=dt.UTC)),
         ],
     )
+    root = f"arn:aws:iam::{account_id}:root"
+    admins = f"arn:aws:iam::{account_id}:role/PlatformAdmins"
+    out.gaps.access["weak"] = {
+        root: [{"policyArn": CLUSTER_ADMIN, "accessScope": {"type": "cluster"}}],
+        admins: [{"policyArn": CLUSTER_ADMIN, "accessScope": {"type": "cluster"}}],
+    }
+    out.gaps.addons["weak"] = {"vpc-cni": {"addonVersion": "v1.20.4-eksbuild.1", "addonArn": "arn:addon/weak/vpc-cni"}}
 
     # A second region: a private, logged, encrypted cluster whose key does not rotate.
-    client2 = _clients(session, endpoint, SECOND_REGION)
-    _vpc2, subnets2 = _network(client2("ec2"))
-    key = client2("kms").create_key(Description="eks secrets")["KeyMetadata"]["Arn"]
-    keyed = client2("eks").create_cluster(
+    make2 = clients(session, endpoint, SECOND_REGION)
+    _vpc2, subnets2 = network(make2("ec2"))
+    default_acl2 = make2("ec2").describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [_vpc2]}])["NetworkAcls"]
+    key = make2("kms").create_key(Description="eks secrets")["KeyMetadata"]["Arn"]
+    keyed = make2("eks").create_cluster(
         name="keyed",
         version="1.35",
         roleArn=cluster_role,
@@ -189,11 +238,11 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         resourcesVpcConfig={"subnetIds": subnets2, "endpointPublicAccess": False, "endpointPrivateAccess": True},
         encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key}}],
     )["cluster"]
-    _set_access_config(account_id, SECOND_REGION, "keyed", "API", False)
+    set_access_config(account_id, SECOND_REGION, "keyed", "API", False)
 
     bucket = f"weak-trail-{account_id}"
-    client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    trail = client("cloudtrail").create_trail(Name="weak-trail", S3BucketName=bucket)["TrailARN"]
+    make("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    trail = make("cloudtrail").create_trail(Name="weak-trail", S3BucketName=bucket)["TrailARN"]
 
     arn = cluster["arn"]
     out.expected |= {
@@ -206,8 +255,10 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         ("eks-bootstrap-cluster-creator-admin", arn),
         ("nodegroup-ami-family", al2["nodegroupArn"]),
         ("nodegroup-ssh-remote-access", al2["nodegroupArn"]),
-        ("node-ebs-encrypted", al2["nodegroupArn"]),
+        ("nodegroup-ami-age", al2["nodegroupArn"]),
         ("nodegroup-ami-age", stale["nodegroupArn"]),
+        ("node-imdsv2-required", eks_generated),
+        ("node-ebs-encrypted", eks_generated),
         ("node-imdsv2-required", lt),
         ("node-ebs-encrypted", lt),
         ("node-public-ip", lt),
@@ -216,28 +267,33 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         ("sg-rule-description", kubelet_sg),
         ("sg-rule-description", open_sg),
         ("iam-policy-admin-wildcard", node_role),
-        ("nacl-admin-ports-open", default_acl["NetworkAclId"]),
         ("iam-node-role-admin", node_role),
+        ("access-policy-cluster-admin-broad", root),
+        ("nacl-admin-ports-open", default_acl["NetworkAclId"]),
+        ("nacl-admin-ports-open", default_acl2[0]["NetworkAclId"]),
         ("kms-key-rotation", key),
         ("cloudtrail-multi-region", trail),
         ("cloudtrail-log-validation", trail),
         ("cloudtrail-kms", trail),
         ("cloudtrail-cloudwatch-logs", trail),
         ("cloudtrail-logging-enabled", trail),
-        ("cloudtrail-bucket-public-access-block", f"arn:aws:s3:::{bucket}"),
-        ("stack-multi-region-trail", f"account {account_id}"),
+        ("stack-trail-bucket-public-access-block", f"arn:aws:s3:::{bucket}"),
+        ("stack-multi-region-trail", arn),
+        ("stack-multi-region-trail", keyed["arn"]),
     }
-    out.names.update(cluster="weak", keyed=keyed["arn"], stale=stale["nodegroupArn"], lt=lt, trail=trail)
+    out.names.update(
+        cluster="weak", keyed=keyed["arn"], stale=stale["nodegroupArn"], lt=lt, trail=trail, generated=eks_generated
+    )
     return out
 
 
 def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clusters: int = 1) -> Seeded:
     """``clusters`` clusters sharing one VPC, security groups, key and node role; each has one node group
-    with its own launch template."""
+    with its own launch template, one access entry (a named role, view only) and the vpc-cni add-on."""
     out = Seeded(account_id)
-    client = _clients(session, endpoint, REGION)
-    ec2, eks, iam, kms = client("ec2"), client("eks"), client("iam"), client("kms")
-    vpc, subnets = _network(ec2)
+    make = clients(session, endpoint, REGION)
+    ec2, eks, iam, kms = make("ec2"), make("eks"), make("iam"), make("kms")
+    vpc, subnets = network(ec2)
     acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
     for number, (protocol, ports, cidr) in enumerate(
         [("6", (443, 443), "0.0.0.0/0"), ("6", (32768, 65535), "0.0.0.0/0"), ("-1", None, "10.0.0.0/16")], start=1
@@ -275,8 +331,8 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
         pair = {"GroupId": source, "Description": description}
         rule = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [pair]}
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[rule])
-    cluster_role = _role(iam, "good-cluster", ASSUME_EKS, ["AmazonEKSClusterPolicy"])
-    node_role = _role(
+    cluster_role = role(iam, "good-cluster", ASSUME_EKS, ["AmazonEKSClusterPolicy"])
+    node_role = role(
         iam,
         "good-node",
         ASSUME_EC2,
@@ -315,7 +371,7 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
             },
             encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key}}],
         )
-        _set_access_config(account_id, REGION, name, "API", False)
+        set_access_config(account_id, REGION, name, "API", False)
         eks.create_nodegroup(
             clusterName=name,
             nodegroupName="workers",
@@ -325,15 +381,18 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
             releaseVersion=latest,
             launchTemplate={"id": lt["LaunchTemplate"]["LaunchTemplateId"], "version": "1"},
         )
-        _drop_remote_access(account_id, REGION, name, "workers")
+        drop_remote_access(account_id, REGION, name, "workers")
+        viewer = f"arn:aws:iam::{account_id}:role/Viewers"
+        out.gaps.access[name] = {viewer: [{"policyArn": VIEW, "accessScope": {"type": "cluster"}}]}
+        out.gaps.addons[name] = {"vpc-cni": {"addonVersion": "v1.20.4-eksbuild.1"}}
 
-    s3, logs, trail_client = client("s3"), client("logs"), client("cloudtrail")
+    s3, logs, trail_client = make("s3"), make("logs"), make("cloudtrail")
     bucket = f"org-trail-{account_id}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PAB_ON)
     logs.create_log_group(logGroupName="cloudtrail")
     group_arn = logs.describe_log_groups(logGroupNamePrefix="cloudtrail")["logGroups"][0]["arn"]
-    trail_role = _role(iam, "trail-logs", ASSUME_EC2.replace("ec2.amazonaws.com", "cloudtrail.amazonaws.com"), [])
+    trail_role = role(iam, "trail-logs", ASSUME_EC2.replace("ec2.amazonaws.com", "cloudtrail.amazonaws.com"), [])
     trail_client.create_trail(
         Name="org-trail",
         S3BucketName=bucket,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from eksguard.audit.amis import ami_parameter, release_lag
+from eksguard.audit.aws.amis import ami_parameter, release_lag
 
 TODAY = dt.date(2026, 11, 28)
 

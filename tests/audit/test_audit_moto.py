@@ -1,125 +1,245 @@
-"""The audit against a moto server over real HTTP: an insecure account and a compliant one."""
+"""The audit against a moto server over real HTTP: an insecure account and a compliant one, judged by the pack."""
 
 from __future__ import annotations
 
 import pytest
 
-from eksguard.audit.runner import run_audit
-from eksguard.audit.session import ReadOnlySession
-from tests.audit.conftest import account_session
-from tests.audit.helpers import audit_catalogue, finding_set, statuses
-from tests.audit.seed import REGION, SECOND_REGION, TODAY, seed_compliant, seed_insecure
+from tests.audit.helpers import audit, audit_session, finding_set
+from tests.audit.seed import REGION, SECOND_REGION, seed_compliant, seed_insecure
 
 INSECURE, COMPLIANT = "111111111111", "222222222222"
+KUBERNETES_NOT_READ = "Kubernetes objects not read (--no-kubernetes)"
+NOTHING_TO_JUDGE: set[str] = set()
 
 
 @pytest.fixture(scope="module")
-def insecure(endpoint):
-    session = account_session(endpoint, INSECURE)
-    seeded = seed_insecure(session, endpoint, INSECURE)
-    audit = ReadOnlySession(boto_session=account_session(endpoint, INSECURE), endpoint_url=endpoint)
-    return seeded, run_audit(audit, [REGION, SECOND_REGION], today=TODAY, catalogue=audit_catalogue())
+def insecure(endpoint, pack):
+    from tests.audit.conftest import account_session
+
+    seeded = seed_insecure(account_session(endpoint, INSECURE), endpoint, INSECURE)
+    inventory, report = audit(audit_session(endpoint, INSECURE, seeded.gaps), pack, [REGION, SECOND_REGION])
+    return seeded, inventory, report
 
 
 @pytest.fixture(scope="module")
-def compliant(endpoint):
-    session = account_session(endpoint, COMPLIANT)
-    seeded = seed_compliant(session, endpoint, COMPLIANT)
-    audit = ReadOnlySession(boto_session=account_session(endpoint, COMPLIANT), endpoint_url=endpoint)
-    return seeded, run_audit(audit, [REGION], today=TODAY, catalogue=audit_catalogue())
+def compliant(endpoint, pack):
+    from tests.audit.conftest import account_session
+
+    seeded = seed_compliant(account_session(endpoint, COMPLIANT), endpoint, COMPLIANT)
+    inventory, report = audit(audit_session(endpoint, COMPLIANT, seeded.gaps), pack, [REGION])
+    return seeded, inventory, report
 
 
 def test_insecure_account_every_weakness_found_exactly(insecure):
-    seeded, report = insecure
+    seeded, _, report = insecure
     assert finding_set(report) == seeded.expected
 
 
 def test_compliant_account_has_no_findings(compliant):
-    _, report = compliant
+    _, _, report = compliant
     assert finding_set(report) == set()
 
 
 def test_compliant_account_statuses(compliant):
-    """Everything is evaluated and passes, except access entries, which moto does not implement (404)."""
-    _, report = compliant
-    got = statuses(report)
-    assert {cid for cid, status in got.items() if status != "passed"} == {"access-policy-cluster-admin-broad"}
-    assert got["access-policy-cluster-admin-broad"] == "not_assessed"
-    reason = next(r.reason for r in report.results if r.control.id == "access-policy-cluster-admin-broad")
-    assert "ListAccessEntries" in reason and "404" in reason
+    """Every AWS control passes or has nothing to judge; the Kubernetes ones are not assessed, with why."""
+    _, _, report = compliant
+    by_status: dict[str, set[str]] = {}
+    for result in report.results:
+        by_status.setdefault(result.status, set()).add(result.control.id)
+    kubernetes = {
+        r.control.id
+        for r in report.results
+        if r.reason.startswith(f"not assessed in cluster good-0 ({REGION}): {KUBERNETES_NOT_READ}")
+    }
+    assert by_status["not_assessed"] == kubernetes
+    assert by_status.get("not_applicable", set()) == NOTHING_TO_JUDGE
+    assert "stack-namespace-network-policy" not in kubernetes  # a stack policy says nothing of what it reads
+    passed = by_status["passed"]
+    assert {
+        "eks-endpoint-public-access",
+        "node-imdsv2-required",
+        "node-ebs-encrypted",
+        "node-public-ip",
+        "nodegroup-ami-age",
+        "sg-open-ingress",
+        "nacl-admin-ports-open",
+        "iam-node-role-admin",
+        "access-policy-cluster-admin-broad",
+        "kms-key-rotation",
+        "cloudtrail-logging-enabled",
+        "cloudtrail-bucket-public-access-block",
+        "stack-multi-region-trail",
+    } <= passed
+
+
+def test_what_was_judged_is_counted(compliant):
+    _, inventory, report = compliant
+    results = {r.control.id: r for r in report.results}
+    assert results["eks-endpoint-public-access"].resources_evaluated == 1
+    assert results["node-imdsv2-required"].resources_evaluated == 1
+    assert results["sg-open-ingress"].resources_evaluated == 2
+    # The node role and its three attachments (its name matches nodeRolePatterns), and the cluster role's
+    # attachment (a policy that is not administrator-grade passes whatever the role); the cluster role itself
+    # trusts eks.amazonaws.com, so the rule does not apply to it.
+    assert results["iam-node-role-admin"].resources_evaluated == 5
+    assert report.extra["clusters"] == 1 and report.target["resources"] == len(inventory.resources)
 
 
 def test_report_target_and_exit_code(insecure, compliant):
-    _, bad = insecure
-    _, good = compliant
+    _, _, bad = insecure
+    _, _, good = compliant
     assert bad.target["account"] == INSECURE and bad.target["regions"] == [REGION, SECOND_REGION]
+    assert bad.target["policy_packs"][0]["name"] == "eksguard"
     assert (bad.exit_code(), good.exit_code()) == (1, 0)
 
 
-def test_ami_age_reports_releases_and_days(insecure):
-    _, report = insecure
-    (finding,) = [f for r in report.results for f in r.findings if f.control_id == "nodegroup-ami-age"]
-    assert "2 release(s), 61 days behind the recommended 1.33.6-20261101 (more than 30 days)" in finding.message
+def test_a_finding_names_the_control_message_and_remediation_of_the_pack(insecure, pack):
+    """The message is the rule's own; the control (title, remediation) the catalogue's, as ``check`` shows it."""
+    _, _, report = insecure
+    result = next(r for r in report.results if r.control.id == "eks-authentication-mode")
+    (finding,) = result.findings
+    assert finding.message == (
+        "accessConfig.authenticationMode is CONFIG_MAP: access comes from the aws-auth ConfigMap"
+    )
+    policy = next(p for p in pack.info.policies if p.name == "eks-authentication-mode")
+    assert result.control.remediation == policy.remediation_steps
+    assert (finding.region, finding.resource_type, finding.resource_name) == (
+        REGION,
+        "aws:eks/cluster:Cluster",
+        "weak",
+    )
 
 
 def test_remediation_plan_names_import_and_component(insecure):
-    seeded, report = insecure
+    seeded, _, report = insecure
     by_key = {(f.control_id, f.resource): f for r in report.results for f in r.findings}
-    cluster = by_key[
-        ("eks-secrets-encryption", next(res for cid, res in seeded.expected if cid == "eks-secrets-encryption"))
-    ]
+    cluster = next(f for (cid, _), f in by_key.items() if cid == "eks-secrets-encryption")
     assert cluster.fix["import_command"] == "pulumi import aws:eks/cluster:Cluster weak weak"
-    assert cluster.fix["component"] == cluster.fix["component"].strip() and cluster.fix["component"].startswith(
-        "eksguard:index:"
-    )
+    assert cluster.fix["component"] == "eksguard:index:Cluster"
     assert "cluster_name='weak'" in cluster.fix["snippet"]
     lt = by_key[("node-imdsv2-required", seeded.names["lt"])]
-    assert (
-        lt.fix["import_command"]
-        == f"pulumi import aws:ec2/launchTemplate:LaunchTemplate {seeded.names['lt'].lower()} {seeded.names['lt']}"
+    assert lt.fix["import_command"] == (
+        f"pulumi import aws:ec2/launchTemplate:LaunchTemplate {seeded.names['lt'].lower()} {seeded.names['lt']}"
     )
     stale = by_key[("nodegroup-ami-age", seeded.names["stale"])]
     assert stale.fix["import_id"] == "weak:stale"
+    assert (stale.fix["newest_release"], stale.fix["releases_behind"], stale.fix["days_behind"]) == (
+        "1.33.6-20261101",
+        2,
+        61,
+    )
+    generated = by_key[("node-imdsv2-required", seeded.names["generated"])]
+    assert generated.fix["generated_for"] == "weak:al2"
 
 
 def test_every_snippet_compiles_with_known_arguments_only(insecure):
-    _, report = insecure
-    for finding in (f for r in report.results for f in r.findings):
-        snippet = finding.fix["snippet"]
-        compile(snippet, finding.control_id, "exec")
-        assert "no such argument" not in snippet and "not found" not in snippet, snippet
-        assert finding.fix["component"] == next(
-            r.control.component for r in report.results if r.control.id == finding.control_id
-        )
+    from eksguard.audit.remediation import component_arguments
+
+    _, _, report = insecure
+    for result in report.results:
+        for finding in result.findings:
+            snippet = finding.fix["snippet"]
+            compile(snippet, finding.control_id, "exec")
+            assert finding.fix["component"] == result.control.component
+            known = component_arguments(result.control.component.rsplit(":", 1)[-1])
+            written = {line.strip().split("=", 1)[0] for line in snippet.splitlines() if line.startswith("        ")}
+            assert written <= known, snippet
 
 
 def test_nodegroup_snippet_carries_observed_values(insecure):
-    _, report = insecure
-    (finding,) = [f for r in report.results for f in r.findings if f.control_id == "nodegroup-ami-age"]
+    seeded, _, report = insecure
+    (finding,) = [
+        f
+        for r in report.results
+        for f in r.findings
+        if f.control_id == "nodegroup-ami-age" and f.resource == seeded.names["stale"]
+    ]
     assert "cluster_name='weak'" in finding.fix["snippet"]
     assert "ami_family='AL2023'" in finding.fix["snippet"] and "kubernetes_version='1.33'" in finding.fix["snippet"]
 
 
-def test_node_group_without_launch_template(endpoint):
-    """EBS follows the region's default (read even when no node group has a launch template); IMDSv2 and
-    public IPs are not assessed, since AWS does not document the template EKS generates."""
+def test_references_become_property_dependencies(insecure):
+    """What the engine sends for references: the value is the id or ARN, the dependency the referenced URN."""
+    seeded, inventory, _ = insecure
+    records = {r.resource.name: r.resource for r in inventory.records()}
+    stale = records["weak:stale"]
+    deps = {prop: sorted(u.split("::")[2] for u in urns) for prop, urns in stale.property_dependencies.items()}
+    assert deps == {
+        "clusterName": ["aws:eks/cluster:Cluster"],
+        "nodeRoleArn": ["aws:iam/role:Role"],
+        "subnetIds": ["aws:ec2/subnet:Subnet", "aws:ec2/subnet:Subnet"],
+        "launchTemplate": ["aws:ec2/launchTemplate:LaunchTemplate"],
+    }
+    assert stale.properties["launchTemplate"]["id"] == seeded.names["lt"]
+    assert set(stale.dependencies) == {u for urns in stale.property_dependencies.values() for u in urns}
+    association = next(r for n, r in records.items() if n.startswith("weak#arn:aws:iam::111111111111:root#"))
+    assert [u.split("::")[2] for u in association.property_dependencies["principalArn"]] == [
+        "aws:eks/accessEntry:AccessEntry"
+    ]
+    generated = records[seeded.names["generated"]]
+    assert generated.parent == stale.urn.replace("weak:stale", "weak:al2")
+
+
+def test_a_launch_template_eks_generated_and_not_found_is_not_assessed(endpoint, pack):
+    """Without its Auto Scaling group the template cannot be read: the launch template controls say so."""
+    from tests.audit.conftest import account_session
+
     account, region = "555555555555", "ap-southeast-2"
     session = account_session(endpoint, account)
     ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint)
     eks = session.client("eks", region_name=region, endpoint_url=endpoint)
     iam = session.client("iam", region_name=region, endpoint_url=endpoint)
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
-    role = iam.create_role(RoleName="node", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    eks.create_cluster(name="plain", version="1.35", roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
-    eks.create_nodegroup(clusterName="plain", nodegroupName="ng", nodeRole=role, subnets=subnets)
-    ec2.enable_ebs_encryption_by_default()
-    audit = ReadOnlySession(boto_session=account_session(endpoint, account), endpoint_url=endpoint)
-    report = run_audit(audit, [region], today=TODAY, catalogue=audit_catalogue())
+    node_role = iam.create_role(RoleName="node", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    eks.create_cluster(name="plain", version="1.35", roleArn=node_role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.create_nodegroup(clusterName="plain", nodegroupName="ng", nodeRole=node_role, subnets=subnets)
+    _, report = audit(audit_session(endpoint, account), pack, [region])
     results = {r.control.id: r for r in report.results}
-    assert (results["node-ebs-encrypted"].status, results["node-ebs-encrypted"].resources_evaluated) == ("passed", 1)
-    for control_id in ("node-imdsv2-required", "node-public-ip"):
-        assert results[control_id].status == "not_assessed"
-        assert results[control_id].reason == (
-            f"not assessed in {region}: node group ng uses the launch template EKS generates, "
-            "whose settings AWS does not document"
-        )
+    why = (
+        f"not assessed in node group plain:ng ({region}): names no launch template, and the one EKS generated "
+        "for it was not found (no Auto Scaling group)"
+    )
+    for control_id in ("node-imdsv2-required", "node-ebs-encrypted", "node-public-ip"):
+        assert (results[control_id].status, results[control_id].reason) == ("not_assessed", why)
+
+
+def test_every_aws_declaration_uses_the_pulumi_aws_input_names_and_types(insecure, compliant):
+    from tests.audit.sdk_inputs import args_class, object_problems
+
+    checked = set()
+    for _, inventory, _ in (insecure, compliant):
+        for live in inventory.resources.values():
+            if live.type.startswith("aws:"):
+                assert object_problems(live.props, args_class(live.type)) == [], live.name
+                checked.add(live.type)
+    assert checked == {
+        "aws:eks/cluster:Cluster",
+        "aws:eks/nodeGroup:NodeGroup",
+        "aws:eks/accessEntry:AccessEntry",
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+        "aws:eks/addon:Addon",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ec2/subnet:Subnet",
+        "aws:ec2/networkAcl:NetworkAcl",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:kms/key:Key",
+        "aws:cloudtrail/trail:Trail",
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    }
+
+
+def test_the_input_check_catches_a_wrong_name_and_a_wrong_type():
+    from tests.audit.sdk_inputs import args_class, object_problems
+
+    template = args_class("aws:ec2/launchTemplate:LaunchTemplate")
+    assert object_problems({"metadataOptions": {"httpPutResponseHopLimit": 1}}, template) == []
+    assert object_problems({"blockDeviceMappings": [{"ebs": {"encrypted": True}}]}, template) == [
+        "blockDeviceMappings[0].ebs.encrypted: True is not one of [<class 'str'>]"
+    ]
+    assert object_problems({"metadata_options": {}}, template) == [
+        "metadata_options: not an input of LaunchTemplateArgs"
+    ]

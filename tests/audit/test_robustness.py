@@ -12,11 +12,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries.standard import ExponentialBackoff
 
-from eksguard.audit.runner import run_audit
-from eksguard.audit.session import ReadOnlySession
 from tests.audit.conftest import account_session
-from tests.audit.helpers import audit_catalogue, finding_set, statuses
-from tests.audit.seed import REGION, TODAY, seed_compliant
+from tests.audit.helpers import audit, audit_session, finding_set, statuses
+from tests.audit.seed import REGION, seed_compliant
 
 ACCOUNT = "444444444444"
 SG_CONTROLS = {"sg-open-ingress", "sg-kubelet-exposed", "sg-rule-description"}
@@ -62,40 +60,40 @@ class Injector:
 
 @pytest.fixture(scope="module")
 def seeded(endpoint):
-    seed_compliant(account_session(endpoint, ACCOUNT), endpoint, ACCOUNT)
-    return endpoint
+    return endpoint, seed_compliant(account_session(endpoint, ACCOUNT), endpoint, ACCOUNT).gaps
 
 
-def _audit(endpoint: str, injector: Injector, regions: list[str]):
-    boto_session = account_session(endpoint, ACCOUNT)
-    boto_session.events.register("before-send", injector)
-    session = ReadOnlySession(boto_session=boto_session, endpoint_url=endpoint)
-    return run_audit(session, regions, today=TODAY, catalogue=audit_catalogue())
+def _audit(seeded, pack, injector: Injector, regions: list[str]):
+    endpoint, gaps = seeded
+    # The injector runs first: its answer is the response; moto's gaps are answered after it.
+    _, report = audit(audit_session(endpoint, ACCOUNT, None, injector, gaps), pack, regions)
+    return report
 
 
-def test_throttling_is_retried_then_succeeds(seeded, monkeypatch):
+def test_throttling_is_retried_then_succeeds(seeded, pack, monkeypatch):
     # No backoff sleep in a unit test; the retry decision and the adaptive rate limiter still run.
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
     # SSM's JSON protocol; the only call on its client, so the adaptive limiter slows nothing else.
     throttled = _json_error(400, "ThrottlingException", "Rate exceeded")
     injector = Injector("GetParameterHistory", throttled, times=2)
-    report = _audit(seeded, injector, [REGION])
+    report = _audit(seeded, pack, injector, [REGION])
     assert injector.attempts["GetParameterHistory"] == 3
     assert finding_set(report) == set()
     assert statuses(report)["nodegroup-ami-age"] == "passed"
+    assert {g["reason"] for g in report.extra["not_read"]} == {  # nothing lost to the throttling
+        "the account-level S3 public access block is not read with --endpoint-url",
+        "Kubernetes objects not read (--no-kubernetes)",
+    }
 
 
-def test_access_denied_marks_only_dependent_controls_not_assessed(seeded):
+def test_access_denied_marks_only_dependent_controls_not_assessed(seeded, pack):
     denied = _query_error(403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
     injector = Injector("DescribeSecurityGroups", denied, times=10**6)
-    report = _audit(seeded, injector, [REGION])
-    got = statuses(report)
-    assert {cid for cid, status in got.items() if status == "not_assessed"} == SG_CONTROLS | {
-        "access-policy-cluster-admin-broad"
-    }
-    assert {cid for cid, status in got.items() if status == "passed"} == set(got) - SG_CONTROLS - {
-        "access-policy-cluster-admin-broad"
-    }
+    report = _audit(seeded, pack, injector, [REGION])
+    unread = "not assessed in cluster good-0 (eu-west-1): Kubernetes objects not read (--no-kubernetes)"
+    got = {cid: s for cid, s in statuses(report).items() if not _reason(report, cid).startswith(unread)}
+    assert {cid for cid, status in got.items() if status == "not_assessed"} == SG_CONTROLS
+    assert {cid for cid, status in got.items() if status == "violated"} == set()
     reason = next(r.reason for r in report.results if r.control.id == "sg-open-ingress")
     assert reason == (
         f"not assessed in {REGION}: DescribeSecurityGroups: UnauthorizedOperation: "
@@ -104,13 +102,20 @@ def test_access_denied_marks_only_dependent_controls_not_assessed(seeded):
     assert injector.attempts["DescribeSecurityGroups"] == 1  # AccessDenied is not retried
 
 
-def test_access_denied_in_one_region_keeps_the_other_region(seeded):
+def test_access_denied_in_one_region_keeps_the_other_region(seeded, pack):
     denied = _json_error(403, "AccessDeniedException", "User is not authorized to perform eks:ListClusters")
     injector = Injector("ListClusters", denied, times=10**6, region="us-west-2")
-    report = _audit(seeded, injector, [REGION, "us-west-2"])
+    report = _audit(seeded, pack, injector, [REGION, "us-west-2"])
     cluster_result = next(r for r in report.results if r.control.id == "eks-version-standard-support")
     assert cluster_result.status == "not_assessed"
     assert cluster_result.resources_evaluated == 1  # the eu-west-1 cluster was still read and checked
-    assert cluster_result.reason.startswith("not assessed in us-west-2: ListClusters: AccessDeniedException")
+    assert cluster_result.reason == (
+        "not assessed in us-west-2: ListClusters: AccessDeniedException: User is not authorized to perform "
+        "eks:ListClusters"
+    )
     assert finding_set(report) == set()
     assert report.extra["clusters"] == 1
+
+
+def _reason(report, control_id: str) -> str:
+    return next(r.reason for r in report.results if r.control.id == control_id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 
 from eksguard.audit import cli, runner
-from eksguard.audit.collect import RegionInventory
+from eksguard.audit.aws import RegionRead
+from eksguard.audit.live import Inventory
+from tests.audit.seed import TODAY
 
 REGIONS = ["eu-west-1", "us-east-1", "ap-southeast-2"]
 
@@ -14,14 +16,14 @@ def test_regions_are_scanned_concurrently_in_the_given_order(monkeypatch):
     # Every collector waits until all regions are in flight: a sequential scan breaks the barrier.
     barrier = threading.Barrier(len(REGIONS), timeout=30)
 
-    def collect(session, region):
+    def collect(session, region, account, regions, today):
         barrier.wait()
-        return RegionInventory(region)
+        return RegionRead(session, region, Inventory(account))
 
     done: list[str] = []
     monkeypatch.setattr(runner, "collect_region", collect)
-    inventories = runner.scan_regions(None, REGIONS, done.append)
-    assert [inv.region for inv in inventories] == REGIONS
+    reads = runner.scan_regions(None, "1", REGIONS, TODAY, done.append)
+    assert [read.region for read in reads] == REGIONS
     assert sorted(done) == sorted(REGIONS)
 
 

@@ -61,8 +61,8 @@ def test_hook_allows_exactly_the_listed_reads_of_the_service_model(service):
 
 def test_the_audit_creates_clients_only_for_services_in_the_allow_list():
     created = set()
-    for path in AUDIT_SOURCES.glob("*.py"):
-        created |= set(re.findall(r"session\.client\(\"([a-z0-9-]+)\"", path.read_text()))
+    for path in AUDIT_SOURCES.rglob("*.py"):
+        created |= set(re.findall(r"\.client\(\"([a-z0-9-]+)\"", path.read_text()))
     assert created == set(ALLOWED_OPERATIONS)
 
 

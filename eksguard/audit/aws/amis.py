@@ -1,8 +1,9 @@
-"""EKS node AMI families and how far a node group's release is behind the newest recommended one.
+"""How far a node group's AMI release is behind the newest one AWS recommends (the public SSM parameters the
+NodeGroup component resolves, components.nodegroup.ami_release_parameter). A remediation fact: the rules judge
+the release's age; the plan names the release to move to.
 
-The newest releases are AWS public SSM parameters (docs.aws.amazon.com/eks/latest/userguide/retrieve-ami-id.html
-and the Bottlerocket equivalent). AL2023 release versions carry their build date (``1.35.2-20261120``);
-Bottlerocket's (``1.50.0-5f7c6ac5``) do not, so their age comes from the parameter history's dates.
+AL2023 release versions carry their build date (``1.35.2-20261120``); Bottlerocket's (``1.50.0-5f7c6ac5``) do
+not, so their lag in days comes from the parameter history's dates.
 """
 
 from __future__ import annotations
@@ -12,40 +13,29 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-AL2023_PARAMETER = (
-    "/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/{arch}/standard/recommended/release_version"
-)
-BOTTLEROCKET_PARAMETER = "/aws/service/bottlerocket/aws-k8s-{version}/{arch}/latest/image_version"
-
-# Managed node group amiType -> (family, architecture) for the types that have a recommended-release parameter.
-_TRACKED_AMI_TYPES: dict[str, tuple[str, str]] = {
-    "AL2023_x86_64_STANDARD": ("al2023", "x86_64"),
-    "AL2023_ARM_64_STANDARD": ("al2023", "arm64"),
-    "BOTTLEROCKET_x86_64": ("bottlerocket", "x86_64"),
-    "BOTTLEROCKET_ARM_64": ("bottlerocket", "arm64"),
+# Managed node group amiType -> (NodeGroup ami_family, architecture) for the types with a recommended release.
+TRACKED_AMI_TYPES: dict[str, tuple[str, str]] = {
+    "AL2023_x86_64_STANDARD": ("AL2023", "x86_64"),
+    "AL2023_ARM_64_STANDARD": ("AL2023", "arm64"),
+    "BOTTLEROCKET_x86_64": ("BOTTLEROCKET", "x86_64"),
+    "BOTTLEROCKET_ARM_64": ("BOTTLEROCKET", "arm64"),
 }
-# Amazon Linux 2 EKS AMIs reached end of support on 2025-11-26
-# (docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html).
-UNSUPPORTED_AMI_PREFIXES = ("AL2_",)
 
-_AL2023_RELEASE = re.compile(r"^(\d+(?:\.\d+)*)-(\d{8})$")
+_DATED_RELEASE = re.compile(r"^(\d+(?:\.\d+)*)-(\d{8})$")
 
 
 def ami_parameter(ami_type: str, cluster_version: str) -> str | None:
-    tracked = _TRACKED_AMI_TYPES.get(ami_type)
+    """The public parameter holding the newest release for this AMI type and Kubernetes version, or None."""
+    from components.nodegroup import ami_release_parameter
+
+    tracked = TRACKED_AMI_TYPES.get(ami_type)
     if not tracked or not cluster_version:
         return None
-    family, arch = tracked
-    template = AL2023_PARAMETER if family == "al2023" else BOTTLEROCKET_PARAMETER
-    return template.format(version=cluster_version, arch=arch)
-
-
-def is_unsupported_family(ami_type: str) -> bool:
-    return ami_type.startswith(UNSUPPORTED_AMI_PREFIXES)
+    return ami_release_parameter(cluster_version, *tracked)
 
 
 def _release_key(release: str) -> tuple[Any, ...]:
-    match = _AL2023_RELEASE.match(release)
+    match = _DATED_RELEASE.match(release)
     if match:
         return (match.group(2), tuple(int(p) for p in match.group(1).split(".")))
     semver = release.split("-", 1)[0]
@@ -56,7 +46,7 @@ def _release_key(release: str) -> tuple[Any, ...]:
 
 
 def build_date(release: str) -> dt.date | None:
-    match = _AL2023_RELEASE.match(release)
+    match = _DATED_RELEASE.match(release)
     return dt.datetime.strptime(match.group(2), "%Y%m%d").date() if match else None
 
 

@@ -1,0 +1,106 @@
+"""Facts no declaration's inputs show, each read by one small, named enricher and put where the pack reads it.
+
+- ``trail_logging``: whether each trail is logging (GetTrailStatus) -> the Trail's ``enableLogging`` input.
+- ``generated_launch_templates``: the launch template EKS generated for a node group that names none -> an
+  aws:ec2/launchTemplate:LaunchTemplate whose parent is the node group (ec2.read_generated_templates).
+- ``ebs_encryption_by_default``: the region's EBS encryption default -> the pack's own setting for it
+  (``node-ebs-encrypted``'s ``accountEncryptionByDefault``), sent for that region's resources unless the
+  policy config sets it.
+- ``account_public_access_block``: the account-level S3 public access block -> an
+  aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock.
+- ``ami_releases``: how far each node group's AMI release is behind the newest recommended one -> the
+  remediation plan (the rules judge the release's own age).
+
+An enricher that cannot read records a gap: for the first two the types they feed are not assessed there;
+the others feed no verdict on their own, so their gap is only listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from eksguard.audit.aws.amis import ami_parameter, release_lag
+from eksguard.audit.aws.cloudtrail import public_access_block
+from eksguard.audit.aws.context import RegionRead
+from eksguard.audit.aws.ec2 import read_generated_templates
+from eksguard.audit.aws.reads import error_code, guarded, paginate
+from eksguard.audit.aws.types import ACCOUNT_PUBLIC_ACCESS_BLOCK, LAUNCH_TEMPLATE, TRAIL
+from eksguard.audit.live import GLOBAL, Inventory, LiveResource
+from eksguard.audit.session import ReadOnlySession
+
+EBS_POLICY, EBS_SETTING = "node-ebs-encrypted", "accountEncryptionByDefault"
+"""The pack's setting for the account's EBS encryption default (rules/nodes.py)."""
+
+
+def trail_logging(ctx: RegionRead, trails: list[LiveResource]) -> None:
+    client = ctx.client("cloudtrail")
+    for trail in trails:
+        status = guarded(ctx.inventory, trail.region, {TRAIL}, lambda t=trail: client.get_trail_status(Name=t.name))
+        if status is not None:
+            trail.props["enableLogging"] = bool(status.get("IsLogging"))
+
+
+def generated_launch_templates(ctx: RegionRead) -> None:
+    guarded(ctx.inventory, ctx.region, {LAUNCH_TEMPLATE}, lambda: read_generated_templates(ctx))
+
+
+def ebs_encryption_by_default(ctx: RegionRead) -> None:
+    if not ctx.nodegroups:
+        return
+    ec2 = ctx.client("ec2")
+    answer = guarded(ctx.inventory, ctx.region, (), ec2.get_ebs_encryption_by_default)
+    if answer is not None:
+        enabled = bool(answer.get("EbsEncryptionByDefault"))
+        ctx.inventory.region_facts.setdefault(ctx.region, {}).setdefault(EBS_POLICY, {})[EBS_SETTING] = enabled
+
+
+def ami_releases(ctx: RegionRead, today: dt.date) -> None:
+    ssm = ctx.client("ssm")
+    histories: dict[str, list[dict[str, Any]]] = {}
+    for ng in ctx.nodegroups:
+        parameter = ami_parameter(ng.nodegroup.get("amiType", ""), str(ng.cluster.get("version", "")))
+        release = ng.nodegroup.get("releaseVersion")
+        if parameter is None or not release:
+            continue
+        if parameter not in histories:
+            histories[parameter] = guarded(ctx.inventory, ctx.region, (), lambda p=parameter: _history(ssm, p)) or []
+        lag = release_lag(release, histories[parameter], today)
+        if lag is not None:
+            ng.live.fix_notes.update(
+                newest_release=lag.latest, releases_behind=lag.releases_behind, days_behind=lag.days_behind
+            )
+
+
+def _history(ssm: Any, parameter: str) -> list[dict[str, Any]]:
+    try:
+        return list(paginate(ssm, "get_parameter_history", "Parameters", Name=parameter))
+    except ClientError as exc:
+        if error_code(exc) == "ParameterNotFound":
+            return []
+        raise
+
+
+def account_public_access_block(
+    session: ReadOnlySession, region: str, inventory: Inventory, endpoint_url: str | None
+) -> None:
+    """S3 Control puts the account id in the host name, which one custom endpoint cannot serve."""
+    if not any(r.type == TRAIL for r in inventory.resources.values()):
+        return
+    if endpoint_url:
+        reason = "the account-level S3 public access block is not read with --endpoint-url"
+        inventory.gap("account", reason, {ACCOUNT_PUBLIC_ACCESS_BLOCK})
+        return
+    s3control = session.client("s3control", region)
+    block = guarded(
+        inventory,
+        "account",
+        {ACCOUNT_PUBLIC_ACCESS_BLOCK},
+        lambda: public_access_block(s3control.get_public_access_block, AccountId=inventory.account),
+    )
+    if block is not None:
+        inventory.add(
+            LiveResource(ACCOUNT_PUBLIC_ACCESS_BLOCK, inventory.account, GLOBAL, block, arn=inventory.account)
+        )

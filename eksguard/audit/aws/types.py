@@ -1,0 +1,57 @@
+"""Pulumi type tokens of the declarations the AWS collectors produce (the pack's own constants where it has them)."""
+
+from __future__ import annotations
+
+from eksguard_policies.rules.cloudtrail import ACCOUNT_PUBLIC_ACCESS_BLOCK, BUCKETS, PUBLIC_ACCESS_BLOCK, TRAIL
+from eksguard_policies.rules.eks_cluster import CLUSTER
+from eksguard_policies.rules.iam import (
+    ACCESS_POLICY_ASSOCIATION,
+    KMS_KEY,
+    POLICY,
+    ROLE,
+    ROLE_POLICY,
+    ROLE_POLICY_ATTACHMENT,
+)
+from eksguard_policies.rules.network import NETWORK_ACL
+from eksguard_policies.rules.nodes import LAUNCH_TEMPLATE, NODE_GROUP
+from eksguard_policies.rules.security_groups import SECURITY_GROUP
+
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+ADDON = "aws:eks/addon:Addon"
+SUBNET = "aws:ec2/subnet:Subnet"
+BUCKET = BUCKETS[0]  # aws:s3/bucket:Bucket, the bucket type of pulumi-aws 7
+
+IAM_TYPES = frozenset({ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, POLICY})
+CLUSTER_TYPES = frozenset({CLUSTER, NODE_GROUP, ACCESS_ENTRY, ACCESS_POLICY_ASSOCIATION, ADDON})
+NODE_TYPES = frozenset({NODE_GROUP, LAUNCH_TEMPLATE})
+NETWORK_TYPES = frozenset({SECURITY_GROUP, NETWORK_ACL, SUBNET})
+TRAIL_TYPES = frozenset({TRAIL, BUCKET, PUBLIC_ACCESS_BLOCK})
+EVERY_CLUSTER_DERIVED = CLUSTER_TYPES | NODE_TYPES | NETWORK_TYPES | IAM_TYPES | {KMS_KEY}
+"""What cannot be found when the clusters themselves cannot be listed (everything is found from them)."""
+
+__all__ = [
+    "ACCESS_ENTRY",
+    "ACCESS_POLICY_ASSOCIATION",
+    "ACCOUNT_PUBLIC_ACCESS_BLOCK",
+    "ADDON",
+    "BUCKET",
+    "CLUSTER",
+    "CLUSTER_TYPES",
+    "EVERY_CLUSTER_DERIVED",
+    "IAM_TYPES",
+    "KMS_KEY",
+    "LAUNCH_TEMPLATE",
+    "NETWORK_ACL",
+    "NETWORK_TYPES",
+    "NODE_GROUP",
+    "NODE_TYPES",
+    "POLICY",
+    "PUBLIC_ACCESS_BLOCK",
+    "ROLE",
+    "ROLE_POLICY",
+    "ROLE_POLICY_ATTACHMENT",
+    "SECURITY_GROUP",
+    "SUBNET",
+    "TRAIL",
+    "TRAIL_TYPES",
+]

@@ -1,0 +1,114 @@
+"""The pack judges the live resources: Analyze per declaration, AnalyzeStack per scope, then the verdicts of
+``check`` (eksguard.judge.verdicts) named by ARN and region, with a remediation plan per finding and, where
+something could not be read, "not assessed" with the reason.
+
+Scopes: every AWS resource of the account is one stack (a multi-region trail covers every region, references
+cross regions); each cluster's Kubernetes objects are another (namespaces are per cluster). A fact the pack
+takes as a setting (the region's EBS encryption default) is sent with Configure for that region's resources,
+unless the policy config sets it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from eksguard_policies.catalogue import Catalogue
+
+from eksguard.audit.live import GLOBAL, Gap, Inventory, LiveResource, stack_urn
+from eksguard.audit.remediation import plan
+from eksguard.judge.packs import PackRun, Progress, analyze_resources, analyze_stack
+from eksguard.judge.verdicts import Judged, PolicyTallies, control_results, declared_types
+from eksguard.reporters.model import ControlResult, Finding
+
+ABSENT = "the audit found no live"
+DISABLED = "disabled by the policy configuration"
+
+
+def judge(
+    inventory: Inventory,
+    pack: PackRun,
+    user_config: Mapping[str, Any],
+    catalogue: Catalogue,
+    progress: Progress | None = None,
+) -> list[ControlResult]:
+    """One result per control for what ``inventory`` holds, judged by ``pack`` (started and configured)."""
+    progress = progress or Progress()
+    records = inventory.records()
+    judged = Judged(records, stack_urn(inventory.account), None, ABSENT)
+    tallies = PolicyTallies(judged)
+    by_urn = {r.resource.urn: r for r in records}
+    for config, group in _config_groups(inventory, pack.config, user_config):
+        pack.process.configure(config)
+        analyze_resources([by_urn[u] for u in group], pack, tallies, progress)
+    pack.process.configure(pack.config)
+    for scope in inventory.scopes():
+        analyze_stack(inventory.records(scope), pack, tallies, progress)
+    results = control_results(judged, [(pack.info, pack.config)], catalogue, tallies.by_policy)
+    policies = {p.name: p for p in pack.info.policies}
+    urns = {inventory.urn_of(live): live for live in inventory.resources.values()}
+    root = stack_urn(inventory.account)
+    for result in results:
+        result.findings = [_named(f, urns, result.control.component, root) for f in result.findings]
+        policy = policies.get(result.control.id)
+        if policy is not None:
+            _mark_gaps(result, declared_types(policy), inventory.gaps)
+    return results
+
+
+def _config_groups(
+    inventory: Inventory, config: Mapping[str, Mapping[str, Any]], user: Mapping[str, Any]
+) -> list[tuple[dict[str, Any], list[str]]]:
+    """The config to Configure for each group of resources (one group per distinct region facts)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for resource_urn, live in inventory.resources.items():
+        region = live.region if live.region in inventory.region_facts else GLOBAL
+        groups[region].append(resource_urn)
+    out = []
+    for region, members in groups.items():
+        regional = copy.deepcopy(dict(config))
+        for policy, settings in inventory.region_facts.get(region, {}).items():
+            given = user.get(policy)
+            for key, value in settings.items():
+                if policy in regional and not (isinstance(given, Mapping) and key in given):
+                    regional[policy] = {**regional[policy], key: value}
+        out.append((regional, members))
+    return out
+
+
+def _named(finding: Finding, by_urn: Mapping[str, LiveResource], component: str, root: str) -> Finding:
+    """A finding named as the audit names live resources: ARN (or id) and region, with its remediation plan;
+    one about the whole "stack" names the account."""
+    live = by_urn.get(finding.resource)
+    if live is None:
+        if finding.resource == root:
+            finding.resource, finding.region = f"account {root.split('::')[1]}", GLOBAL
+            finding.resource_type = finding.resource_name = ""
+        return finding
+    finding.resource = live.arn or live.name
+    finding.resource_type = live.type
+    finding.resource_name = live.name
+    finding.region = live.region
+    finding.fix = plan(component, live)
+    return finding
+
+
+def _mark_gaps(result: ControlResult, types: frozenset[str], gaps: Sequence[Gap]) -> None:
+    """A resource policy is not assessed where the types it judges could not be read (a violation found
+    elsewhere still stands); a stack policy, which does not say what it reads, is judged on what was read."""
+    if result.status == "not_applicable" and result.reason == DISABLED:
+        return
+    if types:
+        missing = [g for g in gaps if g.types & types]
+        if not missing:
+            return
+        where = "not assessed in " + "; ".join(f"{g.where}: {g.reason}" for g in missing)
+        if result.status == "violated":
+            result.reason = "; ".join(r for r in (result.reason, where) if r)
+        else:
+            result.status, result.reason = "not_assessed", where
+    elif gaps:
+        unread = "judged on what was read; not read: " + "; ".join(f"{g.where}: {g.reason}" for g in gaps)
+        result.reason = "; ".join(r for r in (result.reason, unread) if r)
