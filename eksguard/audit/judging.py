@@ -25,6 +25,29 @@ from eksguard.reporters.model import ControlResult, Finding
 
 ABSENT = "the audit found no live"
 DISABLED = "disabled by the policy configuration"
+STACK_IS_ACCOUNT = "stackIsAccount"
+"""The setting of account-level policies (rules/_account.py) that says the stack is the account's own services."""
+
+
+def audit_config(user: Mapping[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+    """The user's policy config, plus what the audit knows of account-level controls (catalogue ``account_level``):
+    its stack is what the account has, so their policies judge absence as the account lacking the service
+    (``stackIsAccount``) and keep their severity's level, where a program, which may rely on another stack's trail
+    or detector, gets advisory. The user's own settings and levels win."""
+    config = dict(user)
+    for cid, control in catalogue.items():
+        if not control.account_level:
+            continue
+        given = user.get(cid)
+        entry: dict[str, Any] = {STACK_IS_ACCOUNT: True}
+        if control.mandatory_by_default and given is None and user.get("all") is None:
+            entry["enforcementLevel"] = "mandatory"
+        if isinstance(given, str):
+            entry["enforcementLevel"] = given
+        elif isinstance(given, Mapping):
+            entry.update(given)
+        config[cid] = entry
+    return config
 
 
 def judge(
@@ -43,11 +66,12 @@ def judge(
     for config, group in _config_groups(inventory, pack.config, user_config):
         pack.process.configure(config)
         analyze_resources([by_urn[u] for u in group], pack, tallies, progress)
-    pack.process.configure(pack.config)
+    policies = {p.name: p for p in pack.info.policies}
+    pack.process.configure(_stack_config(pack.config, policies, inventory.gaps))
     for scope in inventory.scopes():
         analyze_stack(inventory.records(scope), pack, tallies, progress)
+    pack.process.configure(pack.config)
     results = control_results(judged, [(pack.info, pack.config)], catalogue, tallies.by_policy)
-    policies = {p.name: p for p in pack.info.policies}
     urns = {inventory.urn_of(live): live for live in inventory.resources.values()}
     root = stack_urn(inventory.account)
     for result in results:
@@ -78,6 +102,20 @@ def _config_groups(
     return out
 
 
+def _stack_config(
+    config: Mapping[str, Mapping[str, Any]], policies: Mapping[str, Any], gaps: Sequence[Gap]
+) -> dict[str, Any]:
+    """The config for AnalyzeStack: an account-level policy is told its stack is the account only where every
+    type it reads was read (a failed read is no proof that the account lacks the service)."""
+    out = dict(config)
+    for name, settings in config.items():
+        policy = policies.get(name)
+        if settings.get(STACK_IS_ACCOUNT) is True and policy is not None:
+            if any(g.types & declared_types(policy) for g in gaps):
+                out[name] = {**settings, STACK_IS_ACCOUNT: False}
+    return out
+
+
 def _named(finding: Finding, by_urn: Mapping[str, LiveResource], component: str, root: str) -> Finding:
     """A finding named as the audit names live resources: ARN (or id) and region, with its remediation plan;
     one about the whole "stack" names the account."""
@@ -96,8 +134,9 @@ def _named(finding: Finding, by_urn: Mapping[str, LiveResource], component: str,
 
 
 def _mark_gaps(result: ControlResult, types: frozenset[str], gaps: Sequence[Gap]) -> None:
-    """A resource policy is not assessed where the types it judges could not be read (a violation found
-    elsewhere still stands); a stack policy, which does not say what it reads, is judged on what was read."""
+    """A policy is not assessed where the types it reads (its ``resource-type:`` tags: a resource policy's subjects,
+    every type a stack policy reads) could not be read; a violation found elsewhere still stands. A policy of
+    another pack that publishes no types is judged on what was read, and its reason lists every gap."""
     if result.status == "not_applicable" and result.reason == DISABLED:
         return
     if types:

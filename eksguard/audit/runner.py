@@ -15,7 +15,7 @@ from eksguard_policies.catalogue import Catalogue, default_catalogue
 
 from eksguard.audit import kubernetes
 from eksguard.audit.aws import RegionRead, caller_account, collect_account, collect_region
-from eksguard.audit.judging import judge
+from eksguard.audit.judging import audit_config, judge
 from eksguard.audit.kubernetes.kinds import TYPES as KUBERNETES_TYPES
 from eksguard.audit.live import GLOBAL, Inventory
 from eksguard.audit.session import ReadOnlySession
@@ -155,12 +155,15 @@ def run_audit(
     """Read, judge with the pack started as the Pulumi CLI starts it, report; UsageError on bad input."""
     files = [options.policy_pack_config] if options.policy_pack_config else []
     user_config = (read_pack_configs([options.policy_pack], files) or [{}])[0]
+    catalogue = catalogue if catalogue is not None else default_catalogue()
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=1) as pool:
         (starting,) = start_packs([options.policy_pack], stack, pool)
         inventory = collect(session, options, options.today or _as_of(user_config), on_region_done)
         try:
             identity = StackIdentity(stack=GLOBAL, project=inventory.account, dry_run=False)
-            pack = configure_pack(starting.result(), identity, user_config, options.policy_pack_config)
+            pack = configure_pack(
+                starting.result(), identity, audit_config(user_config, catalogue), options.policy_pack_config
+            )
             return build_report(inventory, pack, user_config, options, session, catalogue)
         except PolicyPackError as exc:
             raise UsageError(str(exc).splitlines()[0]) from None

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-READ_PREFIXES = ("Describe", "Get", "List", "Lookup")
+READ_PREFIXES = ("BatchGet", "Describe", "Get", "List", "Lookup")
 """Every allowed operation starts with one of these (tests/audit/test_session.py asserts it)."""
 
 ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
@@ -42,6 +42,18 @@ ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
         }
     ),
     "autoscaling": frozenset({"DescribeAutoScalingGroups"}),
+    "ecr": frozenset(
+        {
+            "DescribeRepositories",
+            "GetRepositoryPolicy",
+            "GetLifecyclePolicy",
+            "GetRegistryPolicy",
+            "GetRegistryScanningConfiguration",
+        }
+    ),
+    "guardduty": frozenset({"ListDetectors", "GetDetector"}),
+    "inspector2": frozenset({"BatchGetAccountStatus"}),
+    "efs": frozenset({"DescribeFileSystems"}),
     "ssm": frozenset({"GetParameterHistory"}),
     "cloudtrail": frozenset({"DescribeTrails", "GetTrailStatus"}),
     "s3": frozenset({"GetPublicAccessBlock"}),

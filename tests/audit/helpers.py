@@ -8,6 +8,9 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from eksguard_policies.catalogue import default_catalogue
+
+from eksguard.audit.judging import audit_config
 from eksguard.audit.live import GLOBAL, Inventory
 from eksguard.audit.runner import AuditOptions, build_report, collect
 from eksguard.audit.session import ReadOnlySession
@@ -25,13 +28,14 @@ AS_OF = {policy: {"asOf": TODAY.isoformat()} for policy in ("eks-version-standar
 
 @contextmanager
 def started_pack(config: dict[str, Any] | None = None) -> Iterator[PackRun]:
-    """The eksguard pack started and configured as the audit does (Configure with ``config``, ConfigureStack
-    with dry_run false)."""
+    """The eksguard pack started and configured as the audit does (Configure with ``config`` and the audit's
+    account-level settings, ConfigureStack with dry_run false)."""
     with ExitStack() as stack:
         process = PolicyPackProcess(PACK_DIR)
         stack.callback(process.stop)
         process.start()
-        yield configure_pack(process, StackIdentity(GLOBAL, "eksguard-tests", dry_run=False), config or AS_OF, None)
+        identity = StackIdentity(GLOBAL, "eksguard-tests", dry_run=False)
+        yield configure_pack(process, identity, audit_config(config or AS_OF, default_catalogue()), None)
 
 
 def audit_session(endpoint: str, account: str, gaps: MotoGaps | None = None, *handlers: Any) -> ReadOnlySession:

@@ -59,6 +59,23 @@ CASES: list[Case] = [
     ng("age-old-as-of-earlier", node_group(releaseVersion="1.35.2-20261001"), config=aged(asOf="2026-10-15")),
     ng("age-no-release", node_group(releaseVersion=DROP)),
     ng("age-bottlerocket-no-date", node_group(**BOTTLEROCKET)),
+    ng(
+        "age-bottlerocket-published-long-ago",
+        node_group(**BOTTLEROCKET),
+        {AGE},
+        config=aged(releaseDates={"1.50.0-5f7c6ac5": "2026-09-01"}),
+    ),
+    ng(
+        "age-bottlerocket-published-lately",
+        node_group(**BOTTLEROCKET),
+        config=aged(releaseDates={"1.50.0-5f7c6ac5": "2026-11-20"}),
+    ),
+    ng(
+        "age-bottlerocket-other-release-dated",
+        node_group(**BOTTLEROCKET),
+        config=aged(releaseDates={"1.49.0-aaaa": "2026-01-01"}),
+    ),
+    ng("age-bottlerocket-odd-date", node_group(**BOTTLEROCKET), config=aged(releaseDates={"1.50.0-5f7c6ac5": "soon"})),
     ng("age-windows-old", node_group(amiType="WINDOWS_CORE_2022_X86_64", releaseVersion="1.35-2025.01.14"), {AGE}),
     ng("age-release-number", node_group(releaseVersion=1.35), {AGE}),
     ng("age-release-impossible-date", node_group(releaseVersion="1.35.2-20261399")),
@@ -80,7 +97,7 @@ def _reason(pack: PackDriver, resource_type: str, props: dict[str, Any], config:
 @pytest.mark.parametrize(
     ("resource_type", "props", "policy", "expected"),
     [
-        (NODE_GROUP, node_group(**BOTTLEROCKET), AGE, "releaseVersion '1.50.0-5f7c6ac5' carries no build date"),
+        (NODE_GROUP, node_group(**BOTTLEROCKET), AGE, "carries no build date (Bottlerocket releases do not); its age"),
         (NODE_GROUP, node_group(amiType="CUSTOM", releaseVersion=DROP), FAMILY, "amiType CUSTOM runs the launch"),
         (NODE_GROUP, node_group(amiType=DROP), FAMILY, "amiType is not set and a launchTemplate is given"),
         (LAUNCH_TEMPLATE, lt(imageId="ami-0abc"), AGE, "imageId 'ami-0abc' needs EC2 DescribeImages"),
@@ -105,6 +122,14 @@ def test_age_message_names_release_date_and_age(pack) -> None:
         diagnostics = pack.analyze(NODE_GROUP, node_group(releaseVersion="1.35.2-20261001"))
     assert [d.message.splitlines()[-1] for d in diagnostics if d.policy == AGE] == [
         "releaseVersion '1.35.2-20261001' was built on 2026-10-01, 58 days before 2026-11-28 (maxAmiAgeDays 30)"
+    ]
+
+
+def test_bottlerocket_age_counts_from_the_publication_date(pack) -> None:
+    with pack.configured(aged(releaseDates={"1.50.0-5f7c6ac5": "2026-09-01"})):
+        diagnostics = pack.analyze(NODE_GROUP, node_group(**BOTTLEROCKET))
+    assert [d.message.splitlines()[-1] for d in diagnostics if d.policy == AGE] == [
+        "releaseVersion '1.50.0-5f7c6ac5' was published on 2026-09-01, 88 days before 2026-11-28 (maxAmiAgeDays 30)"
     ]
 
 

@@ -1,8 +1,9 @@
 """Read an AWS account's EKS estate with the read-only session and turn it into declarations.
 
-``collect_region`` reads one region (clusters first: everything else is found from them); ``collect_account``
-reads what is global (IAM, the account's S3 public access block). Each read is guarded: an error becomes a gap
-and the other reads go on.
+``collect_region`` reads one region (clusters first: their node groups, networks and keys are found from them;
+then the region's trails, image repositories, GuardDuty, Inspector and EFS file systems, which the clusters use
+without naming them); ``collect_account`` reads what is global (IAM, the account's S3 public access block).
+Each read is guarded: an error becomes a gap and the other reads go on.
 """
 
 from __future__ import annotations
@@ -13,12 +14,23 @@ from typing import Any
 from eksguard.audit.aws import enrichers
 from eksguard.audit.aws.cloudtrail import read_trails
 from eksguard.audit.aws.context import RegionRead
+from eksguard.audit.aws.detection import read_detectors, read_inspector
 from eksguard.audit.aws.ec2 import read_launch_templates, read_network_acls, read_security_groups, read_subnets
+from eksguard.audit.aws.ecr import read_registry, read_repositories
+from eksguard.audit.aws.efs import read_file_systems
 from eksguard.audit.aws.eks import read_clusters
 from eksguard.audit.aws.iam import read_roles
 from eksguard.audit.aws.kms import read_keys
 from eksguard.audit.aws.reads import describe_error, guarded
-from eksguard.audit.aws.types import LAUNCH_TEMPLATE, NETWORK_ACL, SECURITY_GROUP, SUBNET
+from eksguard.audit.aws.types import (
+    DETECTOR_TYPES,
+    EFS_FILE_SYSTEM,
+    LAUNCH_TEMPLATE,
+    NETWORK_ACL,
+    REPOSITORY_TYPES,
+    SECURITY_GROUP,
+    SUBNET,
+)
 from eksguard.audit.live import Inventory
 from eksguard.audit.session import ReadOnlySession
 
@@ -43,6 +55,11 @@ def collect_region(
     guarded(ctx.inventory, ctx.region, {NETWORK_ACL}, lambda: read_network_acls(ctx))
     trails = read_trails(ctx, regions)
     enrichers.trail_logging(ctx, trails)
+    guarded(ctx.inventory, ctx.region, REPOSITORY_TYPES, lambda: read_repositories(ctx))
+    read_registry(ctx)
+    guarded(ctx.inventory, ctx.region, DETECTOR_TYPES, lambda: read_detectors(ctx))
+    read_inspector(ctx)
+    guarded(ctx.inventory, ctx.region, {EFS_FILE_SYSTEM}, lambda: read_file_systems(ctx))
     read_keys(session, region, ctx.inventory, _keys(ctx))
     enrichers.ebs_encryption_by_default(ctx)
     enrichers.ami_releases(ctx, today)

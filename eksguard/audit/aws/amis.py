@@ -1,53 +1,48 @@
-"""How far a node group's AMI release is behind the newest one AWS recommends (the public SSM parameters the
-NodeGroup component resolves, components.nodegroup.ami_release_parameter). A remediation fact: the rules judge
-the release's age; the plan names the release to move to.
-
-AL2023 release versions carry their build date (``1.35.2-20261120``); Bottlerocket's (``1.50.0-5f7c6ac5``) do
-not, so their lag in days comes from the parameter history's dates.
+"""How far a node group's AMI release is behind the newest one AWS recommends (the public SSM parameters of
+``facts.PATCHED_AMI_PARAMETERS``), and when each release was published. The lag is a remediation fact (the plan
+names the release to move to); the publication date of a release that carries no build date (Bottlerocket's
+``1.50.0-5f7c6ac5``) is what the pack's ``nodegroup-ami-age`` judges such a release's age by.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
-# Managed node group amiType -> (NodeGroup ami_family, architecture) for the types with a recommended release.
-TRACKED_AMI_TYPES: dict[str, tuple[str, str]] = {
-    "AL2023_x86_64_STANDARD": ("AL2023", "x86_64"),
-    "AL2023_ARM_64_STANDARD": ("AL2023", "arm64"),
-    "BOTTLEROCKET_x86_64": ("BOTTLEROCKET", "x86_64"),
-    "BOTTLEROCKET_ARM_64": ("BOTTLEROCKET", "arm64"),
-}
-
-_DATED_RELEASE = re.compile(r"^(\d+(?:\.\d+)*)-(\d{8})$")
+from eksguard_policies import facts
+from eksguard_policies.rules._amis import family_of
+from eksguard_policies.rules.patching import release_build_date
 
 
 def ami_parameter(ami_type: str, cluster_version: str) -> str | None:
-    """The public parameter holding the newest release for this AMI type and Kubernetes version, or None."""
-    from components.nodegroup import ami_release_parameter
-
-    tracked = TRACKED_AMI_TYPES.get(ami_type)
-    if not tracked or not cluster_version:
+    """The public parameter holding the newest release for this AMI type and Kubernetes version, or None (an AMI
+    family AWS publishes no such parameter for, or no version)."""
+    family = family_of(ami_type)
+    if family not in facts.PATCHED_AMI_PARAMETERS or not cluster_version:
         return None
-    return ami_release_parameter(cluster_version, *tracked)
+    architecture = "arm64" if "ARM_64" in ami_type.upper() else "x86_64"
+    return facts.PATCHED_AMI_PARAMETERS[family].release(cluster_version, architecture)
 
 
 def _release_key(release: str) -> tuple[Any, ...]:
-    match = _DATED_RELEASE.match(release)
-    if match:
-        return (match.group(2), tuple(int(p) for p in match.group(1).split(".")))
+    built = release_build_date(release)
     semver = release.split("-", 1)[0]
     try:
-        return ("", tuple(int(p) for p in semver.split(".")))
+        numbers = tuple(int(p) for p in semver.split("."))
     except ValueError:
-        return ("", ())
+        numbers = ()
+    return (built.isoformat() if built else "", numbers)
 
 
-def build_date(release: str) -> dt.date | None:
-    match = _DATED_RELEASE.match(release)
-    return dt.datetime.strptime(match.group(2), "%Y%m%d").date() if match else None
+def published(release: str, history: list[dict[str, Any]]) -> dt.date | None:
+    """When ``release`` first became the parameter's value (None when the history does not hold it)."""
+    dates = [
+        e["LastModifiedDate"]
+        for e in history
+        if e.get("Value") == release and isinstance(e.get("LastModifiedDate"), dt.datetime)
+    ]
+    return min(dates).date() if dates else None
 
 
 @dataclass(frozen=True)
@@ -71,11 +66,11 @@ def release_lag(current: str, history: list[dict[str, Any]], today: dt.date) -> 
     if not newer:
         return None
     days: int | None = None
-    current_date, latest_date = build_date(current), build_date(latest)
+    current_date, latest_date = release_build_date(current), release_build_date(latest)
     if current_date and latest_date:
         days = (latest_date - current_date).days
     else:
-        published = [d for d in newer.values() if isinstance(d, dt.datetime)]
-        if published:
-            days = max(0, (today - min(published).date()).days)
+        dates = [d for d in newer.values() if isinstance(d, dt.datetime)]
+        if dates:
+            days = max(0, (today - min(dates).date()).days)
     return Lag(latest=latest, releases_behind=len(newer), days_behind=days)

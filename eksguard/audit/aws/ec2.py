@@ -151,10 +151,12 @@ def _add_template(
     live.refer("vpcSecurityGroupIds", SECURITY_GROUP, ctx.region, *sorted(_template_groups(props)))
     for user in users:
         if generated:
+            # The node group is declared on the template it runs on, so the template's settings are judged once,
+            # there, rather than the node group again against what EKS documents of its templates.
             live.parent = (NODE_GROUP, ctx.region, user.live.name)
             live.fix_notes["generated_for"] = user.live.name
-        else:
-            user.live.refer("launchTemplate", LAUNCH_TEMPLATE, ctx.region, name)
+            user.live.props["launchTemplate"] = {"id": template_id, "version": str(version.get("VersionNumber"))}
+        user.live.refer("launchTemplate", LAUNCH_TEMPLATE, ctx.region, name)
     ctx.inventory.add(live)
 
 

@@ -9,7 +9,8 @@
 - ``account_public_access_block``: the account-level S3 public access block -> an
   aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock.
 - ``ami_releases``: how far each node group's AMI release is behind the newest recommended one -> the
-  remediation plan (the rules judge the release's own age).
+  remediation plan; when a release that carries no build date (Bottlerocket's) was published -> the pack's
+  setting for it (``nodegroup-ami-age``'s ``releaseDates``), by which the rule judges that release's age.
 
 An enricher that cannot read records a gap: for the first two the types they feed are not assessed there;
 the others feed no verdict on their own, so their gap is only listed.
@@ -21,8 +22,9 @@ import datetime as dt
 from typing import Any
 
 from botocore.exceptions import ClientError
+from eksguard_policies.rules.patching import release_build_date
 
-from eksguard.audit.aws.amis import ami_parameter, release_lag
+from eksguard.audit.aws.amis import ami_parameter, published, release_lag
 from eksguard.audit.aws.cloudtrail import public_access_block
 from eksguard.audit.aws.context import RegionRead
 from eksguard.audit.aws.ec2 import read_generated_templates
@@ -33,6 +35,8 @@ from eksguard.audit.session import ReadOnlySession
 
 EBS_POLICY, EBS_SETTING = "node-ebs-encrypted", "accountEncryptionByDefault"
 """The pack's setting for the account's EBS encryption default (rules/nodes.py)."""
+AGE_POLICY, RELEASE_DATES = "nodegroup-ami-age", "releaseDates"
+"""The pack's setting for the publication dates of releases without a build date (rules/patching.py)."""
 
 
 def trail_logging(ctx: RegionRead, trails: list[LiveResource]) -> None:
@@ -67,6 +71,9 @@ def ami_releases(ctx: RegionRead, today: dt.date) -> None:
             continue
         if parameter not in histories:
             histories[parameter] = guarded(ctx.inventory, ctx.region, (), lambda p=parameter: _history(ssm, p)) or []
+        if release_build_date(release) is None and (date := published(release, histories[parameter])):
+            dates = ctx.inventory.region_facts.setdefault(ctx.region, {}).setdefault(AGE_POLICY, {})
+            dates.setdefault(RELEASE_DATES, {})[release] = date.isoformat()
         lag = release_lag(release, histories[parameter], today)
         if lag is not None:
             ng.live.fix_notes.update(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from eksguard_policies.rules._subnets import SUBNET
 from eksguard_policies.rules.cloudtrail import ACCOUNT_PUBLIC_ACCESS_BLOCK, BUCKETS, PUBLIC_ACCESS_BLOCK, TRAIL
+from eksguard_policies.rules.detection import DETECTOR, DETECTOR_FEATURE, INSPECTOR_ENABLER
 from eksguard_policies.rules.eks_cluster import CLUSTER
 from eksguard_policies.rules.iam import (
     ACCESS_POLICY_ASSOCIATION,
@@ -12,13 +14,20 @@ from eksguard_policies.rules.iam import (
     ROLE_POLICY,
     ROLE_POLICY_ATTACHMENT,
 )
+from eksguard_policies.rules.images import (
+    LIFECYCLE_POLICY,
+    REGISTRY_POLICY,
+    REGISTRY_SCANNING,
+    REPOSITORY,
+    REPOSITORY_POLICY,
+)
 from eksguard_policies.rules.network import NETWORK_ACL
 from eksguard_policies.rules.nodes import LAUNCH_TEMPLATE, NODE_GROUP
 from eksguard_policies.rules.security_groups import SECURITY_GROUP
+from eksguard_policies.rules.storage import EFS as EFS_FILE_SYSTEM
 
 ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 ADDON = "aws:eks/addon:Addon"
-SUBNET = "aws:ec2/subnet:Subnet"
 BUCKET = BUCKETS[0]  # aws:s3/bucket:Bucket, the bucket type of pulumi-aws 7
 
 IAM_TYPES = frozenset({ROLE, ROLE_POLICY, ROLE_POLICY_ATTACHMENT, POLICY})
@@ -26,6 +35,8 @@ CLUSTER_TYPES = frozenset({CLUSTER, NODE_GROUP, ACCESS_ENTRY, ACCESS_POLICY_ASSO
 NODE_TYPES = frozenset({NODE_GROUP, LAUNCH_TEMPLATE})
 NETWORK_TYPES = frozenset({SECURITY_GROUP, NETWORK_ACL, SUBNET})
 TRAIL_TYPES = frozenset({TRAIL, BUCKET, PUBLIC_ACCESS_BLOCK})
+REPOSITORY_TYPES = frozenset({REPOSITORY, REPOSITORY_POLICY, LIFECYCLE_POLICY})
+DETECTOR_TYPES = frozenset({DETECTOR, DETECTOR_FEATURE})
 EVERY_CLUSTER_DERIVED = CLUSTER_TYPES | NODE_TYPES | NETWORK_TYPES | IAM_TYPES | {KMS_KEY}
 """What cannot be found when the clusters themselves cannot be listed (everything is found from them)."""
 
@@ -37,16 +48,27 @@ __all__ = [
     "BUCKET",
     "CLUSTER",
     "CLUSTER_TYPES",
+    "DETECTOR",
+    "DETECTOR_FEATURE",
+    "DETECTOR_TYPES",
+    "EFS_FILE_SYSTEM",
     "EVERY_CLUSTER_DERIVED",
     "IAM_TYPES",
+    "INSPECTOR_ENABLER",
     "KMS_KEY",
     "LAUNCH_TEMPLATE",
+    "LIFECYCLE_POLICY",
     "NETWORK_ACL",
     "NETWORK_TYPES",
     "NODE_GROUP",
     "NODE_TYPES",
     "POLICY",
     "PUBLIC_ACCESS_BLOCK",
+    "REGISTRY_POLICY",
+    "REGISTRY_SCANNING",
+    "REPOSITORY",
+    "REPOSITORY_POLICY",
+    "REPOSITORY_TYPES",
     "ROLE",
     "ROLE_POLICY",
     "ROLE_POLICY_ATTACHMENT",

@@ -27,6 +27,13 @@ ACCOUNT_CONFIG: dict[str, dict[str, Any]] = {
         "with the AWS credentials and endpoint settings of the environment). Off: such stacks are not checkable "
         "offline.",
     },
+    "stackIsAccount": {
+        "type": "boolean",
+        "default": False,
+        "description": "The stack holds everything the account has of the service, as `eksguard audit` reads it: "
+        "what the stack does not declare, the account lacks (a finding, without asking the account). The audit "
+        "sets it; leave it off for programs.",
+    },
     "awsRegion": {
         "type": "string",
         "default": "",
@@ -41,6 +48,10 @@ def kind_and_name(resource: Any) -> str:
 
 def checks_account(ctx: StackContext) -> bool:
     return ctx.config.get("checkAccount") is True
+
+
+def stack_is_account(ctx: StackContext) -> bool:
+    return ctx.config.get("stackIsAccount") is True
 
 
 def region_of(resource: Any, ctx: StackContext) -> str:
@@ -82,7 +93,10 @@ def account_findings(
     lacking: Callable[[Any], list[str]],
 ) -> list[tuple[str, str | None]]:
     """Findings for the resources that need an account-level service the stack does not settle: ``lacking(client)``
-    lists what the account lacks (empty: it has everything). One question per region."""
+    lists what the account lacks (empty: it has everything). One question per region; none when the stack is the
+    account (``stackIsAccount``): then ``declared`` ("no ...") is what the account lacks."""
+    if stack_is_account(ctx):
+        return [(f"{kind_and_name(r)}: the account has {declared} (read by the audit)", r.urn) for r in needers]
     if not checks_account(ctx):
         raise not_declared(declared, topic)
     by_region: dict[str, list[Any]] = {}

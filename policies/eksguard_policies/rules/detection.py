@@ -21,7 +21,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ..framework import RuleContext, StackContext, resource_rule, stack_rule
 from ..values import as_bool, get, show, split_known, strings
-from ._account import ACCOUNT_CONFIG, account_findings, ask, checks_account, not_declared
+from ._account import ACCOUNT_CONFIG, account_findings, ask, checks_account, not_declared, stack_is_account
 from ._k8s import definite_first, get_path
 from .eks_cluster import CLUSTERS
 from .images import REPOSITORY
@@ -246,7 +246,7 @@ def inspector_scanning(ctx: StackContext) -> list[tuple[str, str | None]]:
         return []
     if pending is not None:
         raise pending
-    if not checks_account(ctx):
+    if not checks_account(ctx) and not stack_is_account(ctx):
         raise not_declared(f"no Inspector {' or '.join(sorted(missing))} scanning", "Inspector")
     groups: dict[frozenset[str], list[Any]] = {}  # needers by the missing scan types they need
     for resource in {r.urn: r for members in missing.values() for r in members}.values():
@@ -257,7 +257,7 @@ def inspector_scanning(ctx: StackContext) -> list[tuple[str, str | None]]:
         findings += account_findings(
             ctx,
             members,
-            declared="",
+            declared=f"no Inspector {' or '.join(sorted(wanted))} scanning",
             topic="Inspector",
             service="inspector2",
             lacking=_account_inspector(set(wanted)),

@@ -86,6 +86,14 @@ _AGE_CONFIG = {
         "default": "",
         "description": "Judge ages on this date (YYYY-MM-DD) instead of today (UTC); for tests and planning.",
     },
+    "releaseDates": {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "default": {},
+        "description": "Publication date (YYYY-MM-DD) of releases whose version carries no build date (Bottlerocket "
+        "releases such as 1.50.0-5f7c6ac5), by release; their age is counted from it. `eksguard audit` fills it "
+        "from the public SSM parameter's history.",
+    },
     "liveAmiAgeCheck": {
         "type": "boolean",
         "default": False,
@@ -111,13 +119,13 @@ def release_build_date(release: str) -> dt.date | None:
         return None
 
 
-def _too_old(what: str, built: dt.date, ctx: RuleContext) -> list[str]:
+def _too_old(what: str, built: dt.date, ctx: RuleContext, event: str = "built") -> list[str]:
     as_of = as_of_date(ctx.config)
     limit = ctx.config.get("maxAmiAgeDays")
     limit = limit if isinstance(limit, int | float) and not isinstance(limit, bool) else 30
     age = (as_of - built).days
     if age > limit:
-        return [f"{what} was built on {built}, {age} days before {as_of} (maxAmiAgeDays {int(limit)})"]
+        return [f"{what} was {event} on {built}, {age} days before {as_of} (maxAmiAgeDays {int(limit)})"]
     return []
 
 
@@ -144,12 +152,20 @@ def release_age(ctx: RuleContext) -> list[str]:
     if not isinstance(release, str):
         return [f"releaseVersion is {show(release)}, not an EKS AMI release such as '1.35.2-20261120'"]
     built = release_build_date(release)
-    if built is None:
+    if built is not None:
+        return _too_old(f"releaseVersion {release!r}", built, ctx)
+    dates = ctx.config.get("releaseDates")
+    published = dates.get(release.strip()) if isinstance(dates, dict) else None
+    try:
+        day = dt.date.fromisoformat(published) if isinstance(published, str) else None
+    except ValueError:
+        day = None
+    if day is None:
         raise not_checkable_offline(
-            f"releaseVersion {release!r} carries no build date (Bottlerocket releases "
-            "do not); `eksguard audit` compares it with the published releases"
+            f"releaseVersion {release!r} carries no build date (Bottlerocket releases do not); its age needs the "
+            "date it was published (releaseDates)"
         )
-    return _too_old(f"releaseVersion {release!r}", built, ctx)
+    return _too_old(f"releaseVersion {release!r}", day, ctx, "published")
 
 
 def image_age(ctx: RuleContext, field: str, image: str) -> list[str]:
