@@ -24,6 +24,9 @@ from eksguard.judge.verdicts import Judged, PolicyTallies, control_results, decl
 from eksguard.reporters.model import ControlResult, Finding
 
 ABSENT = "the audit found no live"
+ALONE = "what the audit read"
+PACKAGES = ("aws", "kubernetes")
+"""The packages of the declarations the audit makes."""
 DISABLED = "disabled by the policy configuration"
 STACK_IS_ACCOUNT = "stackIsAccount"
 """The setting of account-level policies (rules/_account.py) that says the stack is the account's own services."""
@@ -60,7 +63,7 @@ def judge(
     """One result per control for what ``inventory`` holds, judged by ``pack`` (started and configured)."""
     progress = progress or Progress()
     records = inventory.records()
-    judged = Judged(records, stack_urn(inventory.account), None, ABSENT)
+    judged = Judged(records, stack_urn(inventory.account), None, ABSENT, ALONE, PACKAGES)
     tallies = PolicyTallies(judged)
     by_urn = {r.resource.urn: r for r in records}
     for config, group in _config_groups(inventory, pack.config, user_config):

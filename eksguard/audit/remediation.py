@@ -14,24 +14,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+from eksguard_policies import facts
+
 from eksguard.audit.live import LiveResource
 
 COMPONENTS_DIR = Path(__file__).resolve().parents[2] / "components"
-COMPONENT_MODULES = {
-    "Cluster": "cluster",
-    "DataPlaneSecurityGroups": "security_groups",
-    "NetworkControls": "network",
-    "NodeGroup": "nodegroup",
-    "AccessControl": "access",
-    "AuditTrail": "audit_trail",
-    "Baseline": "baseline",
-}
 
 
 @functools.cache
 def component_arguments(class_name: str, components_dir: Path = COMPONENTS_DIR) -> frozenset[str] | None:
     """Field names of ``<class_name>Args`` in its component module; None when the module is not there."""
-    module = COMPONENT_MODULES.get(class_name)
+    module = facts.COMPONENTS.get(class_name)
     path = components_dir / f"{module}.py" if module else None
     if path is None or not path.is_file():
         return None
@@ -57,7 +50,7 @@ def import_command(live: LiveResource) -> str:
 
 def component_snippet(component_token: str, live: LiveResource) -> str:
     class_name = component_token.rsplit(":", 1)[-1]
-    module = COMPONENT_MODULES.get(class_name, class_name.lower())
+    module = facts.COMPONENTS.get(class_name, class_name.lower())
     known = component_arguments(class_name)
     lines = [f"from components.{module} import {class_name}, {class_name}Args", ""]
     if known is None:

@@ -40,6 +40,16 @@ class Judged:
     """Where a finding about the whole stack points (a program's entry file); None for live resources."""
     absent: str = "the program declares no"
     """How a not-applicable reason says that no resource of a policy's types was judged."""
+    alone: str = "the program alone"
+    """What a control that is not checkable offline could not be decided from."""
+    packages: tuple[str, ...] = ()
+    """The packages whose types the resources can be of (``aws``, ``kubernetes`` for live resources; empty: any),
+    so a not-applicable reason names no type that could not have been there (a pulumi-eks component is never live)."""
+
+    def named(self, types: frozenset[str]) -> str:
+        """``types`` as a not-applicable reason names them."""
+        possible = [t for t in types if not self.packages or t.split(":", 1)[0] in self.packages]
+        return ", ".join(sorted(possible or types))
 
     @classmethod
     def of_run(cls, run: ProgramRun) -> Judged:
@@ -177,13 +187,14 @@ def _policies_run(packs: Sequence[PackPolicies]) -> dict[str, tuple[analyzer_pb2
     return policies
 
 
-def _undecided(tally: PolicyTally) -> tuple[Status, list[Finding], str] | None:
+def _undecided(tally: PolicyTally, judged: Judged) -> tuple[Status, list[Finding], str] | None:
     """What kept a control without violations from a verdict, if anything: values known only at apply first, then
-    what the program alone cannot say (an offline answer is never a pass nor not applicable)."""
+    what the program (or the live declarations) alone cannot say (an offline answer is never a pass nor not
+    applicable)."""
     if tally.not_checkable:
         return "not_checkable", tally.not_checkable, "depends on values known only after apply"
     if tally.offline:
-        return "not_checkable_offline", tally.offline, "cannot be decided from the program alone"
+        return "not_checkable_offline", tally.offline, f"cannot be decided from {judged.alone}"
     return None
 
 
@@ -223,7 +234,7 @@ def control_results(
                 not_checkable=tally.not_checkable,
                 not_checkable_offline=tally.offline,
             )
-        elif undecided := _undecided(tally):
+        elif undecided := _undecided(tally, judged):
             status, findings, why = undecided
             result = ControlResult(control, status, findings=findings, reason=f"{why} ({findings[0].message})")
         elif tally.stack_not_applicable is not None or (
@@ -233,7 +244,7 @@ def control_results(
             reason = (
                 tally.stack_not_applicable
                 or (tally.not_applicable.most_common(1)[0][0] if tally.not_applicable else "")
-                or (f"{judged.absent} {', '.join(sorted(types))}" if types else "no resource it applies to")
+                or (f"{judged.absent} {judged.named(types)}" if types else "no resource it applies to")
             )
             result = ControlResult(control, "not_applicable", reason=reason)
         else:

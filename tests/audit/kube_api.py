@@ -26,11 +26,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 GROUPS = {
     "": ("v1", {"namespaces": ("Namespace", False), "serviceaccounts": ("ServiceAccount", True),
-                "services": ("Service", True), "pods": ("Pod", True), "configmaps": ("ConfigMap", True)}),
+                "services": ("Service", True), "pods": ("Pod", True), "configmaps": ("ConfigMap", True),
+                "limitranges": ("LimitRange", True)}),
     "rbac.authorization.k8s.io": ("v1", {"clusterroles": ("ClusterRole", False), "roles": ("Role", True),
                                          "clusterrolebindings": ("ClusterRoleBinding", False),
                                          "rolebindings": ("RoleBinding", True)}),
-    "networking.k8s.io": ("v1", {"networkpolicies": ("NetworkPolicy", True)}),
+    "networking.k8s.io": ("v1", {"networkpolicies": ("NetworkPolicy", True), "ingresses": ("Ingress", True)}),
+    "storage.k8s.io": ("v1", {"storageclasses": ("StorageClass", False)}),
     "apps": ("v1", {"deployments": ("Deployment", True), "statefulsets": ("StatefulSet", True),
                     "daemonsets": ("DaemonSet", True), "replicasets": ("ReplicaSet", True)}),
     "batch": ("v1", {"jobs": ("Job", True), "cronjobs": ("CronJob", True)}),

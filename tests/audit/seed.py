@@ -127,6 +127,66 @@ def generated_template(make: Any, cluster: str, nodegroup: str, data: dict[str, 
     return template
 
 
+PUBLIC_PULL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"]}],
+}
+KEEP_200 = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 200},
+            "action": {"type": "expire"},
+        }
+    ]
+}
+RUNTIME_WITH_AGENT = {
+    "Name": "RUNTIME_MONITORING",
+    "Status": "ENABLED",
+    "AdditionalConfiguration": [{"Name": "EKS_ADDON_MANAGEMENT", "Status": "ENABLED"}],
+}
+
+
+def seed_weak_services(make: Any, account_id: str) -> dict[str, str]:
+    """An image repository anyone may pull from, mutable, scanned by nothing, on AWS's key and without lifecycle;
+    GuardDuty without EKS audit logs or runtime monitoring; Inspector off; an unencrypted EFS file system."""
+    ecr = make("ecr")
+    repository = ecr.create_repository(repositoryName="weak/images")["repository"]
+    ecr.set_repository_policy(repositoryName="weak/images", policyText=json.dumps(PUBLIC_PULL))
+    detector = make("guardduty").create_detector(
+        Enable=True, Features=[{"Name": "EKS_AUDIT_LOGS", "Status": "DISABLED"}]
+    )
+    efs = make("efs").create_file_system(CreationToken="weak-shared", Encrypted=False)
+    return {
+        "repository": repository["repositoryArn"],
+        "audit_logs": f"{detector['DetectorId']}/EKS_AUDIT_LOGS",
+        "file_system": efs["FileSystemArn"],
+    }
+
+
+def seed_strong_services(make: Any, account_id: str, key: str) -> None:
+    """An immutable repository scanned on push, on a customer key, with a lifecycle policy; GuardDuty with EKS
+    audit logs and runtime monitoring (agent managed); Inspector scanning EC2 and ECR; an encrypted file system."""
+    ecr = make("ecr")
+    ecr.create_repository(
+        repositoryName="good/images",
+        imageTagMutability="IMMUTABLE",
+        imageScanningConfiguration={"scanOnPush": True},
+        encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key},
+    )
+    ecr.put_lifecycle_policy(repositoryName="good/images", lifecyclePolicyText=json.dumps(KEEP_200))
+    pull = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:role/good-node"}}
+    pull["Action"] = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    ecr.set_repository_policy(
+        repositoryName="good/images", policyText=json.dumps({"Version": "2012-10-17", "Statement": [pull]})
+    )
+    make("guardduty").create_detector(
+        Enable=True, Features=[{"Name": "EKS_AUDIT_LOGS", "Status": "ENABLED"}, RUNTIME_WITH_AGENT]
+    )
+    make("inspector2").enable(accountIds=[account_id], resourceTypes=["EC2", "ECR"])
+    make("efs").create_file_system(CreationToken="good-shared", Encrypted=True, KmsKeyId=key)
+
+
 def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> Seeded:
     out = Seeded(account_id)
     make = clients(session, endpoint, REGION)
@@ -244,8 +304,22 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
     make("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     trail = make("cloudtrail").create_trail(Name="weak-trail", S3BucketName=bucket)["TrailARN"]
 
+    weak = seed_weak_services(make, account_id)
+
     arn = cluster["arn"]
     out.expected |= {
+        ("ecr-tag-immutability", weak["repository"]),
+        ("ecr-kms-encryption", weak["repository"]),
+        ("ecr-public-policy", weak["repository"]),
+        ("ecr-image-scanning", weak["repository"]),
+        ("ecr-lifecycle-policy", weak["repository"]),
+        ("guardduty-eks-audit-logs", weak["audit_logs"]),
+        ("stack-guardduty-eks-protection", arn),
+        ("stack-guardduty-eks-protection", keyed["arn"]),
+        ("stack-inspector-scanning", arn),
+        ("stack-inspector-scanning", keyed["arn"]),
+        ("stack-inspector-scanning", weak["repository"]),
+        ("storage-encrypted", weak["file_system"]),
         ("eks-endpoint-public-access", arn),
         ("eks-public-access-cidrs-open", arn),
         ("eks-control-plane-logging", arn),
@@ -403,4 +477,5 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
         CloudWatchLogsRoleArn=trail_role,
     )
     trail_client.start_logging(Name="org-trail")
+    seed_strong_services(make, account_id, key)
     return out

@@ -51,9 +51,14 @@ def test_compliant_account_statuses(compliant):
         for r in report.results
         if r.reason.startswith(f"not assessed in cluster good-0 ({REGION}): {KUBERNETES_NOT_READ}")
     }
-    assert by_status["not_assessed"] == kubernetes
+    # The account-level S3 public access block cannot be read through one --endpoint-url: the stack rule that
+    # reads it is not assessed (a failed read is never a pass).
+    account_block = {r.control.id for r in report.results if "not read with --endpoint-url" in r.reason}
+    assert account_block == {"stack-trail-bucket-public-access-block"}
+    assert by_status["not_assessed"] == kubernetes | account_block
     assert by_status.get("not_applicable", set()) == NOTHING_TO_JUDGE
-    assert "stack-namespace-network-policy" not in kubernetes  # a stack policy says nothing of what it reads
+    # stack policies publish the types they read, so a cluster not read makes exactly them not assessed too
+    assert {"stack-namespace-network-policy", "workload-resource-limits"} <= kubernetes
     passed = by_status["passed"]
     assert {
         "eks-endpoint-public-access",
@@ -78,10 +83,9 @@ def test_what_was_judged_is_counted(compliant):
     assert results["eks-endpoint-public-access"].resources_evaluated == 1
     assert results["node-imdsv2-required"].resources_evaluated == 1
     assert results["sg-open-ingress"].resources_evaluated == 2
-    # The node role and its three attachments (its name matches nodeRolePatterns), and the cluster role's
-    # attachment (a policy that is not administrator-grade passes whatever the role); the cluster role itself
-    # trusts eks.amazonaws.com, so the rule does not apply to it.
-    assert results["iam-node-role-admin"].resources_evaluated == 5
+    # A stack policy reads every resource of its declared types: the node and cluster roles and their four
+    # attachments (the trail's role is not one a cluster uses, so the audit does not read it).
+    assert results["iam-node-role-admin"].resources_evaluated == 6
     assert report.extra["clusters"] == 1 and report.target["resources"] == len(inventory.resources)
 
 
@@ -180,8 +184,9 @@ def test_references_become_property_dependencies(insecure):
     assert generated.parent == stale.urn.replace("weak:stale", "weak:al2")
 
 
-def test_a_launch_template_eks_generated_and_not_found_is_not_assessed(endpoint, pack):
-    """Without its Auto Scaling group the template cannot be read: the launch template controls say so."""
+def test_a_launch_template_eks_generated_and_not_found_is_judged_on_what_eks_documents(endpoint, pack):
+    """Without its Auto Scaling group the template cannot be read: the node group is judged, as for a program,
+    against what EKS documents of the templates it generates, and the report says what was not read."""
     from tests.audit.conftest import account_session
 
     account, region = "555555555555", "ap-southeast-2"
@@ -192,15 +197,32 @@ def test_a_launch_template_eks_generated_and_not_found_is_not_assessed(endpoint,
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
     node_role = iam.create_role(RoleName="node", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     eks.create_cluster(name="plain", version="1.35", roleArn=node_role, resourcesVpcConfig={"subnetIds": subnets})
-    eks.create_nodegroup(clusterName="plain", nodegroupName="ng", nodeRole=node_role, subnets=subnets)
+    eks.create_nodegroup(
+        clusterName="plain", nodegroupName="ng", nodeRole=node_role, subnets=subnets, amiType="AL2023_x86_64_STANDARD"
+    )
     _, report = audit(audit_session(endpoint, account), pack, [region])
     results = {r.control.id: r for r in report.results}
-    why = (
-        f"not assessed in node group plain:ng ({region}): names no launch template, and the one EKS generated "
-        "for it was not found (no Auto Scaling group)"
+    (gap,) = [g for g in report.extra["not_read"] if g["where"].startswith("node group")]
+    assert gap == {
+        "where": f"node group plain:ng ({region})",
+        "reason": "names no launch template, and the one EKS generated for it was not found (no Auto Scaling "
+        "group): judged on what EKS documents of the templates it generates",
+        "types": [],
+    }
+    ebs = results["node-ebs-encrypted"]
+    assert (ebs.status, [(f.resource_name, f.message) for f in ebs.findings]) == (
+        "violated",
+        [
+            (
+                "plain:ng",
+                "this managed node group runs on the launch template EKS creates, whose volumes are encrypted only "
+                "when the account enables EBS encryption by default "
+                "(https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html): give it a launch "
+                "template with encrypted blockDeviceMappings",
+            )
+        ],
     )
-    for control_id in ("node-imdsv2-required", "node-ebs-encrypted", "node-public-ip"):
-        assert (results[control_id].status, results[control_id].reason) == ("not_assessed", why)
+    assert results["node-imdsv2-required"].status == "passed"  # AL2023: IMDSv2 required, hop limit 1
 
 
 def test_every_aws_declaration_uses_the_pulumi_aws_input_names_and_types(insecure, compliant):
@@ -229,6 +251,14 @@ def test_every_aws_declaration_uses_the_pulumi_aws_input_names_and_types(insecur
         "aws:cloudtrail/trail:Trail",
         "aws:s3/bucket:Bucket",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:ecr/repository:Repository",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+        "aws:guardduty/detector:Detector",
+        "aws:guardduty/detectorFeature:DetectorFeature",
+        "aws:inspector2/enabler:Enabler",
+        "aws:efs/fileSystem:FileSystem",
     }
 
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from eksguard_policies.catalogue import default_catalogue
 from kubernetes import client as k8s
+from pulumi.runtime.proto import analyzer_pb2
 
 from eksguard.audit import kubernetes as live_kubernetes
 from eksguard.audit.judging import judge
@@ -27,7 +28,6 @@ from eksguard.audit.kubernetes.kinds import LISTED, TYPES
 from eksguard.audit.kubernetes.token import eks_token
 from eksguard.audit.live import Inventory
 from eksguard.judge.packs import PackRun
-from eksguard.judge.verdicts import declared_types
 from eksguard.protocol.analyzer import Resource, config_with_defaults
 from eksguard.protocol.wire import UNKNOWN, Secret
 from tests.audit.conftest import account_session
@@ -35,7 +35,7 @@ from tests.audit.helpers import AS_OF, audit, audit_session
 from tests.audit.kube_api import KubeApi, closed_port_url, list_requests, serving
 from tests.audit.parity import fresh_account
 from tests.audit.seed import ASSUME_EKS, REGION, clients, network, role, set_endpoint
-from tests.policies import test_rbac, test_workloads
+from tests.policies import test_exposure, test_rbac, test_storage, test_workloads
 from tests.policies.cases import Case
 
 READ_TYPES = {k.type_token: k for k in LISTED}
@@ -65,11 +65,12 @@ def _servable(c: Case) -> bool:
         and isinstance(metadata, dict)
         and isinstance(metadata.get("name", ""), str)
         and isinstance(metadata.get("namespace", ""), str)
+        and all(isinstance(metadata.get(k, {}), dict) for k in ("labels", "annotations"))
         and not metadata.get("ownerReferences")
     )
 
 
-CASES = [c for c in test_rbac.CASES + test_workloads.CASES if _servable(c)]
+CASES = [c for c in test_rbac.CASES + test_workloads.CASES + test_exposure.CASES + test_storage.CASES if _servable(c)]
 
 
 def live_object(index: int, c: Case) -> dict[str, Any]:
@@ -136,7 +137,7 @@ def judged_cases(endpoint, pack) -> Iterator[list[tuple[Case, dict[str, Any], se
     for index, c in enumerate(CASES):
         groups.setdefault(_config_key(c), []).append((index, c))
     session = _session(endpoint)
-    resource_policies = {p.name for p in pack.info.policies if declared_types(p)}
+    resource_policies = {p.name for p in pack.info.policies if p.policy_type != analyzer_pb2.POLICY_TYPE_STACK}
     out = []
     for members in groups.values():
         api = KubeApi()
@@ -167,7 +168,11 @@ def judged_cases(endpoint, pack) -> Iterator[list[tuple[Case, dict[str, Any], se
 
 def test_the_pack_cases_are_served(judged_cases):
     kinds = {c.resource_type for c, *_ in judged_cases}
-    assert kinds == set(READ_TYPES) - {"kubernetes:core/v1:Service", "kubernetes:networking.k8s.io/v1:NetworkPolicy"}
+    # NetworkPolicies and LimitRanges are read by stack rules only (their tests are below)
+    assert kinds == set(READ_TYPES) - {
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "kubernetes:core/v1:LimitRange",
+    }
     assert len(judged_cases) > 150
 
 
@@ -399,6 +404,43 @@ def test_namespaces_without_a_network_policy_per_cluster(endpoint, pack):
     assert [d.urn.rsplit("::", 1)[-1] for d in stack.diagnostics if d.policy == result.control.id] == ["shop"]
 
 
+def test_a_limit_range_in_the_live_namespace_gives_the_memory_limit(endpoint, pack):
+    """workload-resource-limits reads the cluster's LimitRanges: a namespace whose LimitRange gives containers a
+    default memory limit passes, the same pod in a cluster without one does not; the pack says the same of the
+    declarations."""
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "defaults", "namespace": "shop"},
+        "spec": {"limits": [{"type": "Container", "default": {"memory": "256Mi"}}]},
+    }
+    limited, bare = KubeApi(), KubeApi()
+    limited.add(NAMESPACE, pod("api"), limits)
+    bare.add(NAMESPACE, pod("api"))
+    with serving(limited) as one, serving(bare) as two:
+        account = kube_account(endpoint, {"one": one, "two": two})
+        _, report = audit(audit_session(endpoint, account), pack, [REGION], kubernetes=True)
+    (result,) = [r for r in report.results if r.control.id == "workload-resource-limits"]
+    assert {(f.resource_name, f.region) for f in result.findings} == {("two/shop/api", REGION)}
+    stack = [
+        Resource(type=t, name=n, urn=f"urn:pulumi:dev::p::{t}::{n}", properties=o)
+        for t, n, o in (
+            ("kubernetes:core/v1:Namespace", "shop", NAMESPACE),
+            ("kubernetes:core/v1:Pod", "api", pod("api")),
+        )
+    ]
+    range_type = "kubernetes:core/v1:LimitRange"
+    with_limits = [
+        *stack,
+        Resource(type=range_type, name="defaults", urn=f"urn:pulumi:dev::p::{range_type}::defaults", properties=limits),
+    ]
+    verdicts = [
+        [d.urn.rsplit("::", 1)[-1] for d in pack.process.analyze_stack(r).diagnostics if d.policy == result.control.id]
+        for r in (with_limits, stack)
+    ]
+    assert verdicts == [[], ["api"]]
+
+
 # --- read-only by construction ------------------------------------------------------------------------------
 
 
@@ -435,5 +477,5 @@ def test_every_type_read_has_the_pulumi_kubernetes_token():
     for token in TYPES:
         _, module, kind = token.split(":")
         group, version = module.rsplit("/", 1)
-        package = {"rbac.authorization.k8s.io": "rbac", "networking.k8s.io": "networking"}.get(group, group)
+        package = group.removesuffix(".k8s.io").removesuffix(".authorization")
         assert hasattr(getattr(getattr(pulumi_kubernetes, package), version), kind), token

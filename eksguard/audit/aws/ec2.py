@@ -188,11 +188,12 @@ def read_generated_templates(ctx: RegionRead) -> None:
     for ng in nodegroups:
         names = [a.get("name") for a in (ng.nodegroup.get("resources") or {}).get("autoScalingGroups") or []]
         specs = [templates[n] for n in names if n in templates]
-        if not specs:
+        if not specs:  # listed only: the rules judge the node group on what EKS documents of its templates
             ctx.inventory.gap(
                 f"node group {ng.live.name} ({ctx.region})",
-                "names no launch template, and the one EKS generated for it was not found (no Auto Scaling group)",
-                {LAUNCH_TEMPLATE},
+                "names no launch template, and the one EKS generated for it was not found (no Auto Scaling group): "
+                "judged on what EKS documents of the templates it generates",
+                (),
             )
             continue
         spec, _ = specs[0]

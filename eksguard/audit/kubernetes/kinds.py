@@ -47,16 +47,20 @@ class Kind:
         return f"{self.base_path}{where}/{self.resource}/{name}"
 
 
-RBAC, APPS, BATCH, NETWORKING = "rbac.authorization.k8s.io", "apps", "batch", "networking.k8s.io"
+RBAC, APPS, BATCH = "rbac.authorization.k8s.io", "apps", "batch"
+NETWORKING, STORAGE = "networking.k8s.io", "storage.k8s.io"
 LISTED: tuple[Kind, ...] = (
     Kind("", "v1", "namespaces", "Namespace", namespaced=False),
     Kind("", "v1", "serviceaccounts", "ServiceAccount", namespaced=True),
     Kind("", "v1", "services", "Service", namespaced=True),
+    Kind("", "v1", "limitranges", "LimitRange", namespaced=True),
     Kind(RBAC, "v1", "clusterroles", "ClusterRole", namespaced=False),
     Kind(RBAC, "v1", "roles", "Role", namespaced=True),
     Kind(RBAC, "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False),
     Kind(RBAC, "v1", "rolebindings", "RoleBinding", namespaced=True),
     Kind(NETWORKING, "v1", "networkpolicies", "NetworkPolicy", namespaced=True),
+    Kind(NETWORKING, "v1", "ingresses", "Ingress", namespaced=True),
+    Kind(STORAGE, "v1", "storageclasses", "StorageClass", namespaced=False),
     Kind(APPS, "v1", "deployments", "Deployment", namespaced=True),
     Kind(APPS, "v1", "statefulsets", "StatefulSet", namespaced=True),
     Kind(APPS, "v1", "daemonsets", "DaemonSet", namespaced=True),
