@@ -138,15 +138,6 @@ ALLOWED = [
         "Pulumi SDK and the sandbox modules (not eksguard_policies); eksguard/engine/invokes.py reads its "
         "placeholders by facts.AWS_EKS_CLUSTER, so the two cannot drift apart without a KeyError at import",
     ),
-    # The live audit is being rewritten to run the pack's rules (issue 11); these files go with the rewrite.
-    # Delete an entry when its file is gone (this test then says so).
-    Allowed("eksguard/audit/amis.py", frozenset({"ami_parameters", "al2_end_of_support"}), "rewritten under issue 11"),
-    Allowed(
-        "eksguard/audit/checks/*",
-        frozenset({"al2_end_of_support", "internet_cidrs"}),
-        "rewritten under issue 11",
-    ),
-    Allowed("eksguard/audit/controls.py", frozenset({"control_ids", "resource_types"}), "rewritten under issue 11"),
     Allowed(
         "eksguard/reporters/common.py",
         frozenset({"release"}),

@@ -20,8 +20,8 @@ from eksguard_policies.catalogue import Catalogue
 from eksguard.audit.live import GLOBAL, Gap, Inventory, LiveResource, stack_urn
 from eksguard.audit.remediation import plan
 from eksguard.judge.packs import PackRun, Progress, analyze_resources, analyze_stack
-from eksguard.judge.verdicts import Judged, PolicyTallies, control_results, declared_types
-from eksguard.reporters.model import ControlResult, Finding
+from eksguard.judge.verdicts import Judged, PolicyTallies, control_results, coverage, declared_types
+from eksguard.reporters.model import ControlResult, Coverage, Finding
 
 ABSENT = "the audit found no live"
 ALONE = "what the audit read"
@@ -59,8 +59,9 @@ def judge(
     user_config: Mapping[str, Any],
     catalogue: Catalogue,
     progress: Progress | None = None,
-) -> list[ControlResult]:
-    """One result per control for what ``inventory`` holds, judged by ``pack`` (started and configured)."""
+) -> tuple[list[ControlResult], Coverage]:
+    """One result per control for what ``inventory`` holds, judged by ``pack`` (started and configured), and how
+    many of the live resources some policy judged (as ``check`` counts a program's)."""
     progress = progress or Progress()
     records = inventory.records()
     judged = Judged(records, stack_urn(inventory.account), None, ABSENT, ALONE, PACKAGES)
@@ -74,7 +75,8 @@ def judge(
     for scope in inventory.scopes():
         analyze_stack(inventory.records(scope), pack, tallies, progress)
     pack.process.configure(pack.config)
-    results = control_results(judged, [(pack.info, pack.config)], catalogue, tallies.by_policy)
+    packs = [(pack.info, pack.config)]
+    results = control_results(judged, packs, catalogue, tallies.by_policy)
     urns = {inventory.urn_of(live): live for live in inventory.resources.values()}
     root = stack_urn(inventory.account)
     for result in results:
@@ -82,13 +84,14 @@ def judge(
         policy = policies.get(result.control.id)
         if policy is not None:
             _mark_gaps(result, declared_types(policy), inventory.gaps)
-    return results
+    return results, coverage([r.resource for r in records], packs, tallies.declined)
 
 
 def _config_groups(
     inventory: Inventory, config: Mapping[str, Mapping[str, Any]], user: Mapping[str, Any]
 ) -> list[tuple[dict[str, Any], list[str]]]:
-    """The config to Configure for each group of resources (one group per distinct region facts)."""
+    """The config to Configure for each group of resources (one group per distinct region facts): each region
+    fact goes to every policy that has a setting of that name, unless the user's policy config sets it."""
     groups: dict[str, list[str]] = defaultdict(list)
     for resource_urn, live in inventory.resources.items():
         region = live.region if live.region in inventory.region_facts else GLOBAL
@@ -96,11 +99,11 @@ def _config_groups(
     out = []
     for region, members in groups.items():
         regional = copy.deepcopy(dict(config))
-        for policy, settings in inventory.region_facts.get(region, {}).items():
-            given = user.get(policy)
-            for key, value in settings.items():
-                if policy in regional and not (isinstance(given, Mapping) and key in given):
-                    regional[policy] = {**regional[policy], key: value}
+        for setting, value in inventory.region_facts.get(region, {}).items():
+            for policy, settings in regional.items():
+                given = user.get(policy)
+                if setting in settings and not (isinstance(given, Mapping) and setting in given):
+                    regional[policy] = {**settings, setting: value}
         out.append((regional, members))
     return out
 
@@ -113,9 +116,9 @@ def _stack_config(
     out = dict(config)
     for name, settings in config.items():
         policy = policies.get(name)
-        if settings.get(STACK_IS_ACCOUNT) is True and policy is not None:
-            if any(g.types & declared_types(policy) for g in gaps):
-                out[name] = {**settings, STACK_IS_ACCOUNT: False}
+        read_wholly = policy is None or not any(g.types & declared_types(policy) for g in gaps)
+        if settings.get(STACK_IS_ACCOUNT) is True and not read_wholly:
+            out[name] = {**settings, STACK_IS_ACCOUNT: False}
     return out
 
 

@@ -86,7 +86,8 @@ class Inventory:
     resources: dict[str, LiveResource] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
     region_facts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Region -> facts no declaration carries that the pack takes as config (see ``enrichers``)."""
+    """Region -> facts no declaration carries that the pack takes as settings (setting name -> value; see
+    ``enrichers``): sent to every policy that has the setting."""
     clusters: int = 0
     kubernetes_clusters: list[str] = field(default_factory=list)
     """Clusters whose Kubernetes objects were read."""
@@ -126,7 +127,7 @@ class Inventory:
             if entry not in self.gaps:
                 self.gaps.append(entry)
         for region, facts in other.region_facts.items():
-            self.region_facts.setdefault(region, {}).update(facts)
+            self.region_facts.setdefault(region, {}).update(facts)  # one region is read by one thread
         self.clusters += other.clusters
         self.kubernetes_clusters += other.kubernetes_clusters
 

@@ -128,7 +128,7 @@ def build_report(
     catalogue: Catalogue | None = None,
 ) -> Report:
     catalogue = catalogue if catalogue is not None else default_catalogue()
-    results = judge(inventory, pack, user_config, catalogue)
+    results, judged = judge(inventory, pack, user_config, catalogue)
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     target = {
         "account": inventory.account,
@@ -143,7 +143,7 @@ def build_report(
         "kubernetes_clusters": list(inventory.kubernetes_clusters),
         "not_read": [{"where": g.where, "reason": g.reason, "types": sorted(g.types)} for g in inventory.gaps],
     }
-    return Report(tool="audit", target=target, results=results, generated_at=generated, extra=extra)
+    return Report(tool="audit", target=target, results=results, generated_at=generated, extra=extra, coverage=judged)
 
 
 def run_audit(

@@ -356,7 +356,13 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         ("stack-multi-region-trail", keyed["arn"]),
     }
     out.names.update(
-        cluster="weak", keyed=keyed["arn"], stale=stale["nodegroupArn"], lt=lt, trail=trail, generated=eks_generated
+        cluster="weak",
+        keyed=keyed["arn"],
+        stale=stale["nodegroupArn"],
+        al2=al2["nodegroupArn"],
+        lt=lt,
+        trail=trail,
+        generated=eks_generated,
     )
     return out
 

@@ -89,6 +89,23 @@ def test_what_was_judged_is_counted(compliant):
     assert report.extra["clusters"] == 1 and report.target["resources"] == len(inventory.resources)
 
 
+def test_coverage_counts_the_live_resources_a_policy_judged(compliant):
+    """As for a program: a resource counts as judged when an enabled policy names its type (read from the pack's
+    resource-type tags); the others are listed by type."""
+    from eksguard.reporters.model import UnjudgedType
+
+    _, inventory, report = compliant
+    assert report.coverage is not None
+    assert (report.coverage.resources, report.coverage.judged) == (
+        len(inventory.resources),
+        len(inventory.resources) - 2,
+    )
+    assert report.coverage.not_judged == (
+        UnjudgedType(type="aws:eks/accessEntry:AccessEntry", count=1, remote=False),
+        UnjudgedType(type="aws:eks/addon:Addon", count=1, remote=False),
+    )
+
+
 def test_report_target_and_exit_code(insecure, compliant):
     _, _, bad = insecure
     _, _, good = compliant
@@ -182,6 +199,38 @@ def test_references_become_property_dependencies(insecure):
     ]
     generated = records[seeded.names["generated"]]
     assert generated.parent == stale.urn.replace("weak:stale", "weak:al2")
+
+
+def test_a_node_group_on_the_template_eks_generated_is_judged_once_there(insecure):
+    """The node group that names no launch template is declared on the one EKS generated for it (read through its
+    Auto Scaling group): each weakness of that template is reported once, on the template, not again on the node
+    group against what EKS documents of its templates."""
+    seeded, inventory, report = insecure
+    generated, node_group = seeded.names["generated"], seeded.names["al2"]
+    launch_controls = ("node-imdsv2-required", "node-ebs-encrypted", "node-public-ip")
+    found = sorted(
+        (f.control_id, f.resource, f.message)
+        for r in report.results
+        for f in r.findings
+        if f.control_id in launch_controls and f.resource in (generated, node_group)
+    )
+    assert found == [
+        (
+            "node-ebs-encrypted",
+            generated,
+            "blockDeviceMappings[0].ebs.encrypted is not set (unencrypted unless the account enables EBS encryption "
+            "by default)",
+        ),
+        (
+            "node-imdsv2-required",
+            generated,
+            "metadataOptions.httpPutResponseHopLimit is 2: pods can reach the node's IMDS credentials",
+        ),
+        ("node-imdsv2-required", generated, "metadataOptions.httpTokens is 'optional': IMDSv1 is allowed"),
+    ]
+    declared = next(r.resource for r in inventory.records() if r.resource.name == "weak:al2")
+    assert declared.properties["launchTemplate"] == {"id": generated, "version": "1"}
+    assert [u.rsplit("::", 1)[-1] for u in declared.property_dependencies["launchTemplate"]] == [generated]
 
 
 def test_a_launch_template_eks_generated_and_not_found_is_judged_on_what_eks_documents(endpoint, pack):

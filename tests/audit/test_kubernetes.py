@@ -151,7 +151,7 @@ def judged_cases(endpoint, pack) -> Iterator[list[tuple[Case, dict[str, Any], se
             )
             assert live_kubernetes.read_cluster(session, cluster, inventory)
         run = PackRun(pack.process, pack.info, config_with_defaults(pack.info, config))
-        results = judge(inventory, run, config, default_catalogue())
+        results, _ = judge(inventory, run, config, default_catalogue())
         pack.process.configure(pack.config)
         for c, obj in objects:
             name = audit_name("k8s", obj)

@@ -564,6 +564,37 @@ def test_star_colon_star_on_everything_is_an_admin_wildcard(worlds, pack):
     assert got == {
         ("iam-policy-admin-wildcard", ROLE_POLICY, f"app-runner-{world.count}:inline-0"),
         ("iam-policy-admin-wildcard", POLICY, custom),
+        # the attachment reaches the policy's document and the role's EC2 trust through the graph
+        ("iam-node-role-admin", ATTACHMENT, f"app-runner-{world.count}/{custom}"),
+    }
+
+
+def test_node_roles_are_found_by_trust_policy_not_by_name(worlds, pack):
+    """Regression: the audit's attachment -> role reference (a property dependency) lets iam-node-role-admin
+    judge the live Role by its trust policy, as for a program. A role named like no node role but trusting EC2
+    and holding AdministratorAccess is flagged; one named like a node role (nodeRolePatterns) that trusts only
+    EKS is not (by name alone the verdicts would be the other way round)."""
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    found = {}
+    for name, trust in (("app-runner", ASSUME_EC2), ("eks-node-role", ASSUME_EKS)):
+        world = worlds("iam-trust")
+        config = {"name": name, "trust": trust, "managed": ["AdministratorAccess"], "inline": [], "customer": None}
+        declared = _iam_case(world, config)
+        report = world.audit(pack)
+        found[name] = assert_parity(report, pack, declared, IAM)
+        messages = [
+            f.message
+            for r in report.results
+            for f in r.findings
+            if r.control.id == "iam-node-role-admin" and f.resource_name.startswith(f"{name}-{world.count}/")
+        ]
+        found[name + " messages"] = messages
+    role = f"app-runner-{world.count - 1}"
+    assert found == {
+        "app-runner": {("iam-node-role-admin", ATTACHMENT, f"{role}/{admin}")},
+        "app-runner messages": [f"attaches AdministratorAccess to node role {role} (its trust policy allows EC2)"],
+        "eks-node-role": set(),
+        "eks-node-role messages": [],
     }
 
 

@@ -124,3 +124,17 @@ def test_access_denied_in_one_region_keeps_the_other_region(seeded, pack):
 
 def _reason(report, control_id: str) -> str:
     return next(r.reason for r in report.results if r.control.id == control_id)
+
+
+def test_an_account_service_not_read_is_not_assessed_never_missing(seeded, pack):
+    """GuardDuty denied: the account's detector may exist, so the controls that read detectors, the account-level
+    stack rule among them, are not assessed (the audit does not tell that rule its stack is the account); every
+    other control is judged as before."""
+    denied = _json_error(403, "AccessDeniedException", "User is not authorized to perform guardduty:ListDetectors")
+    injector = Injector("ListDetectors", denied, times=10**6)
+    report = _audit(seeded, pack, injector, [REGION])
+    guardduty = {"guardduty-eks-audit-logs", "guardduty-eks-runtime-monitoring", "stack-guardduty-eks-protection"}
+    why = f"not assessed in {REGION}: ListDetectors: AccessDeniedException: User is not authorized to perform "
+    assert {r.control.id for r in report.results if r.reason.startswith(why)} == guardduty
+    assert {cid: statuses(report)[cid] for cid in guardduty} == dict.fromkeys(guardduty, "not_assessed")
+    assert finding_set(report) == set()

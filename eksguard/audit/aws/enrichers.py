@@ -4,13 +4,13 @@
 - ``generated_launch_templates``: the launch template EKS generated for a node group that names none -> an
   aws:ec2/launchTemplate:LaunchTemplate whose parent is the node group (ec2.read_generated_templates).
 - ``ebs_encryption_by_default``: the region's EBS encryption default -> the pack's own setting for it
-  (``node-ebs-encrypted``'s ``accountEncryptionByDefault``), sent for that region's resources unless the
+  (``accountEncryptionByDefault``, of ``node-ebs-encrypted``), sent for that region's resources unless the
   policy config sets it.
 - ``account_public_access_block``: the account-level S3 public access block -> an
   aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock.
 - ``ami_releases``: how far each node group's AMI release is behind the newest recommended one -> the
   remediation plan; when a release that carries no build date (Bottlerocket's) was published -> the pack's
-  setting for it (``nodegroup-ami-age``'s ``releaseDates``), by which the rule judges that release's age.
+  setting for it (``releaseDates``, of ``nodegroup-ami-age``), by which the rule judges that release's age.
 
 An enricher that cannot read records a gap: for the first two the types they feed are not assessed there;
 the others feed no verdict on their own, so their gap is only listed.
@@ -33,9 +33,9 @@ from eksguard.audit.aws.types import ACCOUNT_PUBLIC_ACCESS_BLOCK, LAUNCH_TEMPLAT
 from eksguard.audit.live import GLOBAL, Inventory, LiveResource
 from eksguard.audit.session import ReadOnlySession
 
-EBS_POLICY, EBS_SETTING = "node-ebs-encrypted", "accountEncryptionByDefault"
+EBS_SETTING = "accountEncryptionByDefault"
 """The pack's setting for the account's EBS encryption default (rules/nodes.py)."""
-AGE_POLICY, RELEASE_DATES = "nodegroup-ami-age", "releaseDates"
+RELEASE_DATES = "releaseDates"
 """The pack's setting for the publication dates of releases without a build date (rules/patching.py)."""
 
 
@@ -58,7 +58,7 @@ def ebs_encryption_by_default(ctx: RegionRead) -> None:
     answer = guarded(ctx.inventory, ctx.region, (), ec2.get_ebs_encryption_by_default)
     if answer is not None:
         enabled = bool(answer.get("EbsEncryptionByDefault"))
-        ctx.inventory.region_facts.setdefault(ctx.region, {}).setdefault(EBS_POLICY, {})[EBS_SETTING] = enabled
+        ctx.inventory.region_facts.setdefault(ctx.region, {})[EBS_SETTING] = enabled
 
 
 def ami_releases(ctx: RegionRead, today: dt.date) -> None:
@@ -72,8 +72,8 @@ def ami_releases(ctx: RegionRead, today: dt.date) -> None:
         if parameter not in histories:
             histories[parameter] = guarded(ctx.inventory, ctx.region, (), lambda p=parameter: _history(ssm, p)) or []
         if release_build_date(release) is None and (date := published(release, histories[parameter])):
-            dates = ctx.inventory.region_facts.setdefault(ctx.region, {}).setdefault(AGE_POLICY, {})
-            dates.setdefault(RELEASE_DATES, {})[release] = date.isoformat()
+            facts = ctx.inventory.region_facts.setdefault(ctx.region, {})
+            facts.setdefault(RELEASE_DATES, {})[release] = date.isoformat()
         lag = release_lag(release, histories[parameter], today)
         if lag is not None:
             ng.live.fix_notes.update(
