@@ -100,6 +100,20 @@ def set_endpoint(account_id: str, region: str, cluster: str, url: str) -> None:
     eks_backends[account_id][region].clusters[cluster].endpoint = url
 
 
+def ecr_uses_aws_managed_key(account_id: str, region: str, repository: str) -> str:
+    """moto gives a repository created with KMS and no key a random key ARN that KMS does not know; AWS names its
+    aws/ecr managed key. Make that key (KeyManager AWS) and point the repository at it."""
+    from moto.ecr.models import ecr_backends
+    from moto.kms.models import kms_backends
+
+    key = kms_backends[account_id][region].create_key(
+        policy=None, key_usage="ENCRYPT_DECRYPT", key_spec="SYMMETRIC_DEFAULT", description="aws/ecr", tags=None
+    )
+    key.key_manager = "AWS"
+    ecr_backends[account_id][region].repositories[repository].encryption_configuration["kmsKey"] = key.arn
+    return key.arn
+
+
 def drop_remote_access(account_id: str, region: str, cluster: str, nodegroup: str) -> None:
     """moto gives every node group a default SSH key; AWS gives none unless asked."""
     eks_backends[account_id][region].clusters[cluster].nodegroups[nodegroup].remote_access = None

@@ -29,6 +29,7 @@ from tests.audit.seed import (
     REGION,
     clients,
     drop_remote_access,
+    ecr_uses_aws_managed_key,
     network,
     role,
     set_access_config,
@@ -45,6 +46,10 @@ KEY = "aws:kms/key:Key"
 TRAIL, BUCKET = "aws:cloudtrail/trail:Trail", "aws:s3/bucket:Bucket"
 BUCKET_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 ENTRY, ASSOCIATION = "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+REPOSITORY, REPOSITORY_POLICY = "aws:ecr/repository:Repository", "aws:ecr/repositoryPolicy:RepositoryPolicy"
+LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+DETECTOR, FEATURE = "aws:guardduty/detector:Detector", "aws:guardduty/detectorFeature:DetectorFeature"
+ENABLER, FILE_SYSTEM = "aws:inspector2/enabler:Enabler", "aws:efs/fileSystem:FileSystem"
 
 EXAMPLES = settings(
     max_examples=12,
@@ -715,3 +720,150 @@ def test_access_policy_parity(worlds, pack, principal, policy, scope, broad):
 def _restore_pack_config(pack):
     yield
     pack.process.configure(pack.config)
+
+
+# --- ECR repositories --------------------------------------------------------------------------------------
+
+IMAGES = {
+    "ecr-tag-immutability",
+    "ecr-kms-encryption",
+    "ecr-public-policy",
+    "ecr-image-scanning",
+    "ecr-lifecycle-policy",
+}
+PULL = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+REPOSITORIES = st.fixed_dictionaries(
+    {
+        "mutability": st.sampled_from([None, "MUTABLE", "IMMUTABLE"]),
+        "scan": st.sampled_from([None, True, False]),
+        "encryption": st.sampled_from([None, "AES256", "KMS", "KMS+key"]),
+        "lifecycle": st.booleans(),
+        "policy": st.sampled_from([None, "public", "public-with-condition", "account"]),
+    }
+)
+
+
+def _repository_case(world: World, config: dict[str, Any]) -> list[Declared]:
+    ecr, name = world.make("ecr"), f"{world.name}/images"
+    arguments: dict[str, Any] = {"repositoryName": name}
+    props: dict[str, Any] = {"name": name}
+    if config["mutability"]:
+        arguments["imageTagMutability"] = props["imageTagMutability"] = config["mutability"]
+    if config["scan"] is not None:
+        arguments["imageScanningConfiguration"] = {"scanOnPush": config["scan"]}
+        props["imageScanningConfiguration"] = {"scanOnPush": config["scan"]}
+    if config["encryption"]:
+        encryption = {"encryptionType": config["encryption"].split("+")[0]}
+        if config["encryption"] == "KMS+key":
+            encryption["kmsKey"] = world.make("kms").create_key()["KeyMetadata"]["Arn"]
+        arguments["encryptionConfiguration"] = encryption
+        props["encryptionConfigurations"] = [encryption]
+    ecr.create_repository(**arguments)
+    if config["encryption"] == "KMS":
+        ecr_uses_aws_managed_key(world.account, REGION, name)
+    declared = [Declared(REPOSITORY, name, props)]
+    depends = {"repository": [(REPOSITORY, name)]}
+    if config["lifecycle"]:
+        rule = {"rulePriority": 1, "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed"}}
+        rule["selection"].update(countUnit="days", countNumber=7)
+        text = json.dumps({"rules": [{**rule, "action": {"type": "expire"}}]})
+        ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=text)
+        declared.append(Declared(LIFECYCLE, name, {"repository": name, "policy": text}, depends))
+    if config["policy"]:
+        principal = f"arn:aws:iam::{world.account}:root" if config["policy"] == "account" else "*"
+        statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": PULL}
+        if config["policy"] == "public-with-condition":
+            statement["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}
+        text = _document(statement)
+        ecr.set_repository_policy(repositoryName=name, policyText=text)
+        declared.append(Declared(REPOSITORY_POLICY, name, {"repository": name, "policy": text}, depends))
+    return declared
+
+
+@EXAMPLES
+@given(config=REPOSITORIES)
+def test_repository_parity(worlds, pack, config):
+    world = worlds("repository")
+    declared = _repository_case(world, config)
+    assert_parity(world.audit(pack), pack, declared, IMAGES)
+
+
+# --- GuardDuty detectors and their features (one detector per region: each example removes its own) ---------
+
+GUARDDUTY = {"guardduty-eks-audit-logs", "guardduty-eks-runtime-monitoring"}
+DETECTORS = st.fixed_dictionaries(
+    {
+        "enable": st.booleans(),
+        "audit": st.sampled_from([None, "ENABLED", "DISABLED"]),
+        "runtime": st.sampled_from([None, "RUNTIME_MONITORING", "EKS_RUNTIME_MONITORING"]),
+        "runtime_status": st.sampled_from(["ENABLED", "DISABLED"]),
+        "agent": st.sampled_from([None, "ENABLED", "DISABLED"]),
+    }
+)
+
+
+@EXAMPLES
+@given(config=DETECTORS)
+def test_detector_parity(worlds, pack, config):
+    world = worlds("guardduty")
+    features: list[dict[str, Any]] = []
+    if config["audit"]:
+        features.append({"Name": "EKS_AUDIT_LOGS", "Status": config["audit"]})
+    if config["runtime"]:
+        runtime: dict[str, Any] = {"Name": config["runtime"], "Status": config["runtime_status"]}
+        if config["agent"]:
+            runtime["AdditionalConfiguration"] = [{"Name": "EKS_ADDON_MANAGEMENT", "Status": config["agent"]}]
+        features.append(runtime)
+    guardduty = world.make("guardduty")
+    detector = guardduty.create_detector(Enable=config["enable"], Features=features)["DetectorId"]
+    declared = [Declared(DETECTOR, detector, {"enable": config["enable"]})]
+    for feature in features:
+        props = {"detectorId": detector, "name": feature["Name"], "status": feature["Status"]}
+        extra = feature.get("AdditionalConfiguration")
+        if extra:
+            props["additionalConfigurations"] = [{"name": e["Name"], "status": e["Status"]} for e in extra]
+        deps = {"detectorId": [(DETECTOR, detector)]}
+        declared.append(Declared(FEATURE, f"{detector}/{feature['Name']}", props, deps))
+    try:
+        assert_parity(world.audit(pack), pack, declared, GUARDDUTY)
+    finally:
+        guardduty.delete_detector(DetectorId=detector)
+
+
+# --- EFS file systems ----------------------------------------------------------------------------------------
+
+
+@EXAMPLES
+@given(encrypted=st.sampled_from([None, True, False]), key=st.booleans())
+def test_file_system_parity(worlds, pack, encrypted, key):
+    world = worlds("efs")
+    arguments: dict[str, Any] = {"CreationToken": world.name}
+    props: dict[str, Any] = {"creationToken": world.name}
+    if encrypted is not None:
+        arguments["Encrypted"] = props["encrypted"] = encrypted
+        if encrypted and key:
+            arguments["KmsKeyId"] = props["kmsKeyId"] = world.make("kms").create_key()["KeyMetadata"]["Arn"]
+    system = world.make("efs").create_file_system(**arguments)["FileSystemId"]
+    assert_parity(world.audit(pack), pack, [Declared(FILE_SYSTEM, system, props)], {"storage-encrypted"})
+
+
+# --- Inspector: judged on the account as the audit reads it (stackIsAccount) -------------------------------------
+
+
+@EXAMPLES
+@given(scans=st.lists(st.sampled_from(["EC2", "ECR", "LAMBDA"]), unique=True))
+def test_inspector_parity(worlds, pack, scans):
+    world = worlds("inspector")
+    inspector = world.make("inspector2")
+    if scans:
+        inspector.enable(accountIds=[world.account], resourceTypes=scans)
+    world.cluster()
+    declared = [world.cluster_declared()]
+    if scans:
+        props = {"accountIds": [world.account], "resourceTypes": sorted(scans)}
+        declared.append(Declared(ENABLER, world.account, props))
+    try:
+        assert_parity(world.audit(pack), pack, declared, {"stack-inspector-scanning"})
+    finally:
+        if scans:
+            inspector.disable(accountIds=[world.account], resourceTypes=scans)

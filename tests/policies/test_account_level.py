@@ -47,6 +47,15 @@ EKS_CHILD = resource(
     parent=EKS.urn,
 )
 ON_THE_COMPONENT = {(STACK_TRAIL, EKS.urn), (STACK_GUARDDUTY, EKS.urn), (STACK_INSPECTOR, EKS.urn)}
+US_CLUSTER = resource(CLUSTER, {"name": "us", "version": "1.35"}, name="us")
+IS_ACCOUNT = {STACK_TRAIL: {"stackIsAccount": True}, STACK_GUARDDUTY: {"stackIsAccount": True}}
+IS_ACCOUNT[STACK_INSPECTOR] = {"stackIsAccount": True}
+
+
+def _regional(declared: Any, region: str) -> Any:
+    return resource(declared.type, {**declared.properties, "region": region}, name=declared.name, urn=declared.urn)
+
+
 TRAIL_IN_STACK = resource(TRAIL, {"s3BucketName": "b", "isMultiRegionTrail": True, "enableLogging": True}, name="t")
 
 STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] = [
@@ -64,6 +73,27 @@ STACK_CASES: list[tuple[str, list[Any], set[tuple[str, str]], dict[str, Any]]] =
         ASK_ALL,
     ),
     ("account-empty-pulumi-eks-cluster", [EKS], ON_THE_COMPONENT, ASK_ALL),
+    # stackIsAccount (eksguard audit): what the stack lacks, the account lacks; nothing is asked
+    (
+        "stack-is-account-empty",
+        [_cluster()],
+        {(STACK_TRAIL, CLUSTER_URN), (STACK_GUARDDUTY, CLUSTER_URN), (STACK_INSPECTOR, CLUSTER_URN)},
+        IS_ACCOUNT,
+    ),
+    ("stack-is-account-all-declared", [_cluster(), TRAIL_IN_STACK, *guardduty_stack(), INSPECTOR], set(), IS_ACCOUNT),
+    (  # a region's GuardDuty and Inspector serve that region's clusters only
+        "stack-is-account-per-region",
+        [_regional(_cluster(), "eu-west-1"), _regional(US_CLUSTER, "us-east-1"), TRAIL_IN_STACK]
+        + [_regional(r, "eu-west-1") for r in (*guardduty_stack(), INSPECTOR)],
+        {(STACK_GUARDDUTY, US_CLUSTER.urn), (STACK_INSPECTOR, US_CLUSTER.urn)},
+        IS_ACCOUNT,
+    ),
+    (
+        "stack-is-account-regions-unsaid",
+        [_cluster(), US_CLUSTER, TRAIL_IN_STACK, *guardduty_stack(), INSPECTOR],
+        set(),
+        IS_ACCOUNT,
+    ),
     ("account-empty-pulumi-eks-cluster-and-its-child", [EKS, EKS_CHILD], ON_THE_COMPONENT, ASK_ALL),
 ]
 
@@ -145,6 +175,18 @@ def test_violation_messages_say_what_the_account_lacks(empty_account: PackDriver
         f"{REGION} (asked Inspector)",
     }
     assert {d.level for d in diagnostics} == {"advisory"}
+
+
+def test_with_stack_is_account_the_messages_say_the_account_lacks_it(empty_account: PackDriver) -> None:
+    with empty_account.configured(IS_ACCOUNT):
+        diagnostics = empty_account.process.analyze_stack([_cluster()]).diagnostics
+    found = {d.policy: d.message.splitlines()[-1] for d in diagnostics}
+    assert found == {
+        STACK_TRAIL: "Cluster prod: the account has no logging multi-region CloudTrail trail (read by the audit)",
+        STACK_GUARDDUTY: "Cluster prod: the account has no GuardDuty EKS audit log monitoring or GuardDuty EKS "
+        "runtime monitoring with EKS_ADDON_MANAGEMENT (read by the audit)",
+        STACK_INSPECTOR: "Cluster prod: the account has no Inspector EC2 or ECR scanning (read by the audit)",
+    }
 
 
 def test_registry_scanning_is_read_from_the_account(empty_account: PackDriver, seeded_account: PackDriver) -> None:

@@ -59,12 +59,31 @@ def repository_props(repository: dict[str, Any], region: str) -> dict[str, Any]:
     )
 
 
+def _aws_managed(ctx: RegionRead, key: str, managed: dict[str, bool]) -> bool:
+    """Whether ``key`` is an AWS managed key (KMS DescribeKey, once per key). ECR names the aws/ecr managed key
+    when a repository asks for KMS without a key; the declaration that gives that state names no key."""
+    if key not in managed:
+        meta = guarded(
+            ctx.inventory,
+            f"key {key} ({ctx.region})",
+            (),
+            lambda: ctx.client("kms").describe_key(KeyId=key)["KeyMetadata"],
+        )
+        managed[key] = (meta or {}).get("KeyManager") == "AWS"
+    return managed[key]
+
+
 def read_repositories(ctx: RegionRead) -> None:
     ecr = ctx.client("ecr")
+    managed: dict[str, bool] = {}
     for repository in paginate(ecr, "describe_repositories", "repositories"):
         name = repository["repositoryName"]
         arn = repository.get("repositoryArn", name)
-        ctx.inventory.add(LiveResource(REPOSITORY, name, ctx.region, repository_props(repository, ctx.region), arn=arn))
+        props = repository_props(repository, ctx.region)
+        for encryption in props.get("encryptionConfigurations") or []:
+            if encryption.get("kmsKey") and _aws_managed(ctx, encryption["kmsKey"], managed):
+                del encryption["kmsKey"]
+        ctx.inventory.add(LiveResource(REPOSITORY, name, ctx.region, props, arn=arn))
         for kind, read in (
             (REPOSITORY_POLICY, lambda n=name: _absent_when_not_found(ecr.get_repository_policy, repositoryName=n)),
             (LIFECYCLE_POLICY, lambda n=name: _absent_when_not_found(ecr.get_lifecycle_policy, repositoryName=n)),

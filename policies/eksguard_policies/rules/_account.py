@@ -63,6 +63,21 @@ def region_of(resource: Any, ctx: StackContext) -> str:
     return configured.strip() if isinstance(configured, str) else ""
 
 
+def by_region(ctx: StackContext, resources: Iterable[Any]) -> dict[str, list[Any]]:
+    """``resources`` grouped by :func:`region_of` (one group, "", when none says its region)."""
+    groups: dict[str, list[Any]] = {}
+    for resource in resources:
+        groups.setdefault(region_of(resource, ctx), []).append(resource)
+    return groups
+
+
+def serves(service: Any, region: str, ctx: StackContext) -> bool:
+    """Whether a declared account-level service resource serves what needs it in ``region``: the same region, or
+    either region unknown (a program's resources usually name none; a live audit's always do)."""
+    own = region_of(service, ctx)
+    return not own or not region or own == region
+
+
 def ask(service: str, region: str, topic: str, call: Callable[[Any], T]) -> tuple[T, str]:
     """(answer, where) of ``call(client)`` on a read-only ``service`` client; raises NotApplicable ("not
     checkable offline: ...") when there is no client or the call fails."""
@@ -99,11 +114,8 @@ def account_findings(
         return [(f"{kind_and_name(r)}: the account has {declared} (read by the audit)", r.urn) for r in needers]
     if not checks_account(ctx):
         raise not_declared(declared, topic)
-    by_region: dict[str, list[Any]] = {}
-    for resource in needers:
-        by_region.setdefault(region_of(resource, ctx), []).append(resource)
     findings: list[tuple[str, str | None]] = []
-    for region, members in by_region.items():
+    for region, members in by_region(ctx, needers).items():
         missing, where = ask(service, region, topic, lacking)
         if missing:
             text = " or ".join(missing)

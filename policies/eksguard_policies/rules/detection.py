@@ -21,7 +21,17 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ..framework import RuleContext, StackContext, resource_rule, stack_rule
 from ..values import as_bool, get, show, split_known, strings
-from ._account import ACCOUNT_CONFIG, account_findings, ask, checks_account, not_declared, stack_is_account
+from ._account import (
+    ACCOUNT_CONFIG,
+    account_findings,
+    ask,
+    by_region,
+    checks_account,
+    not_declared,
+    region_of,
+    serves,
+    stack_is_account,
+)
 from ._k8s import definite_first, get_path
 from .eks_cluster import CLUSTERS
 from .images import REPOSITORY
@@ -151,11 +161,13 @@ def eks_runtime_monitoring(ctx: RuleContext) -> list[str]:
 # --- stack rules: the account-level facts -----------------------------------------------------------------------
 
 
-def _declared_guardduty(ctx: StackContext) -> GuardDuty:
-    """What the stack's detectors and detector features say; raises UnknownValueError when a value the verdict
-    needs is unknown."""
+def _declared_guardduty(ctx: StackContext, region: str) -> GuardDuty:
+    """What the stack's detectors and detector features serving ``region`` say; raises UnknownValueError when a
+    value the verdict needs is unknown."""
     state = GuardDuty()
     for detector in ctx.graph.of_type(DETECTOR):
+        if not serves(detector, region, ctx):
+            continue
         if as_bool(get(detector.props, "enable"), True) is False:
             state.enabled = False
         elif state.enabled is None:
@@ -165,6 +177,8 @@ def _declared_guardduty(ctx: StackContext) -> GuardDuty:
         elif state.audit_logs is None:
             state.audit_logs = ENABLED  # a new detector's default
     for feature in ctx.graph.of_type(DETECTOR_FEATURE):
+        if not serves(feature, region, ctx):
+            continue
         name, status = get(feature.props, "name"), _status(get(feature.props, "status"))
         if name == AUDIT_LOGS and state.audit_logs in (None, ENABLED):
             state.audit_logs = status
@@ -184,19 +198,18 @@ def _account_guardduty(client: Any) -> list[str]:
     "stack-guardduty-eks-protection", types=(*CLUSTERS, DETECTOR, DETECTOR_FEATURE), config=dict(ACCOUNT_CONFIG)
 )
 def guardduty_eks_protection(ctx: StackContext) -> list[tuple[str, str | None]]:
-    clusters = ctx.subjects(*CLUSTERS)
-    if not clusters:
-        return []
-    if (lacks := _declared_guardduty(ctx).lacking()) == []:
-        return []
-    return account_findings(
-        ctx,
-        clusters,
-        declared=f"no {' or '.join(lacks)}",
-        topic="GuardDuty",
-        service="guardduty",
-        lacking=_account_guardduty,
-    )
+    findings: list[tuple[str, str | None]] = []
+    for region, clusters in by_region(ctx, ctx.subjects(*CLUSTERS)).items():
+        if lacks := _declared_guardduty(ctx, region).lacking():
+            findings += account_findings(
+                ctx,
+                clusters,
+                declared=f"no {' or '.join(lacks)}",
+                topic="GuardDuty",
+                service="guardduty",
+                lacking=_account_guardduty,
+            )
+    return findings
 
 
 # Inspector (https://docs.aws.amazon.com/inspector/latest/user/scanning-resources.html): EC2 scanning covers the
@@ -234,14 +247,21 @@ def inspector_scanning(ctx: StackContext) -> list[tuple[str, str | None]]:
     needs = _needed_scans(ctx)
     if not needs:
         return []
-    declared: set[str] = set()
+    enablers: list[tuple[Any, set[str]]] = []
     pending: UnknownValueError | None = None
     for enabler in ctx.graph.of_type(INSPECTOR_ENABLER):
         try:
-            declared |= {t.upper() for t in strings(get(enabler.props, "resourceTypes"))}
+            enablers.append((enabler, {t.upper() for t in strings(get(enabler.props, "resourceTypes"))}))
         except UnknownValueError as exc:
             pending = pending or exc
-    missing = {scan: members for scan, members in needs.items() if scan not in declared}
+
+    def declared(needer: Any) -> set[str]:
+        region = region_of(needer, ctx)
+        return {scan for enabler, scans in enablers if serves(enabler, region, ctx) for scan in scans}
+
+    missing = {
+        scan: lacking for scan, members in needs.items() if (lacking := [m for m in members if scan not in declared(m)])
+    }
     if not missing:
         return []
     if pending is not None:
