@@ -376,69 +376,56 @@ def test_a_kubeconfig_context_is_used_when_given(endpoint, pack, small_cluster, 
     )
 
 
-def test_namespaces_without_a_network_policy_per_cluster(endpoint, pack):
-    """The stack rule sees one cluster's objects at a time: a NetworkPolicy in one cluster's namespace does not
-    cover the namespace of the same name in another cluster; the pack says the same of the declarations."""
-    policy = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "deny-all", "namespace": "shop"},
-        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
-    }
-    covered, bare = KubeApi(), KubeApi()
-    covered.add(NAMESPACE, pod("api"), policy)
-    bare.add(NAMESPACE, pod("api"))
-    with serving(covered) as one, serving(bare) as two:
-        account = kube_account(endpoint, {"one": one, "two": two})
-        _, report = audit(audit_session(endpoint, account), pack, [REGION], kubernetes=True)
-    (result,) = [r for r in report.results if r.control.id == "stack-namespace-network-policy"]
-    assert {(f.resource_name, f.region) for f in result.findings} == {("two/shop", REGION)}
-    declarations = [
-        Resource(type=t, name=n, urn=f"urn:pulumi:dev::p::{t}::{n}", properties=o)
-        for t, n, o in (
-            ("kubernetes:core/v1:Namespace", "shop", NAMESPACE),
-            ("kubernetes:core/v1:Pod", "api", pod("api")),
-        )
-    ]
-    stack = pack.process.analyze_stack(declarations)
-    assert [d.urn.rsplit("::", 1)[-1] for d in stack.diagnostics if d.policy == result.control.id] == ["shop"]
+DENY_ALL = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "deny-all", "namespace": "shop"},
+    "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+}
+MEMORY_DEFAULTS = {
+    "apiVersion": "v1",
+    "kind": "LimitRange",
+    "metadata": {"name": "defaults", "namespace": "shop"},
+    "spec": {"limits": [{"type": "Container", "default": {"memory": "256Mi"}}]},
+}
 
 
-def test_a_limit_range_in_the_live_namespace_gives_the_memory_limit(endpoint, pack):
-    """workload-resource-limits reads the cluster's LimitRanges: a namespace whose LimitRange gives containers a
-    default memory limit passes, the same pod in a cluster without one does not; the pack says the same of the
-    declarations."""
-    limits = {
-        "apiVersion": "v1",
-        "kind": "LimitRange",
-        "metadata": {"name": "defaults", "namespace": "shop"},
-        "spec": {"limits": [{"type": "Container", "default": {"memory": "256Mi"}}]},
-    }
-    limited, bare = KubeApi(), KubeApi()
-    limited.add(NAMESPACE, pod("api"), limits)
+def _declared(*objects: dict[str, Any]) -> list[Resource]:
+    """The objects as a program declares them (type token from apiVersion and kind)."""
+    out = []
+    for obj in objects:
+        group_version = obj["apiVersion"] if "/" in obj["apiVersion"] else f"core/{obj['apiVersion']}"
+        token, name = f"kubernetes:{group_version}:{obj['kind']}", obj["metadata"]["name"]
+        out.append(Resource(type=token, name=name, urn=f"urn:pulumi:dev::p::{token}::{name}", properties=obj))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("control", "settling", "finding"),
+    [
+        # a NetworkPolicy in one cluster's namespace does not cover the namespace of the same name in another
+        ("stack-namespace-network-policy", DENY_ALL, ("two/shop", "shop")),
+        # a LimitRange gives the namespace's containers a default memory limit
+        ("workload-resource-limits", MEMORY_DEFAULTS, ("two/shop/api", "api")),
+    ],
+    ids=["network-policy", "limit-range"],
+)
+def test_stack_rules_read_one_cluster_at_a_time(endpoint, pack, control, settling, finding):
+    """Each cluster's objects are their own stack: the object that settles the control in cluster "one" does not
+    settle it for the same namespace in cluster "two"; the pack says the same of the declarations."""
+    settled, bare = KubeApi(), KubeApi()
+    settled.add(NAMESPACE, pod("api"), settling)
     bare.add(NAMESPACE, pod("api"))
-    with serving(limited) as one, serving(bare) as two:
+    with serving(settled) as one, serving(bare) as two:
         account = kube_account(endpoint, {"one": one, "two": two})
         _, report = audit(audit_session(endpoint, account), pack, [REGION], kubernetes=True)
-    (result,) = [r for r in report.results if r.control.id == "workload-resource-limits"]
-    assert {(f.resource_name, f.region) for f in result.findings} == {("two/shop/api", REGION)}
-    stack = [
-        Resource(type=t, name=n, urn=f"urn:pulumi:dev::p::{t}::{n}", properties=o)
-        for t, n, o in (
-            ("kubernetes:core/v1:Namespace", "shop", NAMESPACE),
-            ("kubernetes:core/v1:Pod", "api", pod("api")),
-        )
-    ]
-    range_type = "kubernetes:core/v1:LimitRange"
-    with_limits = [
-        *stack,
-        Resource(type=range_type, name="defaults", urn=f"urn:pulumi:dev::p::{range_type}::defaults", properties=limits),
-    ]
+    (result,) = [r for r in report.results if r.control.id == control]
+    assert {(f.resource_name, f.region) for f in result.findings} == {(finding[0], REGION)}
     verdicts = [
-        [d.urn.rsplit("::", 1)[-1] for d in pack.process.analyze_stack(r).diagnostics if d.policy == result.control.id]
-        for r in (with_limits, stack)
+        [d.urn.rsplit("::", 1)[-1] for d in pack.process.analyze_stack(stack).diagnostics if d.policy == control]
+        for stack in (_declared(NAMESPACE, pod("api"), settling), _declared(NAMESPACE, pod("api")))
     ]
-    assert verdicts == [[], ["api"]]
+    assert verdicts == [[], [finding[1]]]
 
 
 # --- read-only by construction ------------------------------------------------------------------------------
