@@ -7,7 +7,8 @@ import pytest
 from tests.audit.helpers import audit, audit_session, finding_set
 from tests.audit.seed import REGION, SECOND_REGION, seed_compliant, seed_insecure
 
-INSECURE, COMPLIANT = "111111111111", "222222222222"
+# moto keeps every account's state in process-wide backends: these accounts are used by no other test module
+INSECURE, COMPLIANT = "121212121212", "222222222222"
 KUBERNETES_NOT_READ = "Kubernetes objects not read (--no-kubernetes)"
 NOTHING_TO_JUDGE: set[str] = set()
 
@@ -193,7 +194,7 @@ def test_references_become_property_dependencies(insecure):
     }
     assert stale.properties["launchTemplate"]["id"] == seeded.names["lt"]
     assert set(stale.dependencies) == {u for urns in stale.property_dependencies.values() for u in urns}
-    association = next(r for n, r in records.items() if n.startswith("weak#arn:aws:iam::111111111111:root#"))
+    association = next(r for n, r in records.items() if n.startswith(f"weak#arn:aws:iam::{INSECURE}:root#"))
     assert [u.split("::")[2] for u in association.property_dependencies["principalArn"]] == [
         "aws:eks/accessEntry:AccessEntry"
     ]
