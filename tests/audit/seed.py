@@ -44,10 +44,16 @@ class Seeded:
     """What the account holds beyond moto (access entries, add-ons), answered at before-send."""
 
 
-def seed_release_history(account_id: str, region: str, version: str, releases: list[tuple[str, dt.datetime]]) -> None:
+def seed_release_history(
+    account_id: str,
+    region: str,
+    version: str,
+    releases: list[tuple[str, dt.datetime]],
+    ami_type: str = "AL2023_x86_64_STANDARD",
+) -> None:
     """moto refuses PutParameter under /aws/service (reserved): write the public parameter's history into the
     backend of the server running in this process."""
-    name = ami_parameter("AL2023_x86_64_STANDARD", version)
+    name = ami_parameter(ami_type, version)
     history = ssm_backends[account_id][region]._parameters[name]
     history.clear()
     for number, (value, modified) in enumerate(releases, start=1):

@@ -323,3 +323,50 @@ def test_the_input_check_catches_a_wrong_name_and_a_wrong_type():
     assert object_problems({"metadata_options": {}}, template) == [
         "metadata_options: not an input of LaunchTemplateArgs"
     ]
+
+
+def test_bottlerocket_release_age_comes_from_the_published_history(endpoint, pack):
+    """A Bottlerocket release carries no build date: the audit reads when it was published (the public SSM
+    parameter's history) and the rule judges its age from that; a release the history does not hold stays not
+    checkable offline, said as the audit says it."""
+    import datetime as dt
+
+    from tests.audit.conftest import account_session
+    from tests.audit.seed import (
+        ASSUME_EC2,
+        ASSUME_EKS,
+        clients,
+        drop_remote_access,
+        network,
+        role,
+        seed_release_history,
+    )
+
+    account, region = "565656565656", "eu-north-1"
+    make = clients(account_session(endpoint, account), endpoint, region)
+    _, subnets = network(make("ec2"))
+    cluster_role = role(make("iam"), "br-cluster", ASSUME_EKS, [])
+    node_role = role(make("iam"), "br-node", ASSUME_EC2, [])
+    make("eks").create_cluster(
+        name="br", version="1.35", roleArn=cluster_role, resourcesVpcConfig={"subnetIds": subnets}
+    )
+    bottlerocket = {"amiType": "BOTTLEROCKET_x86_64", "nodeRole": node_role, "subnets": subnets}
+    for name, release in (("old", "1.50.0-5f7c6ac5"), ("unlisted", "1.49.9-00000000")):
+        make("eks").create_nodegroup(clusterName="br", nodegroupName=name, releaseVersion=release, **bottlerocket)
+        drop_remote_access(account, region, "br", name)
+    published = [("1.50.0-5f7c6ac5", dt.datetime(2026, 9, 1, 8, tzinfo=dt.UTC))]
+    published.append(("1.51.0-9e8d7c6b", dt.datetime(2026, 11, 10, tzinfo=dt.UTC)))
+    seed_release_history(account, region, "1.35", published, ami_type="BOTTLEROCKET_x86_64")
+    _, report = audit(audit_session(endpoint, account), pack, [region])
+    (age,) = [r for r in report.results if r.control.id == "nodegroup-ami-age"]
+    assert [(f.resource_name, f.message) for f in age.findings] == [
+        ("br:old", "releaseVersion '1.50.0-5f7c6ac5' was published on 2026-09-01, 88 days before 2026-11-28 "
+         "(maxAmiAgeDays 30)")
+    ]  # fmt: skip
+    assert [(f.resource_name, f.message) for f in age.not_checkable_offline] == [
+        (
+            "br:unlisted",
+            "releaseVersion '1.49.9-00000000' carries no build date (Bottlerocket releases do not); its age needs "
+            "the date it was published (releaseDates)",
+        )
+    ]
