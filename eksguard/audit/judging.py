@@ -5,7 +5,8 @@ something could not be read, "not assessed" with the reason.
 Scopes: every AWS resource of the account is one stack (a multi-region trail covers every region, references
 cross regions); each cluster's Kubernetes objects are another (namespaces are per cluster). A fact the pack
 takes as a setting (the region's EBS encryption default) is sent with Configure for that region's resources,
-unless the policy config sets it.
+unless the policy config sets it. Account-level policies are told that their stack is the account
+(:func:`audit_config`), except where a read of what they judge failed.
 """
 
 from __future__ import annotations
