@@ -390,7 +390,7 @@ def _version_findings(addon_name: str, version: Any, k8s: str | None, where: str
 def addon_version(ctx: StackContext) -> list[tuple[str, str | None]]:
     stack = Stack(ctx)
     offline: list[str] = []
-    judged = False
+    judged = any(cluster.addons or cluster.component for cluster in stack.clusters)
     for cluster in stack.clusters:
         with stack.verdict.checking():
             k8s = _cluster_version(cluster)
@@ -406,14 +406,13 @@ def addon_version(ctx: StackContext) -> list[tuple[str, str | None]]:
                     value = get(get(cluster.resource.props, argument), version_field)
                     pinned.append((name, value, f"{argument}.{version_field}", cluster.resource))
             for name, version, where, resource in pinned:
-                judged = True
                 try:
                     for message in _version_findings(name, version, k8s, where):
                         stack.verdict.add((f"cluster {cluster.name}: {message}", resource.urn))
                 except NotApplicable as exc:
                     offline.append(exc.reason.split(": ", 1)[-1])
     if not judged and not stack.outside:
-        raise NotApplicable("the stack declares no EKS cluster or add-on")
+        raise NotApplicable("the stack declares no EKS add-on (and no pulumi-eks cluster managing some)")
     if stack.verdict.messages:
         return stack.verdict.messages
     stack.verdict.done()

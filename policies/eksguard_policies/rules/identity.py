@@ -405,6 +405,7 @@ class _AwsAuth:
         self.graph = ctx.graph
         self.node_roles = self._node_role_names(ctx.graph)
         self.verdict = Verdict()
+        self.judged = False
 
     @staticmethod
     def _node_role_names(graph: ResourceGraph) -> set[str]:
@@ -442,6 +443,7 @@ class _AwsAuth:
             return
         if get_path(config_map.props, "metadata", "namespace") not in (namespace, None):
             return
+        self.judged = True
         data = get(config_map.props, "data")
         for key, arn_key in (("mapRoles", "rolearn"), ("mapUsers", "userarn")):
             with self.verdict.checking():
@@ -460,6 +462,7 @@ class _AwsAuth:
         mode = peek(cluster.props, "authenticationMode")
         if mode == "API":
             return  # pulumi-eks writes no aws-auth ConfigMap
+        self.judged = True
         for key, arn_key in (("roleMappings", "roleArn"), ("userMappings", "userArn")):
             with self.verdict.checking():
                 entries = raw(get(cluster.props, key))
@@ -480,4 +483,7 @@ def aws_auth_mappings(ctx: StackContext) -> list[tuple[str, str | None]]:
                 auth.cluster(resource)
             else:
                 auth.config_map(resource)
-    return auth.verdict.done()
+    findings = auth.verdict.done()
+    if not auth.judged:
+        raise NotApplicable("the stack declares no aws-auth ConfigMap, and its pulumi-eks clusters write none")
+    return findings

@@ -27,11 +27,12 @@ from . import _userdata as ud
 from ._ec2 import as_int
 from ._k8s import KARPENTER_NODE_CLASS_TYPES
 from .auto_mode import auto_mode
-from .nodes import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE
+from .nodes import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE, NODE_GROUP
 from .pulumi_eks import node_settings
 
 SELF_MANAGED_COMPONENTS = (EKS_CLUSTER, EKS_NODE_GROUP, EKS_NODE_GROUP_V2)
 BOOT_TYPES = (
+    NODE_GROUP,
     LAUNCH_TEMPLATE,
     INSTANCE,
     LAUNCH_CONFIGURATION,
@@ -39,7 +40,8 @@ BOOT_TYPES = (
     *SELF_MANAGED_COMPONENTS,
     EKS_MANAGED_NODE_GROUP,
 )
-"""Everything nodes boot from: the resources, and the pulumi-eks components whose arguments become user data."""
+"""Everything nodes boot from: the resources (a managed node group without a launch template boots from the one EKS
+creates, with EKS's own user data), and the pulumi-eks components whose arguments become user data."""
 
 
 class Reading:
@@ -104,6 +106,10 @@ def reading(ctx: RuleContext) -> Reading:
     """Every boot source of the resource; NotApplicable when it launches no node of its own."""
     props, kind = ctx.props, ctx.resource_type
     found = Reading()
+    if kind == NODE_GROUP:
+        if get(props, "launchTemplate") is not None:
+            raise NotApplicable("the nodes boot from its launchTemplate's user data, judged there")
+        return found  # EKS's launch template: the AMI's kubelet configuration, no user data of the program's
     if kind in SELF_MANAGED_COMPONENTS or kind == EKS_MANAGED_NODE_GROUP:
         if kind == EKS_CLUSTER and auto_mode(kind, props):
             return found  # AWS-managed: EKS Auto Mode launches and configures the nodes (rules/auto_mode.py)

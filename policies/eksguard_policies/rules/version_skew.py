@@ -15,7 +15,7 @@ from .. import facts
 from ..facts import AWS_EKS_CLUSTER, EKS_CLUSTER, EKS_MANAGED_NODE_GROUP, EKS_NODE_GROUP, EKS_NODE_GROUP_V2
 from ..framework import NotApplicable, StackContext, not_checkable_offline, stack_rule
 from ..graph import OutsideStack
-from ..values import get, show
+from ..values import get, has, show
 from ..versions import latest_version
 from ._amis import minor_version
 from ._ec2 import Verdict, as_int
@@ -36,7 +36,7 @@ def _owner(graph: Any, resource: Any) -> Any:
 
 def _cluster_of(graph: Any, group: Any) -> Any | None:
     for prop in CLUSTER_PROPERTIES:
-        if get(group.props, prop) is not None or (getattr(group, "property_dependencies", None) or {}).get(prop):
+        if has(group.props, prop):
             cluster = graph.source_of(group, prop, CLUSTERS)
             return _owner(graph, cluster) if cluster is not None and cluster.resource_type in CLUSTERS else None
     return None
