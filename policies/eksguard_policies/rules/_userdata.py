@@ -161,7 +161,7 @@ def _feature_gates(value: str, where: str) -> list[Setting]:
     for gate in value.split(","):
         name, _, enabled = gate.strip().partition("=")
         if name == SERVER_CERT_GATE:
-            found.append(Setting(SERVER_CERT_GATE, enabled, where))
+            found.append(Setting(SERVER_CERT_GATE, enabled, f"{where} {SERVER_CERT_GATE}"))
     return found
 
 

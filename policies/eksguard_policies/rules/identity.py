@@ -140,28 +140,29 @@ def _known(value: Any) -> tuple[set[str], bool]:
     return found, unknown
 
 
-def _conditions(statement: Any) -> tuple[dict[str, dict[str, Any]], bool]:
-    """Condition operator -> {key: value} of the known parts, and whether some part is unknown."""
-    condition = peek(statement, "Condition")
-    if condition is UNKNOWN_VALUE:
-        return {}, True
+def _conditions(statement: Any) -> tuple[dict[str, dict[str, Any]], UnknownValueError | None]:
+    """Condition operator -> {key: value} of the known parts, and the error of the first unknown part."""
+    pending: UnknownValueError | None = None
+
+    def read(mapping: Any, key: str) -> Any:
+        nonlocal pending
+        try:
+            return get(mapping, key)
+        except UnknownValueError as exc:
+            pending = pending or exc
+            return UNKNOWN_VALUE
+
+    condition = read(statement, "Condition")
     if as_map(condition) is None:
-        return {}, False
+        return {}, pending
     found: dict[str, dict[str, Any]] = {}
-    unknown = False
     for operator in list(condition.keys()):
-        block = peek(condition, operator)
-        if block is UNKNOWN_VALUE:
-            found[operator], unknown = {}, True
-            continue
-        if as_map(block) is None:
-            continue
+        block = read(condition, operator)
         found[operator] = {}
-        for key in list(block.keys()):
-            value = peek(block, key)
-            unknown = unknown or value is UNKNOWN_VALUE
-            found[operator][key] = value
-    return found, unknown
+        if as_map(block) is not None:
+            for key in list(block.keys()):
+                found[operator][key] = read(block, key)
+    return found, pending
 
 
 def _trust_rule(ctx: RuleContext, kind: str, relevant: Any, judge: Any) -> list[str]:
@@ -207,7 +208,7 @@ def _irsa(statement: Any) -> bool:
 
 def irsa_findings(statement: Any) -> Iterator[str]:
     conditions, unknown = _conditions(statement)
-    if not conditions and not unknown:
+    if not conditions and unknown is None:
         yield (
             "trusts web identity tokens of the cluster's OIDC issuer without a Condition: every service account of "
             "the cluster can assume the role"
@@ -215,7 +216,7 @@ def irsa_findings(statement: Any) -> Iterator[str]:
         return
     subjects = {op: v for op, block in conditions.items() for k, v in block.items() if k.endswith(":sub")}
     audiences = {op: v for op, block in conditions.items() for k, v in block.items() if k.endswith(":aud")}
-    if not subjects and not unknown:
+    if not subjects and unknown is None:
         yield "has no condition on the token's <issuer>:sub: every service account of the cluster can assume the role"
     for operator, value in subjects.items():
         names, _ = _known(value)
@@ -229,7 +230,7 @@ def irsa_findings(statement: Any) -> Iterator[str]:
         for name in names:
             if not any(w in name for w in WILDCARDS) and not SERVICE_ACCOUNT_SUBJECT.match(name):
                 yield f"<issuer>:sub is {name!r}, not system:serviceaccount:<namespace>:<name>"
-    if not audiences and not unknown:
+    if not audiences and unknown is None:
         yield f"has no condition on the token's <issuer>:aud: it should be {facts.IRSA_AUDIENCE}"
     for operator, value in audiences.items():
         names, _ = _known(value)
@@ -238,8 +239,9 @@ def irsa_findings(statement: Any) -> Iterator[str]:
             yield f"<issuer>:aud allows {', '.join(other)}: only {facts.IRSA_AUDIENCE} is IRSA's audience"
         elif operator != "StringEquals" and names:
             yield f"<issuer>:aud is matched with {operator}, not StringEquals"
-    if unknown and not (subjects and audiences):
-        raise UnknownValueError(UNKNOWN_VALUE, ["assumeRolePolicy", "Condition"])
+    undecided = any(_known(v)[1] for v in (*subjects.values(), *audiences.values()))
+    if unknown is not None and (undecided or not (subjects and audiences)):
+        raise unknown
 
 
 # https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
@@ -276,8 +278,8 @@ def pod_identity_findings(statement: Any) -> Iterator[str]:
     conditions, unknown = _conditions(statement)
     keys = {key.lower() for block in conditions.values() for key in block}
     if not keys & set(SOURCE_KEYS):
-        if unknown:
-            raise UnknownValueError(UNKNOWN_VALUE, ["assumeRolePolicy", "Condition"])
+        if unknown is not None:
+            raise unknown
         yield (
             "has no aws:SourceAccount or aws:SourceArn condition: Pod Identity of any cluster, in any account, may "
             "hand the role out (confused deputy); limit it to this account's Pod Identity associations"

@@ -68,27 +68,27 @@ def _user_data(value: Any, where: str) -> ud.Boot:
     return ud.user_data(value, where) if isinstance(value, str) and value.strip() else ud.Boot()
 
 
-def _argument(name: str, value: Any) -> ud.Boot:
-    """One pulumi-eks node group argument that ends up in the user data (nodes/userdata.ts)."""
+def _argument(name: str, value: Any, label: str) -> ud.Boot:
+    """One pulumi-eks node group argument that ends up in the user data (nodes/userdata.ts); ``label`` names it."""
     if value is None:
         return ud.Boot()
     if name == "kubeletExtraArgs":
         text = value if isinstance(value, str) else ""
-        return ud.Boot(tuple(ud.flags(text, name)), tuple(ud.credentials(text, name)))
+        return ud.Boot(tuple(ud.flags(text, label)), tuple(ud.credentials(text, label)))
     if name == "bootstrapExtraArgs":
         # bootstrap.sh arguments, possibly --kubelet-extra-args '<flags>' (nodes/userdata.ts:200-213)
-        return ud.section("text/x-shellscript", value, name) if isinstance(value, str) else ud.Boot()
+        return ud.section("text/x-shellscript", value, label) if isinstance(value, str) else ud.Boot()
     if name == "bottlerocketSettings":
         settings = raw(value)
-        return ud.Boot(tuple(ud.bottlerocket(settings, name)), tuple(ud.mapping_credentials(settings, name)))
+        return ud.Boot(tuple(ud.bottlerocket(settings, label)), tuple(ud.mapping_credentials(settings, label)))
     if name == "nodeadmExtraOptions":
         boot = ud.Boot()
         for i, option in enumerate(raw(value) if isinstance(raw(value), list) else []):
             if isinstance(option, dict) and isinstance(option.get("content"), str):
                 content_type = option.get("contentType") if isinstance(option.get("contentType"), str) else ""
-                boot += ud.section(content_type.split(";")[0].strip(), option["content"], f"{name}[{i}]")
+                boot += ud.section(content_type.split(";")[0].strip(), option["content"], f"{label}[{i}]")
         return boot
-    return _user_data(value, name)
+    return _user_data(value, label)
 
 
 COMPONENT_ARGUMENTS = (
@@ -116,7 +116,7 @@ def reading(ctx: RuleContext) -> Reading:
         settings = props if kind == EKS_MANAGED_NODE_GROUP else node_settings(kind, ctx.name, props).settings
         prefix = "nodeGroupOptions." if settings is not props else ""
         for name in COMPONENT_ARGUMENTS:
-            found.add(lambda name=name: _argument(f"{prefix}{name}", get(settings, name)))
+            found.add(lambda name=name: _argument(name, get(settings, name), f"{prefix}{name}"))
     elif kind in KARPENTER_NODE_CLASS_TYPES:
         spec = get(props, "spec")
         found.add(lambda: _user_data(get(spec, "userData"), "spec.userData"))
