@@ -52,6 +52,14 @@ def kubernetes_version(value: Any) -> str | None:
     return f"{minor[0]}.{minor[1]}" if minor else None
 
 
+def addon_name(addon: Any) -> str | None:
+    """The add-on's name (pulumi-eks's VpcCniAddon is vpc-cni); None when it is not a name."""
+    if addon.resource_type == VPC_CNI_COMPONENT:
+        return VPC_CNI
+    name = peek(addon.props, "addonName")
+    return name if isinstance(name, str) else None
+
+
 def _configuration(value: Any) -> Mapping[str, Any] | None:
     """An add-on's configurationValues (JSON text, or an object as pulumi-eks takes it)."""
     if isinstance(value, str):
@@ -83,11 +91,7 @@ class Cluster:
 
     def addon(self, name: str) -> list[Any]:
         """The declared add-ons of that name (pulumi-eks's VpcCniAddon is vpc-cni)."""
-        return [
-            a
-            for a in self.addons
-            if (VPC_CNI if a.resource_type == VPC_CNI_COMPONENT else peek(a.props, "addonName")) == name
-        ]
+        return [a for a in self.addons if addon_name(a) == name]
 
 
 class Stack:
@@ -231,7 +235,7 @@ def network_policy_enforcement(ctx: StackContext) -> list[tuple[str, str | None]
         return []
     stack = Stack(ctx)
     if not stack.clusters:
-        addons = [a for a, _ in stack.outside if peek(a.props, "addonName") == VPC_CNI]
+        addons = [a for a, _ in stack.outside if addon_name(a) == VPC_CNI]
         if any(_enforces(_configuration(peek(a.props, "configurationValues"))) for a in addons):
             return []
         raise not_checkable_offline(
@@ -264,9 +268,9 @@ def network_policy_enforcement(ctx: StackContext) -> list[tuple[str, str | None]
 
 
 # --- add-on identity --------------------------------------------------------------------------------------------
-def _has_own_identity(cluster: Cluster, addon_name: str, ctx: StackContext) -> bool:
-    identity = facts.ADDON_IDENTITIES[addon_name]
-    for addon in cluster.addon(addon_name):
+def _has_own_identity(cluster: Cluster, wanted: str, ctx: StackContext) -> bool:
+    identity = facts.ADDON_IDENTITIES[wanted]
+    for addon in cluster.addon(wanted):
         if peek(addon.props, "serviceAccountRoleArn") not in (None, ""):
             return True
         associations = peek(addon.props, "podIdentityAssociations")
@@ -280,7 +284,7 @@ def _has_own_identity(cluster: Cluster, addon_name: str, ctx: StackContext) -> b
         if namespace in (identity.namespace, UNKNOWN_VALUE) and account in (identity.service_account, UNKNOWN_VALUE):
             return True
     options = get(cluster.resource.props, "vpcCniOptions") if cluster.component else None
-    if addon_name == VPC_CNI and peek(options, "serviceAccountRoleArn") not in (None, ""):
+    if wanted == VPC_CNI and peek(options, "serviceAccountRoleArn") not in (None, ""):
         return True
     for account in ctx.graph.of_type(*SERVICE_ACCOUNT_TYPES):  # self-managed IRSA: the annotated ServiceAccount
         metadata = peek(account.props, "metadata")
@@ -290,11 +294,11 @@ def _has_own_identity(cluster: Cluster, addon_name: str, ctx: StackContext) -> b
     return False
 
 
-def _runs(cluster: Cluster, addon_name: str) -> bool:
+def _runs(cluster: Cluster, wanted: str) -> bool:
     """Whether the cluster runs the add-on: declared, or (vpc-cni) installed by EKS or pulumi-eks."""
-    if cluster.addon(addon_name):
+    if cluster.addon(wanted):
         return True
-    if addon_name != VPC_CNI or auto_mode(cluster.resource.resource_type, cluster.resource.props):
+    if wanted != VPC_CNI or auto_mode(cluster.resource.resource_type, cluster.resource.props):
         return False
     if cluster.component:
         return True
@@ -316,17 +320,17 @@ def addon_identity(ctx: StackContext) -> list[tuple[str, str | None]]:
     stack = Stack(ctx)
     judged = False
     for cluster in stack.clusters:
-        for addon_name, identity in facts.ADDON_IDENTITIES.items():
+        for wanted, identity in facts.ADDON_IDENTITIES.items():
             with stack.verdict.checking():
-                if not _runs(cluster, addon_name):
+                if not _runs(cluster, wanted):
                     continue
                 judged = True
-                if _has_own_identity(cluster, addon_name, ctx):
+                if _has_own_identity(cluster, wanted, ctx):
                     continue
-                where = cluster.addon(addon_name)[0] if cluster.addon(addon_name) else cluster.resource
+                where = cluster.addon(wanted)[0] if cluster.addon(wanted) else cluster.resource
                 stack.verdict.add(
                     (
-                        f"{addon_name} on cluster {cluster.name} has no identity of its own (no Pod Identity "
+                        f"{wanted} on cluster {cluster.name} has no identity of its own (no Pod Identity "
                         f"association for {identity.namespace}/{identity.service_account}, no serviceAccountRoleArn): "
                         f"it calls AWS with the node role, which must then hold {identity.policy_name}",
                         where.urn,
@@ -335,7 +339,7 @@ def addon_identity(ctx: StackContext) -> list[tuple[str, str | None]]:
     outside = [
         (a, why)
         for a, why in stack.outside
-        if a.resource_type != POD_IDENTITY_ASSOCIATION and peek(a.props, "addonName") in facts.ADDON_IDENTITIES
+        if a.resource_type != POD_IDENTITY_ASSOCIATION and addon_name(a) in facts.ADDON_IDENTITIES
     ]
     if stack.verdict.messages:
         return stack.verdict.messages
@@ -359,7 +363,7 @@ def _cluster_version(cluster: Cluster) -> str | None:
     return latest_version() if value is None else kubernetes_version(value)
 
 
-def _version_findings(addon_name: str, version: Any, k8s: str | None, where: str) -> Iterator[str]:
+def _version_findings(wanted: str, version: Any, k8s: str | None, where: str) -> Iterator[str]:
     if version is None:
         return
     try:
@@ -370,12 +374,12 @@ def _version_findings(addon_name: str, version: Any, k8s: str | None, where: str
     if k8s is None or k8s not in load_versions():
         raise not_checkable_offline(f"{where}: the cluster's Kubernetes version is not one eksguard knows")
     try:
-        expected = addon_data.expected_version(addon_name, k8s)
+        expected = addon_data.expected_version(wanted, k8s)
     except KeyError:
         return  # an add-on eksguard keeps no versions of
     if expected is None:
         raise not_checkable_offline(
-            f"{where} {version}: AWS documents no version of {addon_name} per Kubernetes version; "
+            f"{where} {version}: AWS documents no version of {wanted} per Kubernetes version; "
             "`eksguard audit` compares it with DescribeAddonVersions"
         )
     if addon_data.is_behind(version, expected):
@@ -398,8 +402,7 @@ def addon_version(ctx: StackContext) -> list[tuple[str, str | None]]:
             for addon in cluster.addons:
                 if addon.resource_type == VPC_CNI_COMPONENT:
                     pinned.append((VPC_CNI, get(addon.props, "addonVersion"), f"{addon.name}.addonVersion", addon))
-                else:
-                    name = get(addon.props, "addonName")
+                elif (name := addon_name(addon)) is not None:
                     pinned.append((name, get(addon.props, "addonVersion"), f"add-on {addon.name} addonVersion", addon))
             if cluster.component:
                 for name, (argument, version_field) in COMPONENT_ADDONS.items():
