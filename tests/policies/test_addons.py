@@ -193,6 +193,15 @@ STACK_CASES: list[StackCase] = [
     stack_case(
         "identity-addon-of-a-cluster-elsewhere",
         [resource(ADDON, {"clusterName": "platform", "addonName": "aws-efs-csi-driver"}, "efs")],
+        offline={IDENTITY},
+    ),
+    stack_case(
+        "version-pinned-addon-of-a-cluster-elsewhere",
+        [
+            resource(
+                ADDON, {"clusterName": "platform", "addonName": "vpc-cni", "addonVersion": "v1.21.1-eksbuild.7"}, "cni"
+            )
+        ],
         offline={IDENTITY, VERSION},
     ),
     # add-on versions, against data/eks_addons.json for the cluster's Kubernetes version

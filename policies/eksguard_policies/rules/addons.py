@@ -389,6 +389,14 @@ def _version_findings(wanted: str, version: Any, k8s: str | None, where: str) ->
         )
 
 
+_VERSION_FIELD = {ADDON: "addonVersion", VPC_CNI_COMPONENT: "addonVersion", POD_IDENTITY_ASSOCIATION: ""}
+
+
+def _pinned(resource: Any) -> bool:
+    field = _VERSION_FIELD.get(resource.resource_type)
+    return bool(field) and peek(resource.props, field) is not None
+
+
 # https://docs.aws.amazon.com/eks/latest/userguide/updating-an-add-on.html
 @stack_rule("eks-addon-version", types=(*CLUSTERS, ADDON, VPC_CNI_COMPONENT))
 def addon_version(ctx: StackContext) -> list[tuple[str, str | None]]:
@@ -414,12 +422,16 @@ def addon_version(ctx: StackContext) -> list[tuple[str, str | None]]:
                         stack.verdict.add((f"cluster {cluster.name}: {message}", resource.urn))
                 except NotApplicable as exc:
                     offline.append(exc.reason.split(": ", 1)[-1])
-    if not judged and not stack.outside:
-        raise NotApplicable("the stack declares no EKS add-on (and no pulumi-eks cluster managing some)")
+    if not judged and not any(_pinned(a) for a, _ in stack.outside):
+        raise NotApplicable("the stack declares no pinned EKS add-on (and no pulumi-eks cluster managing some)")
     if stack.verdict.messages:
         return stack.verdict.messages
     stack.verdict.done()
-    offline += [f"{a.name}: {why}" for a, why in stack.outside if a.resource_type != POD_IDENTITY_ASSOCIATION]
+    # a pinned add-on of a cluster elsewhere: that cluster's Kubernetes version is not in the program
+    pinned_elsewhere = [(a, why) for a, why in stack.outside if _pinned(a)]
+    offline += [
+        f"{a.name} pins {show(peek(a.props, _VERSION_FIELD[a.resource_type]))}: {why}" for a, why in pinned_elsewhere
+    ]
     if offline:
         raise not_checkable_offline("; ".join(offline))
     return []
