@@ -229,6 +229,16 @@ def fargate_role(*policies: str) -> Resource:
     return resource(ROLE, role(FARGATE_TRUST, managedPolicyArns=[managed(p) for p in policies]), "fargate")
 
 
+def fargate_inline_policy(name: str) -> Resource:
+    """An inline policy on :func:`fargate_role`, attached by reference (its role is unknown at preview)."""
+    return resource(
+        ROLE_POLICY,
+        {"role": UNKNOWN, "name": name, "policy": "{}"},
+        name,
+        property_dependencies={"role": [fargate_role().urn]},
+    )
+
+
 def profile(target: Resource) -> Resource:
     return resource(
         FARGATE_PROFILE,
@@ -312,12 +322,7 @@ STACK_CASES: list[StackCase] = [
         "fargate-role-attached-inline",
         [
             fargate_role("AmazonEKSFargatePodExecutionRolePolicy"),
-            resource(
-                ROLE_POLICY,
-                {"role": UNKNOWN, "name": "logs", "policy": "{}"},
-                "logs",
-                property_dependencies={"role": [fargate_role().urn]},
-            ),
+            fargate_inline_policy("logs"),
             profile(fargate_role()),
         ],
         {(FARGATE, u(FARGATE_PROFILE, "batch"))},
@@ -326,12 +331,7 @@ STACK_CASES: list[StackCase] = [
         "fargate-role-logging-allowed",
         [
             fargate_role("AmazonEKSFargatePodExecutionRolePolicy"),
-            resource(
-                ROLE_POLICY,
-                {"role": UNKNOWN, "name": "logs", "policy": "{}"},
-                "logs",
-                property_dependencies={"role": [fargate_role().urn]},
-            ),
+            fargate_inline_policy("logs"),
             profile(fargate_role()),
         ],
         config={FARGATE: {"allowedPolicies": ["AmazonEKSFargatePodExecutionRolePolicy", "inline policy logs"]}},

@@ -16,7 +16,7 @@ import yaml
 
 from eksguard.protocol.wire import UNKNOWN, Secret
 
-from .cases import Case, case, run_case
+from .cases import HARDENED_AWS_CLUSTER, Case, case, run_case
 from .component_children import HARDENED_CLUSTER_INPUTS, HARDENED_CONTROL_PLANE, HARDENED_NODES
 from .pack_driver import PackDriver
 
@@ -53,15 +53,7 @@ NODE_CONTROLS = {
     CREDENTIALS,
 }
 AS_OF = {"eks-version-standard-support": {"asOf": "2026-11-28"}}
-AUTO_MODE_CLUSTER: dict[str, Any] = {  # compliant with every cluster control
-    "name": "auto",
-    "version": "1.35",
-    "vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": False},
-    "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
-    "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:eu-west-1:1:key/k"}},
-    "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
-    "deletionProtection": True,
-}
+AUTO_MODE_CLUSTER: dict[str, Any] = {**HARDENED_AWS_CLUSTER, "name": "auto"}  # every cluster control met
 
 # A launch template that passes every other node control, so each case states only what its user data does.
 SAFE_TEMPLATE: dict[str, Any] = {

@@ -21,6 +21,7 @@ from pulumi_policy.proxy import unknown_checking_proxy
 from eksguard.protocol.analyzer import LEVEL_NAMES, SEVERITY_NAMES, PolicyPackProcess, struct_to_dict
 from eksguard.protocol.wire import UNKNOWN, Secret
 
+from .cases import HARDENED_AWS_CLUSTER
 from .gather import all_cases, all_stack_cases
 from .pack_driver import PACK_DIR, PackDriver, resource
 from .servicers import InProcessPack
@@ -31,14 +32,7 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 PUBLIC = "eks-endpoint-public-access"
 OPEN = "eks-public-access-cidrs-open"
 LOGS = "eks-control-plane-logging"
-PRIVATE_CLUSTER = {
-    "version": "1.35",
-    "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
-    "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
-    "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:eu-west-1:1:key/k"}},
-    "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
-    "deletionProtection": True,
-}
+PRIVATE_CLUSTER = HARDENED_AWS_CLUSTER
 PUBLIC_CLUSTER = {
     **PRIVATE_CLUSTER,
     "vpcConfig": {"endpointPublicAccess": True, "endpointPrivateAccess": True, "publicAccessCidrs": ["10.0.0.0/8"]},

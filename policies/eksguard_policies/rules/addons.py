@@ -20,7 +20,7 @@ from .. import facts
 from ..facts import AWS_EKS_CLUSTER, EKS_CLUSTER
 from ..framework import NotApplicable, StackContext, not_checkable_offline, stack_rule
 from ..graph import OutsideStack, ResourceGraph
-from ..values import UNKNOWN_VALUE, as_bool, as_list, as_map, get, peek, raw, show
+from ..values import UNKNOWN_VALUE, as_bool, as_list, as_map, get, peek, policy_document, raw, show
 from ..versions import latest_version, load_versions
 from ._amis import minor_version
 from ._ec2 import Verdict
@@ -62,13 +62,7 @@ def addon_name(addon: Any) -> str | None:
 
 def _configuration(value: Any) -> Mapping[str, Any] | None:
     """An add-on's configurationValues (JSON text, or an object as pulumi-eks takes it)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    value = raw(value)
-    return value if isinstance(value, Mapping) else None
+    return policy_document(raw(value))
 
 
 @dataclass
