@@ -176,7 +176,11 @@ def node_group_stack(count: int) -> list[Resource]:
         )
         role = _res("aws:iam/role:Role", f"{n}-role", {"assumeRolePolicy": EC2_TRUST})
         out += [lt, role]
-        for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"):
+        for policy in (
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonSSMManagedInstanceCore",
+            "AmazonEC2ContainerRegistryReadOnly",
+        ):
             out.append(
                 _res(
                     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",

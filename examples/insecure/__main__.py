@@ -4,6 +4,7 @@ Each module declares the resources of one domain; together they break every reso
 eksguard policy pack at least once (tests/policies prove it).
 """
 
+import addons_and_identities  # noqa: F401
 import cluster_and_audit  # noqa: F401
 import images_and_detection  # noqa: F401
 import nodes_and_network  # noqa: F401

@@ -7,6 +7,7 @@ reports and the live ``audit`` all read them through :func:`load_catalogue`; not
 from __future__ import annotations
 
 import functools
+import json
 import string
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -114,6 +115,8 @@ def fact_texts() -> dict[str, str]:
         "control_plane_log_types": ", ".join(facts.CONTROL_PLANE_LOG_TYPES),
         "al2023_release_parameter": facts.PATCHED_AMI_PARAMETERS["AL2023"].release("<k8s>", "<arch>"),
         "pod_security_enforce_label": facts.pod_security_label("enforce"),
+        "vpc_cni_network_policy": json.dumps(facts.VPC_CNI_NETWORK_POLICY),
+        "kubelet_max_minor_skew": str(facts.KUBELET_MAX_MINOR_SKEW),
     }
 
 

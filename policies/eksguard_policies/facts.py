@@ -141,6 +141,33 @@ ADDON_IDENTITIES: dict[str, AddonIdentity] = {
     ),
 }
 """The EKS add-ons that call AWS APIs, by add-on name (the IPv4 policy for vpc-cni; an IPv6 cluster needs its own)."""
+VPC_CNI_NETWORK_POLICY_CONTROLLER = {"enable-network-policy-controller": "true"}
+"""What turns NetworkPolicy enforcement on in an EKS Auto Mode cluster, whose VPC CNI is AWS's: this key in the
+kube-system/amazon-vpc-cni ConfigMap (with the NodeClass's networkPolicy, DefaultAllow unless set)
+(https://docs.aws.amazon.com/eks/latest/userguide/auto-net-pol.html)."""
+VPC_CNI_CONFIG_MAP = ("kube-system", "amazon-vpc-cni")
+
+# --- IAM for EKS (https://docs.aws.amazon.com/eks/latest/userguide/) ------------------------------------------
+POD_IDENTITY_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
+"""The actions an EKS Pod Identity role's trust allows pods.eks.amazonaws.com, no more
+(https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html)."""
+IRSA_AUDIENCE = "sts.amazonaws.com"
+"""The audience (``<issuer>:aud``) of the service account tokens IRSA exchanges
+(https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html)."""
+FARGATE_POD_EXECUTION_POLICY = "AmazonEKSFargatePodExecutionRolePolicy"
+"""The one managed policy a Fargate pod execution role needs: pull images from ECR, nothing else
+(https://docs.aws.amazon.com/eks/latest/userguide/pod-execution-role.html)."""
+ECR_PULL_POLICIES = ("AmazonEC2ContainerRegistryPullOnly", "AmazonEC2ContainerRegistryReadOnly")
+"""The ECR managed policies a node role may hold: pulling images (PullOnly; ReadOnly also lists and describes)
+(https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html)."""
+AWS_AUTH_CONFIG_MAP = ("kube-system", "aws-auth")
+"""The ConfigMap that maps IAM principals to Kubernetes users and groups under the CONFIG_MAP authentication modes
+(https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html)."""
+NODE_GROUPS = ("system:bootstrappers", "system:nodes")
+"""The only groups a node role is mapped to, in aws-auth or by an EC2_LINUX access entry."""
+CLUSTER_ADMIN_GROUP = "system:masters"
+"""The Kubernetes group that bypasses RBAC entirely: no Role or binding can take its rights away
+(https://kubernetes.io/docs/concepts/security/rbac-good-practices/)."""
 
 # --- nodes ------------------------------------------------------------------------------------------------
 IMDS_HOP_LIMIT = 1
@@ -149,6 +176,11 @@ role's credentials (https://docs.aws.amazon.com/eks/latest/best-practices/identi
 AL2_END_OF_SUPPORT = dt.date(2025, 11, 26)
 """EKS-optimized Amazon Linux 2 AMIs reached end of support on this day and get no more security patches
 (https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html)."""
+KUBELET_MAX_MINOR_SKEW = 3
+"""How many minor versions a kubelet may be older than the API server; never newer
+(https://kubernetes.io/releases/version-skew-policy/#kubelet, kubelet 1.25 and later; EKS allows the same for node
+groups from Kubernetes 1.28, and requires nodes at the control plane's version before the control plane is updated:
+https://docs.aws.amazon.com/eks/latest/userguide/update-cluster.html)."""
 AMI_ARCHITECTURES = ("x86_64", "arm64")
 """The architectures the public AMI parameters are published for."""
 

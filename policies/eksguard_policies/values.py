@@ -76,7 +76,8 @@ def strings(value: Any) -> list[str]:
 
 
 def policy_document(value: Any) -> Mapping[str, Any] | None:
-    """An IAM policy document given as a JSON string or an object; None when unparsable."""
+    """A JSON object given as JSON text or an object (an IAM policy document, an add-on's configuration values);
+    None when unparsable or not an object."""
     if isinstance(value, str):
         try:
             value = json.loads(value)

@@ -80,6 +80,10 @@ ACCOUNT_SERVICES = {
         ("", f"the stack declares no Inspector EC2 or ECR scanning; Inspector {ACCOUNT_LEVEL}the account, read-only)")
     },
 }
+ADDON_IDENTITY_MESSAGE = (
+    "vpc-cni on cluster {cluster} has no identity of its own (no Pod Identity association for kube-system/aws-node, "
+    "no serviceAccountRoleArn): it calls AWS with the node role, which must then hold AmazonEKS_CNI_Policy"
+)
 # eks_components: pulumi-eks and awsx judged from their inputs and their defaults (issue 10)
 EKS_COMPONENTS = {
     "namespace-pod-security-enforce": {("payments", PSA_MESSAGE)},
@@ -108,6 +112,24 @@ EKS_COMPONENTS = {
             "encrypted only when the account enables EBS encryption by default "
             "(https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html): give it a launch template "
             "with encrypted blockDeviceMappings",
+        )
+    },
+    # issue 12: pulumi-eks's vpc-cni add-on without an identity, deletion protection unset, and the node role the
+    # program attaches AmazonEKS_CNI_Policy to
+    "eks-addon-identity": {("platform", ADDON_IDENTITY_MESSAGE.format(cluster="platform"))},
+    "eks-deletion-protection": {
+        (
+            "platform",
+            "deletionProtection is not set: pulumi-eks sends none (pulumi-eks 4, cluster/cluster.ts:743), so EKS does "
+            "not protect the cluster: one DeleteCluster call (or pulumi destroy) removes the cluster",
+        )
+    },
+    "iam-node-role-least-privilege": {
+        (
+            "platform-nodes-AmazonEKS_CNI_Policy",
+            "attaches AmazonEKS_CNI_Policy (the vpc-cni add-on's: every pod on the node gets it through the node's "
+            "credentials; give it to the add-on's service account with Pod Identity or IRSA) to node role "
+            "platform-nodes (its trust policy allows EC2)",
         )
     },
     # not checkable offline, about the whole stack:
@@ -163,19 +185,29 @@ CASES = [
     ),
     pytest.param(
         "helm_karpenter",
-        0,
-        {},
-        set(),
+        1,
+        # the Karpenter node class is held to the launch templates' IMDS control (issue 12)
+        {
+            "node-imdsv2-required": {
+                ("general", "spec.metadataOptions.httpTokens is 'optional': IMDSv1 is allowed"),
+                (
+                    "general",
+                    "spec.metadataOptions.httpPutResponseHopLimit is 2: pods can reach the node's IMDS credentials",
+                ),
+            },
+            "node-public-ip": {
+                (
+                    "",
+                    "EC2NodeClass general: spec.associatePublicIPAddress is not set, so the subnets its "
+                    "subnetSelectorTerms pick decide whether its nodes get public addresses (set it to false)",
+                )
+            },
+        },
+        {"node-public-ip"},
         (
             4,
-            0,
-            {
-                # a client-side chart whose template no fixture answers: a preview would render its objects
-                ("kubernetes:helm.sh/v3:Chart", 1, False),
-                ("kubernetes:helm.sh/v3:Release", 1, False),
-                ("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", 1, False),
-                ("kubernetes:karpenter.sh/v1:NodePool", 1, False),
-            },
+            3,  # the Helm chart and release are read for NetworkPolicy engines (eks-network-policy-enforcement)
+            {("kubernetes:karpenter.sh/v1:NodePool", 1, False)},
         ),
         ["kubernetes:helm:template"],
         id="helm-release-chart-and-custom-resources",
@@ -205,20 +237,19 @@ def test_the_terminal_report_says_what_no_policy_judged(tmp_path: Path) -> None:
         text=True,
         timeout=600,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the node class allows IMDSv1
     tail = done.stdout.splitlines()[-10:]
     assert [line.strip() for line in tail if "judge" in line or "invokes" in line] == [
-        "0 of 4 resources judged by a policy; 4 are of types no policy judges",
-        "- not judged: kubernetes:helm.sh/v3:Chart x1",
-        "- not judged: kubernetes:helm.sh/v3:Release x1",
-        "- not judged: kubernetes:karpenter.k8s.aws/v1:EC2NodeClass x1",
+        "3 of 4 resources judged by a policy; 1 are of types no policy judges",
         "- not judged: kubernetes:karpenter.sh/v1:NodePool x1",
         "invokes nothing answered (their results were unknown; add --fixtures or --live-lookups): "
         "kubernetes:helm:template",
     ]
-    # Nothing judged, so nothing passed either: a stack policy with nothing of its types to read is not applicable
-    # (the count follows the catalogue).
-    assert re.fullmatch(r"PASS \(\d+ not applicable\)", tail[-1]), tail[-1]
+    # the counts follow the catalogue
+    assert re.fullmatch(
+        r"FAIL: 2 mandatory violation\(s\) \(1 violated, 1 not checkable offline, \d+ passed, \d+ not applicable\)",
+        tail[-1],
+    ), tail[-1]
 
 
 @pytest.fixture(scope="session")
@@ -266,6 +297,22 @@ def test_a_program_runs_in_the_virtualenv_its_pulumi_yaml_names(own_virtualenv_p
         },
         "eks-control-plane-logging": {
             ("sandbox", "enabledClusterLogTypes lacks api, audit, authenticator, controllerManager, scheduler")
+        },
+        # issue 12: EKS's own vpc-cni with the node role's credentials, no private endpoint, no deletion protection
+        "eks-addon-identity": {("sandbox", ADDON_IDENTITY_MESSAGE.format(cluster="sandbox"))},
+        "eks-endpoint-private-access": {
+            (
+                "sandbox",
+                "vpcConfig.endpointPrivateAccess is not set (AWS default false): nodes and in-VPC clients reach the "
+                "API server only through its public endpoint, over the internet",
+            )
+        },
+        "eks-deletion-protection": {
+            (
+                "sandbox",
+                "deletionProtection is not set (AWS default false): one DeleteCluster call (or pulumi destroy) "
+                "removes the cluster",
+            )
         },
         **ACCOUNT_SERVICES,
     }

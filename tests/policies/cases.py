@@ -15,6 +15,16 @@ from eksguard.protocol.analyzer import Resource
 
 from .pack_driver import PREVIEW_MARKER, PackDriver, resource
 
+HARDENED_AWS_CLUSTER: dict[str, Any] = {
+    "version": "1.35",
+    "vpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
+    "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+    "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:eu-west-1:1:key/k"}},
+    "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
+    "deletionProtection": True,
+}
+"""An aws:eks/cluster:Cluster's inputs that meet every cluster resource control (the version with eksVersionAsOf)."""
+
 
 @dataclass(frozen=True)
 class Case:

@@ -64,6 +64,24 @@ class Scenario:
     """The program's other resources; ``ref(child)`` is the URN that stands for the component's child ``child``:
     the component's URN when only the component is sent, the child's when its children are."""
     config: Mapping[str, Any] = field(default_factory=dict)
+    children_less_informed: Mapping[str, str] = field(default_factory=dict)
+    """Controls the component's inputs decide while its children, at preview, do not: the verdict the children get
+    instead (and why, beside each use)."""
+
+
+USER_DATA_UNKNOWN = dict.fromkeys(
+    (
+        "node-kubelet-anonymous-auth",
+        "node-kubelet-authorization-mode",
+        "node-kubelet-read-only-port",
+        "node-kubelet-certificate-rotation",
+        "node-kubelet-event-qps",
+        "node-user-data-credentials",
+    ),
+    "not checkable",
+)
+"""The user data pulumi-eks writes embeds the cluster's endpoint and certificate, unknown at preview; the arguments
+that go into it (kubeletExtraArgs, ...) are the component's inputs."""
 
 
 def _trust(service: str, actions: list[str] | None = None) -> str:
@@ -231,7 +249,65 @@ def _v2_nodes(name: str, public_ip: bool, encrypted: bool | None) -> list[Child]
 
 
 # --- eks:index:Cluster -------------------------------------------------------------------------------------------
-def _cluster_children(name: str, cluster_props: dict[str, Any], nodes: list[Child], api: bool) -> list[Child]:
+VPC_CNI_COMPONENT = "eks:index:VpcCniAddon"
+ADDON = "aws:eks/addon:Addon"
+# The most recent add-on versions for Kubernetes 1.35 (aws.eks.getAddonVersion mostRecent: an invoke, known at preview
+# when the cluster's version is); unknown when the cluster's version is, as it is without a version argument.
+RECENT = {"kube-proxy": "v1.35.3-eksbuild.13", "vpc-cni": "v1.21.1-eksbuild.8", "coredns": "v1.14.3-eksbuild.3"}
+
+
+def _addons(name: str, version_known: bool, cni: dict[str, Any]) -> list[Child]:
+    """kube-proxy (cluster/cluster.ts:764-796), the VpcCniAddon component and its add-on (cluster/cluster.ts:1089-1112,
+    addons/cni-addon.ts:260-312: configurationValues with its env, enableNetworkPolicy when given) and CoreDNS for the
+    default node group (cluster/cluster.ts:1175-1230)."""
+    cluster = [f"aws:eks/cluster:Cluster::{name}-eksCluster"]
+
+    def version(addon: str) -> Any:
+        return RECENT[addon] if version_known else UNKNOWN
+
+    common = {"clusterName": UNKNOWN, "preserve": True, "resolveConflictsOnCreate": "OVERWRITE"}
+    env = {"WARM_ENI_TARGET": "1", "AWS_VPC_K8S_CNI_LOGLEVEL": "DEBUG"}  # abridged: what computeEnv always sets
+    configuration = {**({"enableNetworkPolicy": "true"} if cni.get("enableNetworkPolicy") else {}), "env": env}
+    vpc_cni = {**common, "addonName": "vpc-cni", "addonVersion": version("vpc-cni")}
+    vpc_cni["configurationValues"] = json.dumps(configuration)
+    if cni.get("serviceAccountRoleArn"):
+        vpc_cni["serviceAccountRoleArn"] = cni["serviceAccountRoleArn"]
+    return [
+        Child(
+            ADDON,
+            f"{name}-kube-proxy",
+            {**common, "addonName": "kube-proxy", "addonVersion": version("kube-proxy")},
+            "cluster/cluster.ts:779-796",
+            deps={"clusterName": cluster},
+        ),
+        Child(
+            VPC_CNI_COMPONENT,
+            f"{name}-vpc-cni",
+            {"clusterName": UNKNOWN, "clusterVersion": UNKNOWN, **cni},
+            "cluster/cluster.ts:1094-1112",
+            deps={"clusterName": cluster},
+        ),
+        Child(
+            ADDON,
+            f"{name}-vpc-cni",
+            vpc_cni,
+            "addons/cni-addon.ts:297-312",
+            deps={"clusterName": cluster},
+            parent=f"{VPC_CNI_COMPONENT}::{name}-vpc-cni",
+        ),
+        Child(
+            ADDON,
+            f"{name}-coredns",
+            {**common, "addonName": "coredns", "addonVersion": version("coredns")},
+            "cluster/cluster.ts:1212-1230",
+            deps={"clusterName": cluster},
+        ),
+    ]
+
+
+def _cluster_children(
+    name: str, cluster_props: dict[str, Any], nodes: list[Child], api: bool, cni: dict[str, Any] | None = None
+) -> list[Child]:
     sg = f"aws:ec2/securityGroup:SecurityGroup::{name}-eksClusterSecurityGroup"
     children = [
         *_service_role(
@@ -291,6 +367,7 @@ def _cluster_children(name: str, cluster_props: dict[str, Any], nodes: list[Chil
         ),
         *_node_security_group(name, sg),
         *nodes,
+        *_addons(name, "version" in cluster_props, cni or {}),
     ]
     if api:  # API mode: no aws-auth ConfigMap; an access entry for the default node group's role
         children = [c for c in children if c.name != f"{name}-nodeAccess"]
@@ -316,16 +393,28 @@ CLUSTER_DEFAULTS = Scenario(
         _v2_nodes("cluster", public_ip=True, encrypted=None),  # the default node group, cluster.ts:2150-2162
         api=False,
     ),
+    children_less_informed={
+        **USER_DATA_UNKNOWN,
+        "eks-aws-auth-mappings": "not checkable",  # the aws-auth data holds the instance role's ARN, unknown
+        "eks-addon-version": "not checkable",  # without a version, the add-ons' versions are known only at apply
+    },
 )
 
+CNI_ROLE = "arn:aws:iam::111122223333:role/prod-aws-node"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 HARDENED_CONTROL_PLANE: dict[str, Any] = {
+    "name": "prod",
     "endpointPublicAccess": False,
     "endpointPrivateAccess": True,
     "enabledClusterLogTypes": LOG_TYPES,
     "encryptionConfigKeyArn": KEY,
     "authenticationMode": "API",
     "version": "1.35",
+    "deletionProtection": True,
+    "vpcCniOptions": {"enableNetworkPolicy": True, "serviceAccountRoleArn": CNI_ROLE},
 }
+CONTROL_PLANE_LOGS = {"name": "/aws/eks/prod/cluster", "retentionInDays": 365, "kmsKeyId": KEY}
+"""The log group the program declares for the hardened cluster (pulumi-eks creates none)."""
 HARDENED_NODES = {"nodeAssociatePublicIpAddress": False, "nodeRootVolumeEncrypted": True}
 HARDENED_CLUSTER_INPUTS = {**HARDENED_CONTROL_PLANE, **HARDENED_NODES}
 CLUSTER_HARDENED = Scenario(
@@ -346,10 +435,15 @@ CLUSTER_HARDENED = Scenario(
             "enabledClusterLogTypes": LOG_TYPES,
             "encryptionConfig": {"provider": {"keyArn": KEY}, "resources": ["secrets"]},  # cluster.ts:593-607
             "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True},  # :733-741
+            "deletionProtection": True,  # cluster/cluster.ts:743
+            "name": "prod",  # cluster/cluster.ts:697
         },
         _v2_nodes("cluster", public_ip=False, encrypted=True),
         api=True,
+        cni=HARDENED_CONTROL_PLANE["vpcCniOptions"],
     ),
+    stack=lambda ref: [resource(LOG_GROUP, CONTROL_PLANE_LOGS, "cluster-logs")],
+    children_less_informed=USER_DATA_UNKNOWN,
 )
 
 
@@ -363,6 +457,13 @@ def _cluster(ref: Callable[[str], str]) -> list[Resource]:
     return [resource(CLUSTER, {**HARDENED_CONTROL_PLANE, "skipDefaultNodeGroup": True}, "cluster")]
 
 
+SELF_MANAGED_LESS_INFORMED = {
+    **USER_DATA_UNKNOWN,
+    # the component names its version (or runs its cluster's); its launch template names an AMI id only
+    "nodegroup-version-skew": "not applicable",
+}
+
+
 def _v2(id: str, inputs: dict[str, Any], public_ip: bool, encrypted: bool | None) -> Scenario:
     return Scenario(
         id,
@@ -371,6 +472,7 @@ def _v2(id: str, inputs: dict[str, Any], public_ip: bool, encrypted: bool | None
         {"cluster": CLUSTER_URN_PLACEHOLDER, **inputs},
         [*_node_security_group("ng2", "stack:cluster-sg"), *_v2_nodes("ng2", public_ip, encrypted)],
         stack=_cluster,
+        children_less_informed=SELF_MANAGED_LESS_INFORMED,
     )
 
 
@@ -408,6 +510,7 @@ def _v1(id: str, inputs: dict[str, Any], public_ip: bool, encrypted: bool | None
             ),
         ],
         stack=_cluster,
+        children_less_informed=SELF_MANAGED_LESS_INFORMED,
     )
 
 
@@ -443,7 +546,7 @@ def _node_group(props: dict[str, Any], deps: dict[str, list[str]]) -> Child:
             **props,
         },
         "nodes/nodegroup.ts:2092-2119",
-        deps={"subnetIds": ["stack:private-a", "stack:private-b"], **deps},
+        deps={"subnetIds": ["stack:private-a", "stack:private-b"], "clusterName": ["stack:cluster"], **deps},
     )
 
 

@@ -33,12 +33,20 @@ ASK_ALL = {STACK_TRAIL: ASK, STACK_GUARDDUTY: ASK, STACK_INSPECTOR: ASK, SCAN: A
 
 
 def _cluster() -> Any:
-    return resource(CLUSTER, {"name": "prod", "version": "1.35"}, name="prod")
+    return resource(CLUSTER, {"name": "prod", "version": "1.35", "bootstrapSelfManagedAddons": False}, name="prod")
 
 
 CLUSTER_URN = urn_for(CLUSTER, "prod")
 # a pulumi-eks cluster: alone (what check sees) and with the child a real preview also sends
-EKS = resource(EKS_CLUSTER, {"version": "1.35", "skipDefaultNodeGroup": True}, name="platform")
+EKS = resource(
+    EKS_CLUSTER,
+    {  # aws-node with a role of its own: the add-on controls are test_addons.py's
+        "version": "1.35",
+        "skipDefaultNodeGroup": True,
+        "vpcCniOptions": {"serviceAccountRoleArn": "arn:aws:iam::111122223333:role/aws-node"},
+    },
+    name="platform",
+)
 EKS_CHILD = resource(
     CLUSTER,
     {"version": "1.35"},

@@ -163,7 +163,9 @@ def _bucket() -> Any:
 
 
 def _cluster() -> Any:
-    return resource(CLUSTER, {"name": "prod"}, name="prod")
+    return resource(
+        CLUSTER, {"name": "prod", "bootstrapSelfManagedAddons": False}, name="prod"
+    )  # no add-ons of its own: their controls are another module's
 
 
 def _trail(**changes: Any) -> Any:

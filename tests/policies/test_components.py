@@ -19,9 +19,11 @@ from eksguard.protocol.wire import UNKNOWN
 from .cases import Case, StackCase, case, run_case, run_stack_case, stack_case
 from .component_children import (
     CLUSTER,
+    CONTROL_PLANE_LOGS,
     HARDENED_CONTROL_PLANE,
     HARDENED_NODES,
     KEY,
+    LOG_GROUP,
     MNG,
     NODE_GROUP,
     NODE_GROUP_V2,
@@ -62,7 +64,22 @@ ACCOUNT_SERVICES = frozenset({"stack-guardduty-eks-protection", "stack-inspector
 
 HARDENED_CLUSTER: dict[str, Any] = {**HARDENED_CONTROL_PLANE, "skipDefaultNodeGroup": True}
 WITH_DEFAULT_NODES = HARDENED_CONTROL_PLANE
-DEFAULT_CLUSTER_VIOLATIONS = {PUBLIC_ENDPOINT, OPEN_CIDRS, LOGS, SECRETS, AUTH, CREATOR, IMDS, EBS}
+PRIVATE_ENDPOINT = "eks-endpoint-private-access"
+ADDON_IDENTITY = "eks-addon-identity"
+NODE_ROLE = "iam-node-role-least-privilege"
+DELETION = "eks-deletion-protection"
+DEFAULT_CLUSTER_VIOLATIONS = {
+    PUBLIC_ENDPOINT,
+    OPEN_CIDRS,
+    LOGS,
+    SECRETS,
+    AUTH,
+    CREATOR,
+    IMDS,
+    EBS,
+    PRIVATE_ENDPOINT,
+    DELETION,
+}
 
 
 def cluster_case(id: str, props: dict[str, Any], violations: set[str] = frozenset(), **kw: Any) -> Case:
@@ -291,9 +308,11 @@ CLUSTER_URN = u(CLUSTER, "cluster")
 NO_TRAIL_NEEDED = {STACK_TRAIL: {"externalTrailArn": "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org"}}
 
 
-def eks_cluster(**props: Any) -> Resource:
+def eks_cluster(**props: Any) -> list[Resource]:
+    """The hardened cluster and the control-plane log group the program declares for it."""
     deps = {k: v for k, v in props.pop("deps", {}).items()}
-    return resource(CLUSTER, {**HARDENED_CLUSTER, **props}, "cluster", property_dependencies=deps)
+    cluster = resource(CLUSTER, {**HARDENED_CLUSTER, **props}, "cluster", property_dependencies=deps)
+    return [cluster, resource(LOG_GROUP, CONTROL_PLANE_LOGS, "cluster-logs")]
 
 
 def mng(name: str = "mng", **props: Any) -> Resource:
@@ -314,12 +333,17 @@ STACK_CASES: list[StackCase] = [
     stack_case(
         "component-cluster-default-node-group-public",
         [resource(CLUSTER, {}, "cluster")],
-        {(PUBLIC_IP, CLUSTER_URN)},
+        # pulumi-eks's defaults: its vpc-cni add-on has no identity, its instance role holds AmazonEKS_CNI_Policy
+        {(PUBLIC_IP, CLUSTER_URN), (ADDON_IDENTITY, CLUSTER_URN), (NODE_ROLE, CLUSTER_URN)},
         offline=ACCOUNT_SERVICES | {STACK_TRAIL},  # account-level: judged on the account only with checkAccount
     ),
     stack_case(
         "component-cluster-default-node-group-private",
-        [resource(CLUSTER, {**WITH_DEFAULT_NODES, "nodeAssociatePublicIpAddress": False}, "cluster")],
+        [
+            resource(CLUSTER, {**WITH_DEFAULT_NODES, "nodeAssociatePublicIpAddress": False}, "cluster"),
+            resource(LOG_GROUP, CONTROL_PLANE_LOGS, "cluster-logs"),
+        ],
+        {(NODE_ROLE, CLUSTER_URN)},  # the instance role pulumi-eks creates for the default node group
         config=NO_TRAIL_NEEDED,
         offline=ACCOUNT_SERVICES,
     ),
@@ -330,7 +354,7 @@ STACK_CASES: list[StackCase] = [
     # eks.ManagedNodeGroup: its subnets, or every subnet of its cluster
     stack_case(
         "component-mng-in-public-subnet",
-        [PUBLIC_A, eks_cluster(), mng(subnetIds=[UNKNOWN], deps={"subnetIds": [PUBLIC_A.urn]})],
+        [PUBLIC_A, *eks_cluster(), mng(subnetIds=[UNKNOWN], deps={"subnetIds": [PUBLIC_A.urn]})],
         {(PUBLIC_IP, u(MNG, "mng"))},
         config=NO_TRAIL_NEEDED,
         offline=ACCOUNT_SERVICES,
@@ -340,7 +364,7 @@ STACK_CASES: list[StackCase] = [
         [
             PRIVATE_A,
             PRIVATE_B,
-            eks_cluster(),
+            *eks_cluster(),
             mng(subnetIds=[UNKNOWN, UNKNOWN], deps={"subnetIds": [PRIVATE_A.urn, PRIVATE_B.urn]}),
         ],
         config=NO_TRAIL_NEEDED,
@@ -351,7 +375,7 @@ STACK_CASES: list[StackCase] = [
         [
             PUBLIC_A,
             PRIVATE_A,
-            eks_cluster(
+            *eks_cluster(
                 publicSubnetIds=[UNKNOWN],
                 privateSubnetIds=[UNKNOWN],
                 deps={"publicSubnetIds": [PUBLIC_A.urn], "privateSubnetIds": [PRIVATE_A.urn]},
@@ -364,13 +388,13 @@ STACK_CASES: list[StackCase] = [
     ),
     stack_case(
         "component-mng-cluster-private-subnets-only",
-        [PRIVATE_A, eks_cluster(privateSubnetIds=[UNKNOWN], deps={"privateSubnetIds": [PRIVATE_A.urn]}), mng()],
+        [PRIVATE_A, *eks_cluster(privateSubnetIds=[UNKNOWN], deps={"privateSubnetIds": [PRIVATE_A.urn]}), mng()],
         config=NO_TRAIL_NEEDED,
         offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-cluster-in-default-vpc",
-        [eks_cluster(), mng()],
+        [*eks_cluster(), mng()],
         {(PUBLIC_IP, u(MNG, "mng"))},
         config=NO_TRAIL_NEEDED,
         offline=ACCOUNT_SERVICES,
@@ -379,19 +403,19 @@ STACK_CASES: list[StackCase] = [
     # awsx.ec2.Vpc: which of its subnets a reference to the whole VPC names
     stack_case(
         "component-mng-awsx-vpc-default-layout",
-        [awsx_vpc(), eks_cluster(), mng(**ON_VPC)],
+        [awsx_vpc(), *eks_cluster(), mng(**ON_VPC)],
         offline=ACCOUNT_SERVICES | {PUBLIC_IP},
         config=NO_TRAIL_NEEDED,
     ),
     stack_case(
         "component-mng-awsx-vpc-private-only",
-        [awsx_vpc(["Private", "Isolated"]), eks_cluster(), mng(**ON_VPC)],
+        [awsx_vpc(["Private", "Isolated"]), *eks_cluster(), mng(**ON_VPC)],
         config=NO_TRAIL_NEEDED,
         offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-mng-awsx-vpc-public-only",
-        [awsx_vpc(["Public"]), eks_cluster(), mng(**ON_VPC)],
+        [awsx_vpc(["Public"]), *eks_cluster(), mng(**ON_VPC)],
         {(PUBLIC_IP, u(MNG, "mng"))},
         config=NO_TRAIL_NEEDED,
         offline=ACCOUNT_SERVICES,
@@ -400,7 +424,7 @@ STACK_CASES: list[StackCase] = [
         "component-mng-cluster-public-ids-from-awsx-vpc",
         [
             awsx_vpc(),
-            eks_cluster(
+            *eks_cluster(
                 publicSubnetIds=UNKNOWN,
                 privateSubnetIds=UNKNOWN,
                 deps={"publicSubnetIds": [VPC_URN], "privateSubnetIds": [VPC_URN]},
@@ -445,14 +469,14 @@ STACK_CASES: list[StackCase] = [
     stack_case(
         "component-cluster-with-awsx-trail",
         [
-            eks_cluster(),
+            *eks_cluster(),
             resource(TRAIL, {"isMultiRegionTrail": True, "s3Bucket": {"existing": {"name": "logs"}}}, "trail"),
         ],
         offline=ACCOUNT_SERVICES,
     ),
     stack_case(
         "component-cluster-with-single-region-awsx-trail",
-        [eks_cluster(), resource(TRAIL, {"s3Bucket": {"existing": {"name": "logs"}}}, "trail")],
+        [*eks_cluster(), resource(TRAIL, {"s3Bucket": {"existing": {"name": "logs"}}}, "trail")],
         offline=ACCOUNT_SERVICES | {STACK_TRAIL},  # the single-region trail itself is cloudtrail-multi-region's finding
     ),
 ]

@@ -85,7 +85,7 @@ def test_detection_case(pack, c: Case) -> None:
 
 
 def _cluster() -> Any:
-    return resource(CLUSTER, {"name": "prod", "version": "1.35"}, name="prod")
+    return resource(CLUSTER, {"name": "prod", "version": "1.35", "bootstrapSelfManagedAddons": False}, name="prod")
 
 
 def guardduty_stack(audit: str = "ENABLED", runtime: tuple[Any, ...] = ("ENABLED", ADDON)) -> list[Any]:

@@ -268,6 +268,16 @@ def test_node_case(pack, c: Case) -> None:
 SUBNET = "aws:ec2/subnet:Subnet"
 
 
+def on_eks_template(**changes: Any) -> dict[str, Any]:
+    """A node group of these stack cases: on EKS's launch template, at its cluster's version (the cluster is not in
+    these stacks, so a version of its own would leave nodegroup-version-skew not checkable offline)."""
+    return eks_template(version=DROP, **changes)
+
+
+def joining(**changes: Any) -> dict[str, Any]:
+    return node_group(version=DROP, **changes)
+
+
 def subnet(name: str, public: Any) -> Resource:
     props = {"vpcId": UNKNOWN, "cidrBlock": "10.0.0.0/24"}
     if public is not DROP:
@@ -288,13 +298,13 @@ def placed(resource_type: str, props: dict[str, Any], name: str, prop: str, subn
 
 
 PUBLIC_A, PRIVATE_A = subnet("public-a", True), subnet("private-a", False)
-NG_PUBLIC = placed(NODE_GROUP, eks_template(), "ng", "subnetIds", [PUBLIC_A, PRIVATE_A])
+NG_PUBLIC = placed(NODE_GROUP, on_eks_template(), "ng", "subnetIds", [PUBLIC_A, PRIVATE_A])
 TEMPLATE_NO_FLAG = resource(LAUNCH_TEMPLATE, lt(networkInterfaces__0__associatePublicIpAddress=DROP), "nodes-lt")
 TEMPLATE_PRIVATE = resource(LAUNCH_TEMPLATE, lt(), "nodes-lt")
 
 
 def with_template(template: Resource, name: str = "ng") -> Resource:
-    props = node_group(launchTemplate={"id": UNKNOWN, "version": UNKNOWN}, subnetIds=[UNKNOWN])
+    props = joining(launchTemplate={"id": UNKNOWN, "version": UNKNOWN}, subnetIds=[UNKNOWN])
     return resource(
         NODE_GROUP,
         props,
@@ -374,11 +384,14 @@ STACK_CASES: list[StackCase] = [
     stack_case("public-ip-node-group-public-subnet", [PUBLIC_A, PRIVATE_A, NG_PUBLIC], {(PUBLIC, u(NODE_GROUP, "ng"))}),
     stack_case(
         "public-ip-node-group-private-subnets",
-        [PRIVATE_A, subnet("private-b", DROP), placed(NODE_GROUP, eks_template(), "ng", "subnetIds", [PRIVATE_A])],
+        [PRIVATE_A, subnet("private-b", DROP), placed(NODE_GROUP, on_eks_template(), "ng", "subnetIds", [PRIVATE_A])],
     ),
     stack_case(
         "public-ip-node-group-subnet-flag-unknown",
-        [subnet("maybe", UNKNOWN), placed(NODE_GROUP, eks_template(), "ng", "subnetIds", [subnet("maybe", UNKNOWN)])],
+        [
+            subnet("maybe", UNKNOWN),
+            placed(NODE_GROUP, on_eks_template(), "ng", "subnetIds", [subnet("maybe", UNKNOWN)]),
+        ],
         not_checkable={PUBLIC},
     ),
     stack_case(
@@ -387,7 +400,7 @@ STACK_CASES: list[StackCase] = [
             resource("aws:ec2/defaultSubnet:DefaultSubnet", {"availabilityZone": "eu-west-1a"}, "default-a"),
             resource(
                 NODE_GROUP,
-                eks_template(subnetIds=[UNKNOWN]),
+                on_eks_template(subnetIds=[UNKNOWN]),
                 "ng",
                 property_dependencies={"subnetIds": [u("aws:ec2/defaultSubnet:DefaultSubnet", "default-a")]},
             ),
@@ -404,17 +417,17 @@ STACK_CASES: list[StackCase] = [
     # references outside the stack: not checkable offline, never passed
     stack_case(
         "public-ip-node-group-subnets-outside",
-        [resource(NODE_GROUP, eks_template(subnetIds=["subnet-0abc", "subnet-0def"]), "ng")],
+        [resource(NODE_GROUP, on_eks_template(subnetIds=["subnet-0abc", "subnet-0def"]), "ng")],
         offline={PUBLIC},
     ),
     stack_case(
         "public-ip-node-group-template-outside",
-        [resource(NODE_GROUP, node_group(), "ng")],
+        [resource(NODE_GROUP, joining(), "ng")],
         offline={PUBLIC},
     ),
     stack_case(
         "public-ip-outside-and-public",
-        [PUBLIC_A, NG_PUBLIC, resource(NODE_GROUP, eks_template(subnetIds=["subnet-0abc"]), "other")],
+        [PUBLIC_A, NG_PUBLIC, resource(NODE_GROUP, on_eks_template(subnetIds=["subnet-0abc"]), "other")],
         {(PUBLIC, u(NODE_GROUP, "ng"))},
     ),
 ]

@@ -22,8 +22,8 @@ from eksguard.protocol.analyzer import PolicyPackProcess
 
 from .pack_driver import PACK_DIR, REPO, resource
 
-# Top-level modules the pack's requirements.txt provides (google.protobuf and grpc come with pulumi).
-REQUIRED_MODULES = {"pulumi", "pulumi_policy", "google", "grpc", "boto3", "botocore"}
+# Top-level modules the pack's requirements.txt provides (google.protobuf, grpc and yaml, PyYAML, come with pulumi).
+REQUIRED_MODULES = {"pulumi", "pulumi_policy", "google", "grpc", "yaml", "boto3", "botocore"}
 PACK_PACKAGE = "eksguard_policies"
 HIDE_REPO = """
 import os, sys

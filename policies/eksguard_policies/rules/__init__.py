@@ -21,9 +21,16 @@ MODULE_NAMES = (
     "storage",
     "images",
     "detection",
+    "kubelet",
+    "identity",
+    "addons",
+    "control_plane_logs",
+    "version_skew",
     "placement",
     "pulumi_eks",
     "awsx",
+    "auto_mode",
+    "node_classes",
 )
 
 

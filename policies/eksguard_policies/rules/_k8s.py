@@ -54,6 +54,17 @@ BINDING_TYPES = tuple(
     f"{_K8S}rbac.authorization.k8s.io/{v}:{k}" for v in _RBAC_VERSIONS for k in ("ClusterRoleBinding", "RoleBinding")
 )
 
+CONFIG_MAP_TYPES = (f"{_K8S}core/v1:ConfigMap", f"{_K8S}core/v1:ConfigMapPatch")
+HELM_TYPES = (f"{_K8S}helm.sh/v3:Release", f"{_K8S}helm.sh/v3:Chart", f"{_K8S}helm.sh/v4:Chart")
+KARPENTER_NODE_CLASS_TYPES = (
+    f"{_K8S}karpenter.k8s.aws/v1:EC2NodeClass",
+    f"{_K8S}karpenter.k8s.aws/v1beta1:EC2NodeClass",
+)
+"""Karpenter's node templates (https://karpenter.sh/docs/concepts/nodeclasses/), as pulumi-kubernetes types a
+CustomResource of that apiVersion and kind."""
+AUTO_MODE_NODE_CLASS_TYPES = (f"{_K8S}eks.amazonaws.com/v1:NodeClass",)
+"""EKS Auto Mode's node templates (https://docs.aws.amazon.com/eks/latest/userguide/create-node-class.html)."""
+
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 
 

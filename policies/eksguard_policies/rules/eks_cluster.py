@@ -208,3 +208,45 @@ def bootstrap_creator_admin(ctx: RuleContext) -> Iterator[str]:
     elif flag:
         where = "is true" if value is not None else "is not set (AWS default true)"
         yield f"accessConfig.bootstrapClusterCreatorAdminPermissions {where}: the creator becomes cluster admin"
+
+
+# https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
+@resource_rule("eks-endpoint-private-access", types=(CLUSTER,))
+def endpoint_private_access(ctx: RuleContext) -> Iterator[str]:
+    yield from private_access_findings(get(get(ctx.props, "vpcConfig"), "endpointPrivateAccess"), "vpcConfig.")
+
+
+def private_access_findings(value: Any, prefix: str, unset: str = "is not set (AWS default false)") -> Iterator[str]:
+    private = as_bool(value, default=False)
+    if private is None:
+        yield f"{prefix}endpointPrivateAccess is {show(value)}, not a boolean"
+    elif not private:
+        where = "is false" if value is not None else unset
+        yield (
+            f"{prefix}endpointPrivateAccess {where}: nodes and in-VPC clients reach the API server only through its "
+            "public endpoint, over the internet"
+        )
+
+
+# https://docs.aws.amazon.com/eks/latest/userguide/deletion-protection.html
+@resource_rule("eks-deletion-protection", types=(CLUSTER,))
+def deletion_protection(ctx: RuleContext) -> Iterator[str]:
+    yield from deletion_protection_findings(get(ctx.props, "deletionProtection"))
+
+
+def deletion_protection_findings(value: Any, unset: str = "is not set (AWS default false)") -> Iterator[str]:
+    protected = as_bool(value, default=False)
+    if protected is None:
+        yield f"deletionProtection is {show(value)}, not a boolean"
+    elif not protected:
+        where = "is false" if value is not None else unset
+        yield f"deletionProtection {where}: one DeleteCluster call (or pulumi destroy) removes the cluster"
+
+
+@remediation("eks-deletion-protection")
+def protect_from_deletion(ctx: RuleContext) -> dict[str, Any] | None:
+    props = editable_props(ctx.props)
+    if as_bool(known(props, "deletionProtection"), default=False) is True:
+        return None
+    props["deletionProtection"] = True
+    return props

@@ -24,6 +24,7 @@ from ..framework import (
     resource_rule,
     stack_rule,
 )
+from ..graph import ResourceGraph
 from ..values import (
     UNKNOWN_VALUE,
     as_bool,
@@ -53,11 +54,6 @@ KMS_KEY = "aws:kms/key:Key"
 ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 _MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)$")
 _ROOT_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:root$")
-
-
-def _admin_policy_name(arn: Any) -> str | None:
-    match = _MANAGED_POLICY_ARN.match(arn) if isinstance(arn, str) else None
-    return match["name"] if match and match["name"] in ADMIN_MANAGED_POLICIES else None
 
 
 def _name_matches(name: str, patterns: Any) -> bool:
@@ -125,25 +121,40 @@ def _admin_document(policy: Any) -> bool:
     return document is not None and bool(_wildcard_statements(document))
 
 
-class _NodeRoles:
-    """Administrator-grade policies reaching node roles, over the resource graph."""
+def managed_policy_names(resource: Any, prop: str) -> set[str]:
+    """The AWS managed policies ``resource.props[prop]`` names by ARN (an ARN or a list of them); unknown ARNs (made
+    in this stack) are left to the graph."""
+    named = peek(resource.props, prop)
+    names = _known_strings(named)[0] if named is not UNKNOWN_VALUE else set()
+    return {match["name"] for match in map(_MANAGED_POLICY_ARN.match, names) if match}
 
-    def __init__(self, ctx: StackContext) -> None:
+
+Grader = Callable[[ResourceGraph, Any, str], list[str]]
+"""What is wrong with the policies ``resource.props[prop]`` names, for a node role (one phrase each)."""
+
+
+def admin_grades(graph: ResourceGraph, resource: Any, prop: str) -> list[str]:
+    """The administrator-grade policies ``resource.props[prop]`` names: AWS managed ones by ARN, the stack's own
+    aws.iam.Policy resources by their document."""
+    found = [name for name in managed_policy_names(resource, prop) if name in ADMIN_MANAGED_POLICIES]
+    for policy in graph.sources_of(resource, prop, (POLICY,)).resources:
+        if policy.resource_type == POLICY and _admin_document(policy):
+            found.append(f'policy {policy.name} (Action "*" on Resource "*")')
+    return sorted(found)
+
+
+class NodeRoles:
+    """Policies a grader finds wrong reaching node roles, over the resource graph."""
+
+    def __init__(self, ctx: StackContext, grader: Grader) -> None:
         self.graph = ctx.graph
+        self.grader = grader
         self.patterns = ctx.config.get("nodeRolePatterns")
         self.verdict = Verdict()
         self.offline: list[str] = []
 
     def grades(self, resource: Any, prop: str) -> list[str]:
-        """The administrator-grade policies ``resource.props[prop]`` names: AWS managed ones by ARN, the stack's
-        own aws.iam.Policy resources by their document."""
-        named = peek(resource.props, prop)  # unknown: an ARN made in this stack, found through the graph below
-        names = _known_strings(named)[0] if named is not UNKNOWN_VALUE else set()
-        found = [p for p in (_admin_policy_name(arn) for arn in names) if p]
-        for policy in self.graph.sources_of(resource, prop, (POLICY,)).resources:
-            if policy.resource_type == POLICY and _admin_document(policy):
-                found.append(f'policy {policy.name} (Action "*" on Resource "*")')
-        return sorted(found)
+        return self.grader(self.graph, resource, prop)
 
     def role(self, role: Any) -> None:
         grades = self.grades(role, "managedPolicyArns")
@@ -174,42 +185,46 @@ class _NodeRoles:
         if not sources.literals:
             self.offline.extend(f"{attachment.name}: {reason}" for reason in sources.outside)
 
+    def judge(self, subjects: list[Any]) -> None:
+        for resource in subjects:
+            with self.verdict.checking():
+                if resource.resource_type == ROLE:
+                    self.role(resource)
+                elif resource.resource_type in (ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT):
+                    self.attachment(resource, "role" if resource.resource_type == ROLE_POLICY_ATTACHMENT else "roles")
+
+    def findings(self) -> list[tuple[str, str | None]]:
+        """The violations; without any, what is unknown (raised) or outside the stack (not checkable offline)."""
+        if self.verdict.messages:
+            return self.verdict.messages
+        self.verdict.done()
+        if self.offline:
+            raise not_checkable_offline("; ".join(dict.fromkeys(self.offline)))
+        return []
+
 
 NODE_ROLE_SUBJECTS = (ROLE, ROLE_POLICY_ATTACHMENT, POLICY_ATTACHMENT)
+NODE_ROLE_CONFIG = {
+    "nodeRolePatterns": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": ["*node*", "*worker*"],
+        "description": "Name globs (case-insensitive) of roles treated as node roles when the role is not "
+        "declared in the stack and only its name is known (RolePolicyAttachment, PolicyAttachment); roles in "
+        "the stack are node roles when their trust policy allows ec2.amazonaws.com, whatever their name.",
+    }
+}
 
 
 # https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
-@stack_rule(
-    "iam-node-role-admin",
-    types=(*NODE_ROLE_SUBJECTS, POLICY),
-    config={
-        "nodeRolePatterns": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["*node*", "*worker*"],
-            "description": "Name globs (case-insensitive) of roles treated as node roles when the role is not "
-            "declared in the stack and only its name is known (RolePolicyAttachment, PolicyAttachment); roles in "
-            "the stack are node roles when their trust policy allows ec2.amazonaws.com, whatever their name.",
-        }
-    },
-)
+@stack_rule("iam-node-role-admin", types=(*NODE_ROLE_SUBJECTS, POLICY), config=NODE_ROLE_CONFIG)
 def node_role_admin(ctx: StackContext) -> list[tuple[str, str | None]]:
     subjects = ctx.subjects(*NODE_ROLE_SUBJECTS)
     if not subjects:
         raise NotApplicable("the stack declares no IAM roles or policy attachments")
-    roles = _NodeRoles(ctx)
-    for resource in subjects:
-        with roles.verdict.checking():
-            if resource.resource_type == ROLE:
-                roles.role(resource)
-            else:
-                roles.attachment(resource, "role" if resource.resource_type == ROLE_POLICY_ATTACHMENT else "roles")
-    if roles.verdict.messages:
-        return roles.verdict.messages
-    roles.verdict.done()
-    if roles.offline:
-        raise not_checkable_offline("; ".join(dict.fromkeys(roles.offline)))
-    return []
+    roles = NodeRoles(ctx, admin_grades)
+    roles.judge(subjects)
+    return roles.findings()
 
 
 def _wildcard_statements(document: Mapping[str, Any]) -> list[int]:

@@ -31,6 +31,9 @@ LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 INSTANCE = "aws:ec2/instance:Instance"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 NODE_TYPES = (LAUNCH_TEMPLATE, INSTANCE, LAUNCH_CONFIGURATION, NODE_GROUP)
+EDITABLE = (LAUNCH_TEMPLATE, INSTANCE, LAUNCH_CONFIGURATION)
+"""The node types whose metadata options and volumes a remediation writes (other rules of these controls judge
+node classes and Auto Mode clusters)."""
 
 MAX_HOP_LIMIT = facts.IMDS_HOP_LIMIT
 SSH_PORT, RDP_PORT = facts.ADMIN_PORTS["ssh"][0], facts.ADMIN_PORTS["rdp"][0]
@@ -129,8 +132,8 @@ def imdsv2_required(ctx: RuleContext) -> list[str]:
 
 @remediation("node-imdsv2-required")
 def require_imdsv2(ctx: RuleContext) -> dict[str, Any] | None:
-    if ctx.resource_type == NODE_GROUP:
-        return None  # EKS's own launch template: nothing on the node group to change
+    if ctx.resource_type not in EDITABLE:
+        return None  # EKS's own launch template, a node class, an Auto Mode cluster: nothing of these fields
     props = editable_props(ctx.props)
     options = props.get("metadataOptions")
     if options is None and ctx.resource_type == INSTANCE and props.get("launchTemplate") is not None:
@@ -249,7 +252,7 @@ def _needs_encryption(volume: Any, by_default: bool) -> bool:
 @remediation("node-ebs-encrypted")
 def encrypt_volumes(ctx: RuleContext) -> dict[str, Any] | None:
     """Set encrypted on every EBS volume the template or instance declares (replaces an existing instance)."""
-    if ctx.resource_type == NODE_GROUP:
+    if ctx.resource_type not in EDITABLE:
         return None
     by_default = ctx.config.get("accountEncryptionByDefault") is True
     props = editable_props(ctx.props)
@@ -293,3 +296,35 @@ def ssh_remote_access(ctx: RuleContext) -> list[str]:
         f"remoteAccess.ec2SshKey {shown} is set without sourceSecurityGroupIds: EKS opens port {SSH_PORT} "
         f"({RDP_PORT} on Windows) on the nodes to 0.0.0.0/0"
     ]
+
+
+# --- the account's defaults ---------------------------------------------------------------------------------
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html#set-imdsv2-account-defaults
+INSTANCE_METADATA_DEFAULTS = "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults"
+NO_PREFERENCE = "no-preference"
+NO_HOP_PREFERENCE = -1
+
+
+@resource_rule("ec2-imds-account-defaults", types=(INSTANCE_METADATA_DEFAULTS,))
+def account_imds_defaults(ctx: RuleContext) -> list[str]:
+    verdict = Verdict()
+    with verdict.checking():
+        tokens = get(ctx.props, "httpTokens")
+        if not (isinstance(tokens, str) and tokens.strip().lower() == "required"):
+            shown = "not set (no preference)" if tokens in (None, NO_PREFERENCE) else show(tokens)
+            verdict.add(f"httpTokens is {shown}: instances launched without metadata options allow IMDSv1")
+    with verdict.checking():
+        hops = get(ctx.props, "httpPutResponseHopLimit")
+        limit = as_int(hops)
+        if hops is not None and limit != NO_HOP_PREFERENCE:
+            if limit is None or not 1 <= limit <= 64:
+                verdict.add(f"httpPutResponseHopLimit is {show(hops)}, not a hop count from 1 to 64 (or -1)")
+            elif limit > MAX_HOP_LIMIT:
+                verdict.add(
+                    f"httpPutResponseHopLimit is {limit}: pods on instances launched without metadata options reach "
+                    "the instance role's credentials"
+                )
+    endpoint = peek(ctx.props, "httpEndpoint")
+    if isinstance(endpoint, str) and endpoint.strip().lower() == "disabled":
+        return []  # no metadata service by default at all
+    return verdict.done()

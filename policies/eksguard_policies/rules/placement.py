@@ -9,7 +9,11 @@ resource; so the control is decided here, over the resource graph, for every kin
 - managed node groups (their launch template's flag, else their subnets: the case of the template EKS creates);
 - the pulumi-eks components: ``Cluster``'s default node group, ``NodeGroup`` and ``NodeGroupV2`` set the flag
   from ``nodeAssociatePublicIpAddress`` (default true); ``ManagedNodeGroup`` places its nodes in ``subnetIds`` or
-  in every subnet of its cluster.
+  in every subnet of its cluster;
+- node classes: a Karpenter ``EC2NodeClass``'s ``spec.associatePublicIPAddress`` and an EKS Auto Mode
+  ``NodeClass``'s ``spec.advancedNetworking.associatePublicIPAddress``; unset, the subnets their selector terms
+  pick decide, which the program does not show (https://karpenter.sh/docs/concepts/nodeclasses/,
+  https://docs.aws.amazon.com/eks/latest/userguide/create-node-class.html).
 
 Subnets declared in the stack (or an awsx VPC's) are read; subnets outside the stack are not checkable offline,
 with the reason; the default VPC's subnets map public IPs (AWS default).
@@ -26,11 +30,25 @@ from ..framework import NotApplicable, StackContext, not_checkable_offline, stac
 from ..graph import OutsideStack, ResourceGraph
 from ..values import as_bool, as_list, as_map, get, peek, show
 from ._ec2 import Verdict
+from ._k8s import AUTO_MODE_NODE_CLASS_TYPES, KARPENTER_NODE_CLASS_TYPES
 from ._subnets import DEFAULT_SUBNET, SUBNET, Placement, explicit_public_ip, read_subnets
 from .nodes import INSTANCE, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE, NODE_GROUP
 from .pulumi_eks import SELF_MANAGED, node_settings
 
-SUBJECTS = (LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION, INSTANCE, NODE_GROUP, *SELF_MANAGED, EKS_MANAGED_NODE_GROUP)
+NODE_CLASSES = {
+    **dict.fromkeys(KARPENTER_NODE_CLASS_TYPES, ("associatePublicIPAddress",)),
+    **dict.fromkeys(AUTO_MODE_NODE_CLASS_TYPES, ("advancedNetworking", "associatePublicIPAddress")),
+}
+"""Where a node class says whether its nodes get public addresses, under ``spec``."""
+SUBJECTS = (
+    LAUNCH_TEMPLATE,
+    LAUNCH_CONFIGURATION,
+    INSTANCE,
+    NODE_GROUP,
+    *SELF_MANAGED,
+    EKS_MANAGED_NODE_GROUP,
+    *NODE_CLASSES,
+)
 """The nodes this control is reported on; it also reads where they are placed (the subnets, an awsx VPC's)."""
 DEFAULT_VPC_PAGE = "https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html"
 
@@ -134,6 +152,20 @@ class _Nodes:
         if not public and not private and peek(cluster.props, "vpcId") is None:
             placement.public.append(f"the default VPC's subnets of cluster {cluster.name} ({DEFAULT_VPC_PAGE})")
 
+    def node_class(self, node_class: Any) -> None:
+        path = NODE_CLASSES[node_class.resource_type]
+        value: Any = get(node_class.props, "spec")
+        for step in path:
+            value = get(value, step)
+        label = f"{node_class.resource_type.rsplit(':', 1)[-1]} {node_class.name}: spec.{'.'.join(path)}"
+        if _flag(value):
+            self.verdict.add((f"{label} is {show(value)}: its nodes get public IPv4 addresses", node_class.urn))
+        elif value is None:
+            self.offline.append(
+                f"{label} is not set, so the subnets its subnetSelectorTerms pick decide whether its nodes get "
+                "public addresses (set it to false)"
+            )
+
     def instance(self, instance: Any) -> None:
         value = get(instance.props, "associatePublicIpAddress")
         what = f"instance {instance.name}"
@@ -167,6 +199,8 @@ def public_ip(ctx: StackContext) -> list[tuple[str, str | None]]:
                     nodes.node_group(resource)
                 elif kind == EKS_MANAGED_NODE_GROUP:
                     nodes.managed_component(resource)
+                elif kind in NODE_CLASSES:
+                    nodes.node_class(resource)
                 else:
                     nodes.verdict.messages.extend((m, resource.urn) for m in _self_managed(resource))
             except (OutsideStack, UnknownMajorVersion) as exc:

@@ -21,7 +21,13 @@ from ..facts import EKS_CLUSTER, EKS_MANAGED_NODE_GROUP, EKS_NODE_GROUP, EKS_NOD
 from ..framework import NotApplicable, RuleContext, not_checkable_offline, resource_rule
 from ..values import as_bool, as_map, get, has, peek, show
 from ._amis import family_of
-from .eks_cluster import mode_findings, not_a_key, open_cidr_findings
+from .eks_cluster import (
+    deletion_protection_findings,
+    mode_findings,
+    not_a_key,
+    open_cidr_findings,
+    private_access_findings,
+)
 from .nodes import _imds_findings, eks_template_ebs, eks_template_imds, node_group_family
 from .patching import AL2_EOL, ami_family, image_age, release_age
 
@@ -325,3 +331,17 @@ def managed_ami_age(ctx: RuleContext) -> list[str]:
         return image_age(ctx, "amiId", image.strip())
     _image_from_own_template(ctx, defaults)
     return release_age(ctx)  # releaseVersion passes through to the node group
+
+
+@resource_rule("eks-endpoint-private-access", types=(EKS_CLUSTER,))
+def cluster_endpoint_private_access(ctx: RuleContext) -> Iterator[str]:
+    cite = _defaults(ctx).cite("endpointPrivateAccess")
+    unset = f"is not set: pulumi-eks sends none ({cite}), so EKS keeps the private endpoint off"
+    yield from private_access_findings(get(ctx.props, "endpointPrivateAccess"), "", unset)
+
+
+@resource_rule("eks-deletion-protection", types=(EKS_CLUSTER,))
+def cluster_deletion_protection(ctx: RuleContext) -> Iterator[str]:
+    cite = _defaults(ctx).cite("deletionProtection")
+    unset = f"is not set: pulumi-eks sends none ({cite}), so EKS does not protect the cluster"
+    yield from deletion_protection_findings(get(ctx.props, "deletionProtection"), unset)
