@@ -32,8 +32,10 @@ ASK = {"checkAccount": True}
 ASK_ALL = {STACK_TRAIL: ASK, STACK_GUARDDUTY: ASK, STACK_INSPECTOR: ASK, SCAN: ASK}
 
 
-def _cluster() -> Any:
-    return resource(CLUSTER, {"name": "prod", "version": "1.35", "bootstrapSelfManagedAddons": False}, name="prod")
+def _cluster(name: str = "prod") -> Any:
+    """A cluster without the self-managed VPC CNI EKS would otherwise install on the node role's credentials (which
+    eks-addon-identity reports, rightly: test_addons.py's case): here only the account-level controls matter."""
+    return resource(CLUSTER, {"name": name, "version": "1.35", "bootstrapSelfManagedAddons": False}, name=name)
 
 
 CLUSTER_URN = urn_for(CLUSTER, "prod")
@@ -55,7 +57,7 @@ EKS_CHILD = resource(
     parent=EKS.urn,
 )
 ON_THE_COMPONENT = {(STACK_TRAIL, EKS.urn), (STACK_GUARDDUTY, EKS.urn), (STACK_INSPECTOR, EKS.urn)}
-US_CLUSTER = resource(CLUSTER, {"name": "us", "version": "1.35"}, name="us")
+US_CLUSTER = _cluster("us")
 IS_ACCOUNT = {STACK_TRAIL: {"stackIsAccount": True}, STACK_GUARDDUTY: {"stackIsAccount": True}}
 IS_ACCOUNT[STACK_INSPECTOR] = {"stackIsAccount": True}
 
