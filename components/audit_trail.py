@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from eksguard_policies import facts
 
 from components._common import InvalidArgumentError, coerce_args, type_token
 from components.iam import AwsAccount, aws_account, customer_key, policy_document, require_retention
@@ -29,7 +30,7 @@ _C = "AuditTrail"
 class AuditTrailArgs:
     trail_name: str | None = None
     """Name of the trail (3-128 letters, digits, '.', '_', '-'); defaults to the component name."""
-    log_retention_days: int = 365
+    log_retention_days: int = facts.LOG_RETENTION_DAYS
     """Retention of the CloudWatch Logs copy, one of the CloudWatch Logs retention values (the S3 copy is kept)."""
     log_s3_data_events: bool = False
     """Also record S3 object-level (data) events for every bucket; off by default (volume and cost)."""

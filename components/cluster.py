@@ -38,13 +38,13 @@ CLUSTER_POLICIES = {"policy-eks-cluster": "AmazonEKSClusterPolicy"}
 SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 _EKS_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 
-POD_IDENTITY_AGENT = facts.POD_IDENTITY_AGENT_ADDON
+POD_IDENTITY_AGENT, VPC_CNI = facts.POD_IDENTITY_AGENT_ADDON, facts.VPC_CNI_ADDON
 ADDONS: dict[str, tuple[str, ...]] = {
     POD_IDENTITY_AGENT: (),
-    "vpc-cni": (POD_IDENTITY_AGENT,),
-    "kube-proxy": (),
-    "coredns": ("vpc-cni",),
-    "aws-ebs-csi-driver": (POD_IDENTITY_AGENT, "vpc-cni"),
+    VPC_CNI: (POD_IDENTITY_AGENT,),
+    facts.KUBE_PROXY_ADDON: (),
+    facts.COREDNS_ADDON: (VPC_CNI,),
+    facts.EBS_CSI_ADDON: (POD_IDENTITY_AGENT, VPC_CNI),
 }
 """The EKS add-ons every Cluster manages, each with the add-ons created before it: the Pod Identity agent before
 the add-ons whose pods take their AWS credentials from it, the VPC CNI before the pods that need pod networking."""
@@ -65,7 +65,7 @@ class ClusterArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     """Customer-managed KMS key for secrets and the log group (default: a new key with rotation). A key you bring
     must let CloudWatch Logs use it."""
-    log_retention_days: int = 365
+    log_retention_days: int = facts.LOG_RETENTION_DAYS
     """Retention of the control-plane log group, one of CloudWatch Logs' accepted periods."""
     support_type: str = "STANDARD"
     """Upgrade policy at the end of standard support: STANDARD (auto-upgrade) or EXTENDED (opt-in, paid)."""
@@ -126,7 +126,7 @@ class Cluster(pulumi.ComponentResource):
         addon_roles, addons_created = self._create_addons(cluster)
         # Not an output: the resources this cluster's node groups wait for, so that aws-node has its identity when
         # the first nodes start (the node role holds no CNI policy). The Baseline passes them as depends_on.
-        self.node_prerequisites: list[pulumi.Resource] = [addons_created[POD_IDENTITY_AGENT], addons_created["vpc-cni"]]
+        self.node_prerequisites: list[pulumi.Resource] = [addons_created[POD_IDENTITY_AGENT], addons_created[VPC_CNI]]
 
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
@@ -138,8 +138,8 @@ class Cluster(pulumi.ComponentResource):
         self.role_arn = role.arn
         self.kms_key_arn = pulumi.Output.from_input(key_arn)
         self.log_group_name = log_group.name
-        self.cni_role_arn = addon_roles["vpc-cni"].arn
-        self.ebs_csi_role_arn = addon_roles["aws-ebs-csi-driver"].arn
+        self.cni_role_arn = addon_roles[VPC_CNI].arn
+        self.ebs_csi_role_arn = addon_roles[facts.EBS_CSI_ADDON].arn
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
@@ -167,7 +167,7 @@ class Cluster(pulumi.ComponentResource):
         # EKS writes to this exact name; creating it first keeps retention and encryption under our control.
         return aws.cloudwatch.LogGroup(
             f"{self._name}-logs",
-            name=f"/aws/eks/{self._eks_name}/cluster",
+            name=facts.control_plane_log_group(self._eks_name),
             retention_in_days=self._args.log_retention_days,
             kms_key_id=key_arn,
             tags=self._args.tags,
@@ -252,7 +252,7 @@ class Cluster(pulumi.ComponentResource):
         return roles, created
 
     def _configuration(self, addon: str) -> str | None:
-        if addon == "vpc-cni" and self._args.network_policy_enforcement:
+        if addon == VPC_CNI and self._args.network_policy_enforcement:
             return json.dumps(facts.VPC_CNI_NETWORK_POLICY)
         return None
 

@@ -13,15 +13,10 @@ from eksguard_policies import facts
 
 from components._common import InvalidArgumentError
 
-# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, retentionInDays).
-CLOUDWATCH_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
-
 
 def require_retention(component: str, argument: str, days: object) -> None:
-    if isinstance(days, bool) or days not in CLOUDWATCH_RETENTION_DAYS:
-        raise InvalidArgumentError(component, argument, f"is {days!r}", CLOUDWATCH_RETENTION_DAYS)
+    if isinstance(days, bool) or days not in facts.CLOUDWATCH_RETENTION_DAYS:
+        raise InvalidArgumentError(component, argument, f"is {days!r}", facts.CLOUDWATCH_RETENTION_DAYS)
 
 
 def policy_document(*statements: dict[str, Any]) -> str:
@@ -52,7 +47,7 @@ def pod_identity_role(
             {
                 "Effect": "Allow",
                 "Principal": {"Service": facts.POD_IDENTITY_PRINCIPAL},
-                "Action": ["sts:AssumeRole", "sts:TagSession"],
+                "Action": list(facts.POD_IDENTITY_ACTIONS),
                 "Condition": {
                     "StringEquals": {"aws:SourceAccount": a[0].id},
                     "ArnLike": {"aws:SourceArn": a[0].pod_identity_associations_arn(a[1])},

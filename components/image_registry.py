@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
+from eksguard_policies import facts
 
 from components._common import InvalidArgumentError, coerce_args, type_token
 from components.iam import aws_account, customer_key, policy_document
@@ -28,6 +29,9 @@ _TAG_FILTER = re.compile(r"^[A-Za-z0-9._*-]{1,128}$")
 _MAX_TAG_FILTERS = 5
 _PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$")
 _ORGANIZATION = re.compile(r"^o-[a-z0-9]{10,32}$")
+IMMUTABLE, IMMUTABLE_WITH_EXCLUSION = facts.ECR_IMMUTABLE_TAGS
+KMS, _ = facts.ECR_CUSTOMER_KEY_TYPES
+_, CONTINUOUS_SCAN = facts.ECR_SCAN_FREQUENCIES
 PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
 
 
@@ -114,7 +118,7 @@ class ImageRegistry(pulumi.ComponentResource):
         repo = aws.ecr.Repository(
             child,
             name=repository,
-            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION" if mutable else "IMMUTABLE",
+            image_tag_mutability=IMMUTABLE_WITH_EXCLUSION if mutable else IMMUTABLE,
             image_tag_mutability_exclusion_filters=[
                 aws.ecr.RepositoryImageTagMutabilityExclusionFilterArgs(filter=f, filter_type="WILDCARD")
                 for f in mutable
@@ -122,7 +126,7 @@ class ImageRegistry(pulumi.ComponentResource):
             or None,
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[
-                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=key_arn)
+                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type=KMS, kms_key=key_arn)
             ],
             force_delete=False,
             tags=self._args.tags,
@@ -173,7 +177,7 @@ class ImageRegistry(pulumi.ComponentResource):
             scan_type="ENHANCED",
             rules=[
                 aws.ecr.RegistryScanningConfigurationRuleArgs(
-                    scan_frequency="CONTINUOUS_SCAN",
+                    scan_frequency=CONTINUOUS_SCAN,
                     repository_filters=[
                         aws.ecr.RegistryScanningConfigurationRuleRepositoryFilterArgs(
                             filter="*", filter_type="WILDCARD"

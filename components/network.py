@@ -92,7 +92,7 @@ class NetworkControlsArgs:
     """An EKS cluster (created in this stack or existing) whose VPC and subnets are the defaults."""
     denied_admin_ports: list[str] = field(default_factory=lambda: list(ADMIN_PORTS))
     """Admin ports denied from the internet, by id; removing one is an explicit opt-out."""
-    flow_log_retention_days: int = 365
+    flow_log_retention_days: int = facts.LOG_RETENTION_DAYS
     """Retention of the flow-log group, one of CloudWatch Logs' accepted periods."""
     kms_key_arn: pulumi.Input[str] | None = None
     """KMS key for the flow-log group (default: a new key with rotation that CloudWatch Logs may use)."""

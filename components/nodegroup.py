@@ -44,14 +44,14 @@ AMI_TYPES = {
 DEFAULT_INSTANCE_TYPES = {"x86_64": ["m7i.large"], "arm64": ["m7g.large"]}
 NODE_POLICIES = {
     "policy-worker-node": "AmazonEKSWorkerNodePolicy",
-    "policy-ecr-read-only": "AmazonEC2ContainerRegistryReadOnly",
+    "policy-ecr-read-only": facts.ECR_READ_ONLY_POLICY,
     "policy-ssm-core": "AmazonSSMManagedInstanceCore",
 }
-CNI = facts.ADDON_IDENTITIES["vpc-cni"]
+CNI = facts.ADDON_IDENTITIES[facts.VPC_CNI_ADDON]
 CNI_POLICIES = {"policy-cni": CNI.policy}
 # The EKS add-on that lets each identity reach aws-node (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html,
 # https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html).
-CNI_ADDONS = {"pod-identity": facts.POD_IDENTITY_AGENT_ADDON, "irsa": "vpc-cni"}
+CNI_ADDONS = {"pod-identity": facts.POD_IDENTITY_AGENT_ADDON, "irsa": facts.VPC_CNI_ADDON}
 
 
 def ami_release_parameter(kubernetes_version: str, ami_family: str, architecture: str) -> str:
@@ -262,8 +262,8 @@ class NodeGroup(pulumi.ComponentResource):
             addon_name=addon,
             # irsa: aws-node's service account is annotated with the role; the add-on adopts a self-managed aws-node,
             # and enforces NetworkPolicies as a Cluster's does.
-            service_account_role_arn=role.arn if addon == "vpc-cni" else None,
-            configuration_values=json.dumps(facts.VPC_CNI_NETWORK_POLICY) if addon == "vpc-cni" else None,
+            service_account_role_arn=role.arn if addon == facts.VPC_CNI_ADDON else None,
+            configuration_values=json.dumps(facts.VPC_CNI_NETWORK_POLICY) if addon == facts.VPC_CNI_ADDON else None,
             resolve_conflicts_on_create="OVERWRITE",
             tags=self._args.tags,
             opts=self._opts(depends_on=depends_on),
@@ -283,7 +283,7 @@ class NodeGroup(pulumi.ComponentResource):
                     "Condition": {
                         "StringEquals": {
                             f"{a[1]}:sub": f"system:serviceaccount:{CNI.namespace}:{CNI.service_account}",
-                            f"{a[1]}:aud": "sts.amazonaws.com",
+                            f"{a[1]}:aud": facts.IRSA_AUDIENCE,
                         }
                     },
                 }

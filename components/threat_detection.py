@@ -20,20 +20,21 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
+from eksguard_policies import facts
 
 from components._common import InvalidArgumentError, coerce_args, require_choice, type_token
 from components.iam import aws_account
 
 _C = "ThreatDetection"
 FINDING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
-INSPECTOR_SCANS = ("EC2", "ECR")
-"""What an EKS platform needs Inspector to scan: the nodes and the images."""
+INSPECTOR_SCANS = facts.INSPECTOR_EKS_SCANS
 OPTIONAL_INSPECTOR_SCANS = ("LAMBDA", "LAMBDA_CODE")
 # Detector features this component turns on, with their additional configurations
 # (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_DetectorFeatureConfiguration.html).
+RUNTIME_MONITORING, _ = facts.GUARDDUTY_RUNTIME_MONITORING  # the unified feature, not the EKS-only predecessor
 GUARDDUTY_FEATURES: dict[str, tuple[str, ...]] = {
-    "EKS_AUDIT_LOGS": (),
-    "RUNTIME_MONITORING": ("EKS_ADDON_MANAGEMENT",),
+    facts.GUARDDUTY_EKS_AUDIT_LOGS: (),
+    RUNTIME_MONITORING: (facts.GUARDDUTY_AGENT_MANAGEMENT,),
 }
 
 

@@ -85,12 +85,39 @@ def admin_port_numbers() -> list[int]:
 # --- EKS control plane ------------------------------------------------------------------------------------
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 """The five EKS control-plane log types (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html)."""
+
+
+def control_plane_log_group(cluster_name: str) -> str:
+    """The CloudWatch Logs group EKS writes a cluster's control-plane logs to; EKS creates it, never expiring and
+    without a customer-managed key, unless it exists first
+    (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html)."""
+    return f"/aws/eks/{cluster_name}/cluster"
+
+
 CLUSTER_ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy"
 ADMIN_ACCESS_POLICY = "AmazonEKSAdminPolicy"
 """EKS access policies granting admin: cluster-wide, and per scope
 (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html)."""
 
+# --- CloudWatch Logs ----------------------------------------------------------------------------------------
+LOG_RETENTION_DAYS = 365
+"""How long logs an investigation needs (control-plane logs, CloudTrail's copy, VPC flow logs) are kept at least:
+a year (Security Hub CloudWatch.16, https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html;
+Checkov CKV_AWS_338)."""
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+"""The only retention periods CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays:
+https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html)."""
+
 # --- EKS add-ons (their versions are data: data/eks_addons.json, read by addons.py) ----------------------------
+VPC_CNI_ADDON = "vpc-cni"
+KUBE_PROXY_ADDON = "kube-proxy"
+COREDNS_ADDON = "coredns"
+EBS_CSI_ADDON = "aws-ebs-csi-driver"
+EFS_CSI_ADDON = "aws-efs-csi-driver"
+"""The EKS add-on names (addonName) eksguard manages or judges
+(https://docs.aws.amazon.com/eks/latest/userguide/workloads-add-ons-available-eks.html)."""
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 """The service principal an EKS Pod Identity role trusts, with sts:AssumeRole and sts:TagSession
 (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html)."""
@@ -121,19 +148,19 @@ class AddonIdentity:
 
 
 ADDON_IDENTITIES: dict[str, AddonIdentity] = {
-    "vpc-cni": AddonIdentity(
+    VPC_CNI_ADDON: AddonIdentity(
         "kube-system",
         "aws-node",
         "AmazonEKS_CNI_Policy",
         "https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html",
     ),
-    "aws-ebs-csi-driver": AddonIdentity(
+    EBS_CSI_ADDON: AddonIdentity(
         "kube-system",
         "ebs-csi-controller-sa",
         "service-role/AmazonEBSCSIDriverPolicy",
         "https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html",
     ),
-    "aws-efs-csi-driver": AddonIdentity(
+    EFS_CSI_ADDON: AddonIdentity(
         "kube-system",
         "efs-csi-controller-sa",
         "service-role/AmazonEFSCSIDriverPolicy",
@@ -157,7 +184,9 @@ IRSA_AUDIENCE = "sts.amazonaws.com"
 FARGATE_POD_EXECUTION_POLICY = "AmazonEKSFargatePodExecutionRolePolicy"
 """The one managed policy a Fargate pod execution role needs: pull images from ECR, nothing else
 (https://docs.aws.amazon.com/eks/latest/userguide/pod-execution-role.html)."""
-ECR_PULL_POLICIES = ("AmazonEC2ContainerRegistryPullOnly", "AmazonEC2ContainerRegistryReadOnly")
+ECR_PULL_ONLY_POLICY = "AmazonEC2ContainerRegistryPullOnly"
+ECR_READ_ONLY_POLICY = "AmazonEC2ContainerRegistryReadOnly"
+ECR_PULL_POLICIES = (ECR_PULL_ONLY_POLICY, ECR_READ_ONLY_POLICY)
 """The ECR managed policies a node role may hold: pulling images (PullOnly; ReadOnly also lists and describes)
 (https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html)."""
 AWS_AUTH_CONFIG_MAP = ("kube-system", "aws-auth")
@@ -168,6 +197,32 @@ NODE_GROUPS = ("system:bootstrappers", "system:nodes")
 CLUSTER_ADMIN_GROUP = "system:masters"
 """The Kubernetes group that bypasses RBAC entirely: no Role or binding can take its rights away
 (https://kubernetes.io/docs/concepts/security/rbac-good-practices/)."""
+
+# --- Amazon ECR (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/) ----------------------------------
+ECR_IMMUTABLE_TAGS = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
+"""The imageTagMutability values under which a pushed tag cannot be moved to another image: every tag, or every tag
+but those matching the exclusion filters
+(https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html)."""
+ECR_SCAN_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
+"""The registry scanning rule frequencies that scan every pushed image (MANUAL scans nothing by itself)
+(https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html)."""
+ECR_CUSTOMER_KEY_TYPES = ("KMS", "KMS_DSSE")
+"""The repository encryption types that use a KMS key, which may be the customer's (AES256 never is)
+(https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html)."""
+
+# --- threat detection -------------------------------------------------------------------------------------
+GUARDDUTY_EKS_AUDIT_LOGS = "EKS_AUDIT_LOGS"
+GUARDDUTY_RUNTIME_MONITORING = ("RUNTIME_MONITORING", "EKS_RUNTIME_MONITORING")
+"""GuardDuty's runtime monitoring features for EKS: the unified one, then its EKS-only predecessor (a detector
+uses one or the other)."""
+GUARDDUTY_AGENT_MANAGEMENT = "EKS_ADDON_MANAGEMENT"
+"""The runtime monitoring configuration with which GuardDuty deploys and updates its security agent on every
+cluster (https://docs.aws.amazon.com/guardduty/latest/ug/runtime-monitoring-configuration.html); the feature names
+are DetectorFeatureConfiguration's
+(https://docs.aws.amazon.com/guardduty/latest/APIReference/API_DetectorFeatureConfiguration.html)."""
+INSPECTOR_EKS_SCANS = ("EC2", "ECR")
+"""What Amazon Inspector must scan for an EKS platform: the nodes (EC2) and the images they pull (ECR)
+(https://docs.aws.amazon.com/inspector/latest/user/scanning-resources.html)."""
 
 # --- nodes ------------------------------------------------------------------------------------------------
 IMDS_HOP_LIMIT = 1

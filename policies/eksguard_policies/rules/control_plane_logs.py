@@ -15,6 +15,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
+from .. import facts
 from ..facts import AWS_EKS_CLUSTER, EKS_CLUSTER
 from ..framework import NotApplicable, StackContext, stack_rule
 from ..values import UNKNOWN_VALUE, get, peek, split_known
@@ -22,10 +23,6 @@ from ._ec2 import Verdict, as_int, show
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 CLUSTERS = (AWS_EKS_CLUSTER, EKS_CLUSTER)
-
-
-def log_group_name(cluster_name: str) -> str:
-    return f"/aws/eks/{cluster_name}/cluster"
 
 
 def _sends_logs(cluster: Any) -> bool:
@@ -59,7 +56,7 @@ class _LogGroups:
                         get(group.props, "name")
                     except UnknownValueError as exc:
                         undecided = undecided or exc
-            elif isinstance(name, str) and group_name == log_group_name(name):
+            elif isinstance(name, str) and group_name == facts.control_plane_log_group(name):
                 return group
         if undecided is not None or (name is UNKNOWN_VALUE and self.groups):
             raise undecided or UnknownValueError(UNKNOWN_VALUE, ["name"])
@@ -92,7 +89,7 @@ def _judge(group: Any, minimum: int) -> list[str]:
         "minRetentionDays": {
             "type": "integer",
             "minimum": 1,
-            "default": 365,
+            "default": facts.LOG_RETENTION_DAYS,
             "description": "Fewest days the control-plane log group may keep its events (Security Hub CloudWatch.16 "
             "and Checkov CKV_AWS_338 ask for a year).",
         }
@@ -103,7 +100,7 @@ def control_plane_log_group(ctx: StackContext) -> list[tuple[str, str | None]]:
     if not clusters:
         raise NotApplicable("the stack declares no EKS cluster")
     minimum = ctx.config.get("minRetentionDays")
-    minimum = as_int(minimum) if as_int(minimum) is not None else 365  # JSON numbers arrive as floats
+    minimum = as_int(minimum) if as_int(minimum) is not None else facts.LOG_RETENTION_DAYS  # JSON numbers: floats
     groups = _LogGroups(ctx)
     verdict = Verdict()
     sending = 0
@@ -115,7 +112,7 @@ def control_plane_log_group(ctx: StackContext) -> list[tuple[str, str | None]]:
             group = groups.of(cluster)
             if group is None:
                 name = peek(cluster.props, "name")
-                path = log_group_name(name) if isinstance(name, str) else log_group_name("<cluster name>")
+                path = facts.control_plane_log_group(name if isinstance(name, str) else "<cluster name>")
                 verdict.add(
                     (
                         f"cluster {cluster.name} sends control-plane logs, but the stack declares no log group {path}: "

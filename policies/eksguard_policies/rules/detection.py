@@ -19,6 +19,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
+from .. import facts
 from ..framework import RuleContext, StackContext, resource_rule, stack_rule
 from ..values import as_bool, get, show, split_known, strings
 from ._account import (
@@ -40,9 +41,9 @@ DETECTOR = "aws:guardduty/detector:Detector"
 DETECTOR_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
 INSPECTOR_ENABLER = "aws:inspector2/enabler:Enabler"
 
-AUDIT_LOGS = "EKS_AUDIT_LOGS"
-RUNTIME_FEATURES = ("EKS_RUNTIME_MONITORING", "RUNTIME_MONITORING")
-AGENT_MANAGEMENT = "EKS_ADDON_MANAGEMENT"
+AUDIT_LOGS = facts.GUARDDUTY_EKS_AUDIT_LOGS
+RUNTIME_FEATURES = facts.GUARDDUTY_RUNTIME_MONITORING
+AGENT_MANAGEMENT = facts.GUARDDUTY_AGENT_MANAGEMENT
 ENABLED = "ENABLED"
 
 
@@ -214,7 +215,7 @@ def guardduty_eks_protection(ctx: StackContext) -> list[tuple[str, str | None]]:
 
 # Inspector (https://docs.aws.amazon.com/inspector/latest/user/scanning-resources.html): EC2 scanning covers the
 # nodes, ECR scanning the images they pull; an Enabler turns scanning on for the resource types it lists.
-INSPECTOR_TYPES = ("EC2", "ECR")
+INSPECTOR_TYPES = facts.INSPECTOR_EKS_SCANS
 
 
 def _needed_scans(ctx: StackContext) -> dict[str, list[Any]]:

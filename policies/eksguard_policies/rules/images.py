@@ -15,6 +15,7 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
+from .. import facts
 from ..framework import RuleContext, StackContext, resource_rule, stack_rule
 from ..values import as_bool, as_list, get, peek, policy_document, show, split_known, statements
 from ..values import string_set as principals_of
@@ -27,9 +28,9 @@ REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 
-IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
-SCANNING_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
-CUSTOMER_KEY_TYPES = ("KMS", "KMS_DSSE")
+IMMUTABLE = facts.ECR_IMMUTABLE_TAGS
+SCANNING_FREQUENCIES = facts.ECR_SCAN_FREQUENCIES
+CUSTOMER_KEY_TYPES = facts.ECR_CUSTOMER_KEY_TYPES
 
 
 # --- repositories -----------------------------------------------------------------------------------------------
