@@ -2,8 +2,11 @@
 
 pulumi-eks and awsx take every safe setting they offer: a private API endpoint, the API authentication mode, all
 five control-plane log types, Secrets encrypted with a rotating customer-managed key, a Kubernetes version in
-standard support, private subnets for the nodes, and no default node group (pulumi-eks's self-managed node
-groups cannot require IMDSv2 with hop limit 1: the multi-language schema has no metadataOptions).
+standard support, deletion protection, the VPC CNI enforcing NetworkPolicies, private subnets for the nodes, and
+no default node group (pulumi-eks's self-managed node groups cannot require IMDSv2 with hop limit 1: the
+multi-language schema has no metadataOptions). The program declares the control-plane log group itself, before
+the cluster, with a year's retention and the same key (pulumi-eks has no argument for it; without it EKS creates
+the group on first write, never expiring and unencrypted).
 
 eksguard's components cover what those packages leave open:
 - NodeGroup: managed nodes on a launch template with IMDSv2 only and hop limit 1, volumes encrypted with a
@@ -15,9 +18,9 @@ eksguard's components cover what those packages leave open:
 - ThreatDetection: GuardDuty EKS audit log and runtime monitoring, Inspector scanning of the nodes and images
   (account-level: where the organization runs them, pass guardduty=False / inspector=False or leave it out).
 
-What remains: pulumi-eks 4 always makes the cluster's creator admin (bootstrapClusterCreatorAdminPermissions,
-cluster/cluster.ts:739), an advisory finding that no argument fixes; remove the creator's access entry once the
-platform team's own access entries are in place.
+What remains (README.md): pulumi-eks 4 always makes the cluster's creator admin
+(bootstrapClusterCreatorAdminPermissions, cluster/cluster.ts:739), an advisory finding that no argument fixes;
+remove the creator's access entry once the platform team's own access entries are in place.
 """
 
 import pulumi
@@ -32,6 +35,7 @@ from components.threat_detection import ThreatDetection, ThreatDetectionArgs
 
 config = pulumi.Config()
 kubernetes_version = config.require("kubernetesVersion")
+cluster_name = "platform"
 tags = {"team": "platform", "managed-by": "pulumi"}
 
 vpc = awsx.ec2.Vpc(
@@ -42,25 +46,77 @@ vpc = awsx.ec2.Vpc(
     tags=tags,
 )
 
-secrets_key = aws.kms.Key(
-    "platform-secrets",
-    description="Envelope encryption of the platform cluster's Kubernetes Secrets",
+account_id = aws.get_caller_identity_output().account_id
+region = aws.get_region_output().region
+control_plane_logs = f"/aws/eks/{cluster_name}/cluster"
+# The account administers the key; CloudWatch Logs may use it for the control-plane log group only
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+key_policy = aws.iam.get_policy_document_output(
+    statements=[
+        aws.iam.GetPolicyDocumentStatementArgs(
+            sid="AccountAdministers",
+            principals=[
+                aws.iam.GetPolicyDocumentStatementPrincipalArgs(
+                    type="AWS", identifiers=[account_id.apply(lambda a: f"arn:aws:iam::{a}:root")]
+                )
+            ],
+            actions=["kms:*"],
+            resources=["*"],
+        ),
+        aws.iam.GetPolicyDocumentStatementArgs(
+            sid="CloudWatchLogsUse",
+            principals=[
+                aws.iam.GetPolicyDocumentStatementPrincipalArgs(
+                    type="Service", identifiers=[region.apply(lambda r: f"logs.{r}.amazonaws.com")]
+                )
+            ],
+            actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            resources=["*"],
+            conditions=[
+                aws.iam.GetPolicyDocumentStatementConditionArgs(
+                    test="ArnEquals",
+                    variable="kms:EncryptionContext:aws:logs:arn",
+                    values=[
+                        pulumi.Output.all(region, account_id).apply(
+                            lambda a: f"arn:aws:logs:{a[0]}:{a[1]}:log-group:{control_plane_logs}"
+                        )
+                    ],
+                )
+            ],
+        ),
+    ]
+)
+platform_key = aws.kms.Key(
+    "platform-key",
+    description="The platform cluster's Kubernetes Secrets and control-plane logs",
     enable_key_rotation=True,
+    policy=key_policy.json,
+    tags=tags,
+)
+log_group = aws.cloudwatch.LogGroup(
+    "platform-control-plane-logs",
+    name=control_plane_logs,
+    retention_in_days=365,
+    kms_key_id=platform_key.arn,
     tags=tags,
 )
 
 cluster = eks.Cluster(
     "platform",
+    name=cluster_name,
     vpc_id=vpc.vpc_id,
     private_subnet_ids=vpc.private_subnet_ids,
     endpoint_private_access=True,
     endpoint_public_access=False,
     authentication_mode=eks.AuthenticationMode.API,
     enabled_cluster_log_types=["api", "audit", "authenticator", "controllerManager", "scheduler"],
-    encryption_config_key_arn=secrets_key.arn,
+    encryption_config_key_arn=platform_key.arn,
     version=kubernetes_version,
+    deletion_protection=True,
+    vpc_cni_options=eks.VpcCniOptionsArgs(enable_network_policy=True),
     skip_default_node_group=True,
     tags=tags,
+    opts=pulumi.ResourceOptions(depends_on=[log_group]),
 )
 
 security_groups = DataPlaneSecurityGroups(
