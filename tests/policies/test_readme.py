@@ -55,3 +55,18 @@ def test_every_backquoted_control_id_exists() -> None:
         )
     )
     assert named - set(CATALOGUE) == set()
+
+
+PROJECT_README = readme.README.parents[1] / "README.md"
+
+
+def test_the_project_readme_counts_each_areas_controls() -> None:
+    """The overview's area table (README.md at the repository root) states how many controls each area has, and the
+    sentence above it the total: both as the catalogue has them."""
+    text = PROJECT_README.read_text()
+    counted = {area: int(n) for area, n in re.findall(r"^\| ([A-Z][\w -]+?) \| (\d+) \| ", text, re.M)}
+    by_area: dict[str, int] = {}
+    for control in CATALOGUE.values():
+        by_area[control.area_title] = by_area.get(control.area_title, 0) + 1
+    assert counted == by_area
+    assert re.search(rf"\bwith {len(CATALOGUE)} controls\b", text), "the total in README.md is stale"
