@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
+from pathlib import Path
 
 from eksguard_policies import readme
-from eksguard_policies.catalogue import default_catalogue
+from eksguard_policies.catalogue import CONTROLS_DIR, default_catalogue
 from eksguard_policies.framework import collect
 from eksguard_policies.rules import rule_modules
 
@@ -60,6 +62,10 @@ def test_every_backquoted_control_id_exists() -> None:
 PROJECT_README = readme.README.parents[1] / "README.md"
 
 
+def load_catalogue_file(path: Path) -> list[dict]:
+    return tomllib.loads(path.read_text())["control"]
+
+
 def test_the_project_readme_counts_each_areas_controls() -> None:
     """The overview's area table (README.md at the repository root) states how many controls each area has, and the
     sentence above it the total: both as the catalogue has them."""
@@ -70,3 +76,12 @@ def test_the_project_readme_counts_each_areas_controls() -> None:
         by_area[control.area_title] = by_area.get(control.area_title, 0) + 1
     assert counted == by_area
     assert re.search(rf"\bwith {len(CATALOGUE)} controls\b", text), "the total in README.md is stale"
+
+
+def test_the_design_lists_every_catalogue_file_with_its_count() -> None:
+    """docs/DESIGN.md's layout names each controls/<domain>.toml (and its rules/<domain>.py) with its count."""
+    design = (PROJECT_README.parent / "docs" / "DESIGN.md").read_text()
+    listed = {domain: int(n) for domain, n in re.findall(r"^ {31}(\w+) \((\d+)\) ", design, re.M)}
+    per_file = {path.stem: len(load_catalogue_file(path)) for path in sorted(CONTROLS_DIR.glob("*.toml"))}
+    assert listed == per_file
+    assert re.search(rf"\b{len(CATALOGUE)} controls in all\b", design)
