@@ -20,6 +20,7 @@ from eksguard_policies.rules import rule_modules
 from tests.provider.schema_expectations import DESIGN_COMPONENTS
 
 from .gather import all_cases, all_stack_cases
+from .pack_driver import PackDriver
 
 CATALOGUE = default_catalogue()
 RULES = collect(rule_modules())
@@ -77,6 +78,23 @@ def test_stack_control_has_violating_and_passing_cases(control_id: str) -> None:
     passing = [sid for sid, _, expected, _ in STACK_CASES if all(p != control_id for p, _ in expected)]
     assert violating, f"{control_id}: no STACK_CASES entry where it is violated"
     assert passing, f"{control_id}: no STACK_CASES entry where it passes"
+
+
+def test_every_control_is_judged_and_passed_in_some_case(pack: PackDriver) -> None:
+    """Over the protocol, "passing" means judged: each control has a case where it neither reports a violation nor
+    says it cannot run nor answers not applicable (a case of its types that the rule skips proves nothing)."""
+    judged_and_passed: set[str] = set()
+    for c in CASES:
+        with pack.configured(c.config):
+            answer = pack.process.analyze(c.resource())
+        silent = set(RULES.rules) - {d.policy for d in answer.diagnostics} - set(answer.not_applicable)
+        judged_and_passed |= {cid for cid in silent if c.resource_type in RULES.rules[cid].types}
+    for _, resources, _, config in STACK_CASES:
+        with pack.configured(config):
+            answer = pack.process.analyze_stack(list(resources))
+        silent = set(RULES.rules) - {d.policy for d in answer.diagnostics} - set(answer.not_applicable)
+        judged_and_passed |= {cid for cid in silent if RULES.rules[cid].kind == "stack"}
+    assert sorted(set(CATALOGUE) - judged_and_passed) == []
 
 
 def test_case_ids_are_unique() -> None:
