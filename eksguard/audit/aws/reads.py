@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from eksguard.audit.live import Inventory
 
@@ -33,10 +34,11 @@ def error_code(exc: ClientError) -> str:
 
 
 def guarded(inventory: Inventory, where: str, types: Iterable[str], action: Callable[[], T]) -> T | None:
-    """``action()``, or None with a gap for ``types`` in ``where`` when AWS refuses or fails."""
+    """``action()``, or None with a gap for ``types`` in ``where`` when AWS refuses or fails (an answer botocore
+    cannot parse, such as an HTML error page from a proxy or an emulator, is a failure too)."""
     try:
         return action()
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         inventory.gap(where, describe_error(exc), types)
         return None
 
