@@ -105,9 +105,9 @@ def set_access_config(account_id: str, region: str, cluster: str, mode: str | No
     }
 
 
-def protect_from_deletion(account_id: str, region: str, cluster: str) -> None:
+def set_deletion_protection(account_id: str, region: str, cluster: str, value: bool = True) -> None:
     """moto's EKS takes no deletionProtection; the server serialises the backend attribute."""
-    eks_backends[account_id][region].clusters[cluster].deletion_protection = True
+    eks_backends[account_id][region].clusters[cluster].deletion_protection = value
 
 
 def irsa_trust(account_id: str, issuer: str, namespace: str, service_account: str) -> str:
@@ -547,7 +547,7 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
             encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key}}],
         )["cluster"]
         set_access_config(account_id, REGION, name, "API", False)
-        protect_from_deletion(account_id, REGION, name)
+        set_deletion_protection(account_id, REGION, name)
         eks.create_nodegroup(
             clusterName=name,
             nodegroupName="workers",

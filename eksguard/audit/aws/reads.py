@@ -22,11 +22,13 @@ def describe_error(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         code = err.get("Code") or str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
-        message = " ".join(re.sub(r"<[^>]*>", " ", str(err.get("Message", ""))).split())
-        if len(message) > MAX_REASON:
-            message = message[: MAX_REASON - 3] + "..."
-        return f"{exc.operation_name}: {code}: {message}".strip()
-    return f"{type(exc).__name__}: {exc}"
+        return f"{exc.operation_name}: {code}: {_text(err.get('Message', ''))}".strip()
+    return f"{type(exc).__name__}: {_text(exc)}"
+
+
+def _text(message: object) -> str:
+    text = " ".join(re.sub(r"<[^>]*>", " ", str(message)).split())
+    return text[: MAX_REASON - 3] + "..." if len(text) > MAX_REASON else text
 
 
 def error_code(exc: ClientError) -> str:
