@@ -37,6 +37,7 @@ from tests.audit.seed import (
     set_access_config,
     set_deletion_protection,
 )
+from tests.policies.component_children import USER_DATA_UNKNOWN
 from tests.policies.test_kubelet import SHELL_WITH_SECRETS, al2, b64, bottlerocket, flags, kubelet
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -223,6 +224,8 @@ def test_cluster_parity_on_aws_defaults_and_hardened(worlds, pack):
 
 # --- node groups and their launch templates ---------------------------------------------------------------
 
+USER_DATA_CONTROLS = set(USER_DATA_UNKNOWN)
+"""The controls that read a launch template's user data (kubelet configuration, credentials)."""
 NODE_CONTROLS = {
     "nodegroup-ami-family",
     "nodegroup-ssh-remote-access",
@@ -231,12 +234,7 @@ NODE_CONTROLS = {
     "node-ebs-encrypted",
     "node-public-ip",
     "nodegroup-version-skew",
-    "node-kubelet-anonymous-auth",
-    "node-kubelet-authorization-mode",
-    "node-kubelet-read-only-port",
-    "node-kubelet-certificate-rotation",
-    "node-kubelet-event-qps",
-    "node-user-data-credentials",
+    *USER_DATA_CONTROLS,
 }
 USER_DATA = [  # launch template user data (base64, as EC2 keeps it): nodeadm, Bottlerocket, AL2, a shell script
     kubelet(authentication__anonymous__enabled=True, readOnlyPort=10255),
