@@ -76,7 +76,7 @@ def cluster_declaration(cluster: dict[str, Any], region: str) -> LiveResource:
     encryption = (cluster.get("encryptionConfig") or [{}])[0]
     access = cluster.get("accessConfig") or {}
     network = cluster.get("kubernetesNetworkConfig") or {}
-    compute = cluster.get("computeConfig") or {}
+    compute, storage = cluster.get("computeConfig") or {}, cluster.get("storageConfig") or {}
     key_arn = (encryption.get("provider") or {}).get("keyArn")
     props = pruned(
         {
@@ -106,11 +106,7 @@ def cluster_declaration(cluster: dict[str, Any], region: str) -> LiveResource:
                 "nodePools": compute.get("nodePools"),
                 "nodeRoleArn": compute.get("nodeRoleArn"),
             },
-            "storageConfig": {
-                "blockStorage": {
-                    "enabled": ((cluster.get("storageConfig") or {}).get("blockStorage") or {}).get("enabled")
-                }
-            },
+            "storageConfig": {"blockStorage": {"enabled": (storage.get("blockStorage") or {}).get("enabled")}},
             "upgradePolicy": {"supportType": (cluster.get("upgradePolicy") or {}).get("supportType")},
             "deletionProtection": cluster.get("deletionProtection"),
             "tags": cluster.get("tags"),
@@ -357,9 +353,8 @@ def _read_pod_identity_associations(ctx: RegionRead, eks: Any, cluster: dict[str
     for summary in paginate(eks, "list_pod_identity_associations", "associations", clusterName=name):
         if summary.get("ownerArn"):
             continue
-        association = eks.describe_pod_identity_association(clusterName=name, associationId=summary["associationId"])[
-            "association"
-        ]
+        described = eks.describe_pod_identity_association(clusterName=name, associationId=summary["associationId"])
+        association = described["association"]
         live = LiveResource(
             POD_IDENTITY_ASSOCIATION,
             f"{name},{summary['associationId']}",
