@@ -169,3 +169,17 @@ def test_what_moto_does_not_implement_is_not_assessed_and_an_unread_default_leav
             (),
         )
     }
+
+
+def test_an_add_on_association_not_described_keeps_its_service_account_and_only_its_role_is_not_assessed(seeded, pack):
+    """DescribePodIdentityAssociation denied: the list already named the service account vpc-cni's association
+    serves, so the add-on still has its own identity (no finding that it runs on the node role); the role behind it
+    was not read, so the controls that judge roles are not assessed there."""
+    denied = _json_error(403, "AccessDeniedException", "User is not authorized to perform eks:DescribePodIdentity")
+    injector = Injector("DescribePodIdentityAssociation", denied, times=10**6)
+    report = _audit(seeded, pack, injector, [REGION])
+    assert finding_set(report) == set()
+    why = f"not assessed in cluster good-0 ({REGION}): DescribePodIdentityAssociation: AccessDeniedException: "
+    trust = next(r for r in report.results if r.control.id == "iam-pod-identity-trust-scoped")
+    assert (trust.status, trust.reason.startswith(why)) == ("not_assessed", True)
+    assert statuses(report)["eks-addon-version"] == "passed"  # the add-ons themselves were read

@@ -53,14 +53,14 @@ def read_clusters(ctx: RegionRead) -> None:
             {ACCESS_ENTRY, ACCESS_POLICY_ASSOCIATION},
             lambda c=cluster: _read_access_entries(ctx, eks, c),
         )
-        guarded(ctx.inventory, where, {ADDON}, lambda c=cluster: _read_addons(ctx, eks, c))
-        guarded(ctx.inventory, where, {FARGATE_PROFILE}, lambda c=cluster: _read_fargate_profiles(ctx, eks, c))
-        guarded(
+        owned = guarded(
             ctx.inventory,
             where,
             {POD_IDENTITY_ASSOCIATION},
             lambda c=cluster: _read_pod_identity_associations(ctx, eks, c),
         )
+        guarded(ctx.inventory, where, {ADDON}, lambda c=cluster, o=owned: _read_addons(ctx, eks, c, o or {}))
+        guarded(ctx.inventory, where, {FARGATE_PROFILE}, lambda c=cluster: _read_fargate_profiles(ctx, eks, c))
 
 
 def _enabled_log_types(cluster: dict[str, Any]) -> list[str]:
@@ -263,12 +263,13 @@ def _read_access_entries(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> 
             ctx.inventory.add(live)
 
 
-def _read_addons(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> None:
+def _read_addons(ctx: RegionRead, eks: Any, cluster: dict[str, Any], owned: dict[str, dict[str, Any]]) -> None:
+    """EKS ListAddons and DescribeAddon; ``owned``: the add-ons' Pod Identity associations as listed, by ARN."""
     name = cluster["name"]
     for addon_name in paginate(eks, "list_addons", "addons", clusterName=name):
         addon = eks.describe_addon(clusterName=name, addonName=addon_name)["addon"]
         identities = [
-            _owned_association(eks, name, arn)
+            _owned_association(ctx, eks, name, arn, owned.get(arn))
             for arn in addon.get("podIdentityAssociations") or []
             if isinstance(arn, str) and "/" in arn
         ]
@@ -301,12 +302,21 @@ def _read_addons(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> None:
         ctx.inventory.add(live)
 
 
-def _owned_association(eks: Any, cluster: str, arn: str) -> dict[str, Any]:
+def _owned_association(
+    ctx: RegionRead, eks: Any, cluster: str, arn: str, listed: dict[str, Any] | None
+) -> dict[str, Any]:
     """An association the add-on owns, as its ``podIdentityAssociations`` entry: DescribeAddon gives only the
-    association's ARN (``.../podidentityassociation/<cluster>/<id>``); the role and service account are read with
-    DescribePodIdentityAssociation."""
-    association = eks.describe_pod_identity_association(clusterName=cluster, associationId=arn_name(arn))
-    association = association["association"]
+    association's ARN (``.../podidentityassociation/<cluster>/<id>``); the role is read with
+    DescribePodIdentityAssociation. If that fails for an association the list gave, its service account is still
+    known (the add-on's identity stays judgeable) and only its role is not read."""
+
+    def describe() -> dict[str, Any]:
+        return eks.describe_pod_identity_association(clusterName=cluster, associationId=arn_name(arn))["association"]
+
+    if listed is None:
+        association = describe()  # a failure leaves the cluster's add-ons unread (the caller's gap)
+    else:
+        association = guarded(ctx.inventory, f"cluster {cluster} ({ctx.region})", {ROLE}, describe) or listed
     return {"roleArn": association.get("roleArn"), "serviceAccount": association.get("serviceAccount")}
 
 
@@ -346,12 +356,15 @@ def _read_fargate_profiles(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -
         ctx.inventory.add(live)
 
 
-def _read_pod_identity_associations(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> None:
+def _read_pod_identity_associations(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """EKS ListPodIdentityAssociations and DescribePodIdentityAssociation. An association an add-on made (it names
-    the add-on as its owner) is declared by that add-on's podIdentityAssociations, so it is not declared again."""
+    the add-on as its owner) is declared by that add-on's podIdentityAssociations, so it is not declared again:
+    returned instead, listed, by ARN."""
     name = cluster["name"]
+    owned: dict[str, dict[str, Any]] = {}
     for summary in paginate(eks, "list_pod_identity_associations", "associations", clusterName=name):
         if summary.get("ownerArn"):
+            owned[summary.get("associationArn", "")] = summary
             continue
         described = eks.describe_pod_identity_association(clusterName=name, associationId=summary["associationId"])
         association = described["association"]
@@ -380,3 +393,4 @@ def _read_pod_identity_associations(ctx: RegionRead, eks: Any, cluster: dict[str
                 live.refer(prop, ROLE, GLOBAL, arn_name(association[prop]))
                 ctx.pod_roles.setdefault(association[prop], {"cluster_name": name})
         ctx.inventory.add(live)
+    return owned
