@@ -1,11 +1,12 @@
 """Count the AWS API calls and Kubernetes API requests `eksguard audit` makes as the number of clusters grows.
 
 Each run seeds a fresh moto account (a server on 127.0.0.1) in one region with N compliant clusters (one managed
-node group with its own launch template, one access entry and the vpc-cni add-on each; a trail, KMS key, security
-groups, NACL, ECR repository, GuardDuty, Inspector and EFS shared), points every cluster's API endpoint at one local
-Kubernetes API stand-in holding a small cluster's objects, audits it (the pack judging everything), and counts every
-AWS request that reaches botocore's HTTP layer per operation (retries included; the EKS operations moto lacks are
-answered at the same layer and counted) and every request the stand-in receives. Prints the counts per operation,
+node group with its own launch template, one access entry, the vpc-cni (Pod Identity) and EBS CSI (IRSA) add-ons,
+one Fargate profile and the control-plane log group each; a trail, KMS key, security groups, NACL, ECR repository,
+GuardDuty, Inspector and EFS shared), points every cluster's API endpoint at one local Kubernetes API stand-in
+holding a small cluster's objects, audits it (the pack judging everything), and counts every AWS request that
+reaches botocore's HTTP layer per operation (retries included; the operations moto lacks are answered at the same
+layer and counted) and every request the stand-in receives. Prints the counts per operation,
 the calls per cluster and the calls that do not depend on the number of clusters.
 
     .venv/bin/python bench/audit_calls.py [--clusters 1 2 4 8 16]

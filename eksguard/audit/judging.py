@@ -5,7 +5,8 @@ something could not be read, "not assessed" with the reason.
 Scopes: every AWS resource of the account is one stack (a multi-region trail covers every region, references
 cross regions); each cluster's Kubernetes objects are another (namespaces are per cluster). A fact the pack
 takes as a setting (the region's EBS encryption default) is sent with Configure for that region's resources,
-unless the policy config sets it. Account-level policies are told that their stack is the account
+and one of the whole account (the add-ons' default versions) with Configure before AnalyzeStack, unless the
+policy config sets it. Account-level policies are told that their stack is the account
 (:func:`audit_config`), except where a read of what they judge failed.
 """
 
@@ -72,7 +73,7 @@ def judge(
         pack.process.configure(config)
         analyze_resources([by_urn[u] for u in group], pack, tallies, progress)
     policies = {p.name: p for p in pack.info.policies}
-    pack.process.configure(_stack_config(pack.config, policies, inventory.gaps))
+    pack.process.configure(_stack_config(pack.config, policies, inventory.gaps, inventory.stack_facts, user_config))
     for scope in inventory.scopes():
         analyze_stack(inventory.records(scope), pack, tallies, progress)
     pack.process.configure(pack.config)
@@ -97,23 +98,37 @@ def _config_groups(
     for resource_urn, live in inventory.resources.items():
         region = live.region if live.region in inventory.region_facts else GLOBAL
         groups[region].append(resource_urn)
-    out = []
-    for region, members in groups.items():
-        regional = copy.deepcopy(dict(config))
-        for setting, value in inventory.region_facts.get(region, {}).items():
-            for policy, settings in regional.items():
-                given = user.get(policy)
-                if setting in settings and not (isinstance(given, Mapping) and setting in given):
-                    regional[policy] = {**settings, setting: value}
-        out.append((regional, members))
+    return [
+        (_with_facts(config, inventory.region_facts.get(region, {}), user), members)
+        for region, members in groups.items()
+    ]
+
+
+def _with_facts(
+    config: Mapping[str, Mapping[str, Any]], found: Mapping[str, Any], user: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``config`` with each fact the audit found given to every policy that has a setting of that name, unless the
+    user's policy config sets it."""
+    out = copy.deepcopy(dict(config))
+    for setting, value in found.items():
+        for policy, settings in out.items():
+            given = user.get(policy)
+            if setting in settings and not (isinstance(given, Mapping) and setting in given):
+                out[policy] = {**settings, setting: value}
     return out
 
 
 def _stack_config(
-    config: Mapping[str, Mapping[str, Any]], policies: Mapping[str, Any], gaps: Sequence[Gap]
+    config: Mapping[str, Mapping[str, Any]],
+    policies: Mapping[str, Any],
+    gaps: Sequence[Gap],
+    found: Mapping[str, Any],
+    user: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The config for AnalyzeStack: an account-level policy is told its stack is the account only where every
-    type it reads was read (a failed read is no proof that the account lacks the service)."""
+    """The config for AnalyzeStack: the account's facts (``Inventory.stack_facts``) given as for resources; an
+    account-level policy is told its stack is the account only where every type it reads was read (a failed read is
+    no proof that the account lacks the service)."""
+    config = _with_facts(config, found, user)
     out = dict(config)
     for name, settings in config.items():
         policy = policies.get(name)

@@ -87,7 +87,10 @@ class Inventory:
     gaps: list[Gap] = field(default_factory=list)
     region_facts: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Region -> facts no declaration carries that the pack takes as settings (setting name -> value; see
-    ``enrichers``): sent to every policy that has the setting."""
+    ``enrichers``): sent to every policy that has the setting, for that region's resources."""
+    stack_facts: dict[str, Any] = field(default_factory=dict)
+    """Facts of the whole account the pack takes as settings of its stack policies (setting name -> value), sent
+    for AnalyzeStack, which judges every region at once."""
     clusters: int = 0
     kubernetes_clusters: list[str] = field(default_factory=list)
     """Clusters whose Kubernetes objects were read."""
@@ -128,6 +131,7 @@ class Inventory:
                 self.gaps.append(entry)
         for region, facts in other.region_facts.items():
             self.region_facts.setdefault(region, {}).update(facts)  # one region is read by one thread
+        self.stack_facts.update(other.stack_facts)
         self.clusters += other.clusters
         self.kubernetes_clusters += other.kubernetes_clusters
 

@@ -29,6 +29,11 @@ ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
             "ListAssociatedAccessPolicies",
             "ListAddons",
             "DescribeAddon",
+            "DescribeAddonVersions",
+            "ListFargateProfiles",
+            "DescribeFargateProfile",
+            "ListPodIdentityAssociations",
+            "DescribePodIdentityAssociation",
         }
     ),
     "ec2": frozenset(
@@ -39,6 +44,7 @@ ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
             "DescribeSubnets",
             "DescribeNetworkAcls",
             "GetEbsEncryptionByDefault",
+            "GetInstanceMetadataDefaults",
         }
     ),
     "autoscaling": frozenset({"DescribeAutoScalingGroups"}),
@@ -54,6 +60,7 @@ ALLOWED_OPERATIONS: dict[str, frozenset[str]] = {
     "guardduty": frozenset({"ListDetectors", "GetDetector"}),
     "inspector2": frozenset({"BatchGetAccountStatus"}),
     "efs": frozenset({"DescribeFileSystems"}),
+    "logs": frozenset({"DescribeLogGroups"}),
     "ssm": frozenset({"GetParameterHistory"}),
     "cloudtrail": frozenset({"DescribeTrails", "GetTrailStatus"}),
     "s3": frozenset({"GetPublicAccessBlock"}),

@@ -36,7 +36,12 @@ GROUPS = {
     "apps": ("v1", {"deployments": ("Deployment", True), "statefulsets": ("StatefulSet", True),
                     "daemonsets": ("DaemonSet", True), "replicasets": ("ReplicaSet", True)}),
     "batch": ("v1", {"jobs": ("Job", True), "cronjobs": ("CronJob", True)}),
+    "karpenter.k8s.aws": ("v1", {"ec2nodeclasses": ("EC2NodeClass", False)}),
+    "eks.amazonaws.com": ("v1", {"nodeclasses": ("NodeClass", False)}),
 }  # fmt: skip
+CUSTOM_GROUPS = frozenset({"karpenter.k8s.aws", "eks.amazonaws.com"})
+"""Groups of custom resources: served only once their CRD is installed (``KubeApi.crds``), else 404 as any
+unknown path."""
 KIND_RESOURCE = {
     kind: (group, resource) for group, (_, kinds) in GROUPS.items() for resource, (kind, _) in kinds.items()
 }
@@ -77,6 +82,8 @@ class KubeApi:
     """(group, resource) -> stored objects."""
     forbidden: set[str] = field(default_factory=set)
     """Resource names whose list answers 403."""
+    crds: set[str] = field(default_factory=set)
+    """Custom resource groups installed (adding an object of one installs it)."""
     static_tokens: set[str] = field(default_factory=set)
     """Bearer tokens accepted besides EKS tokens (a kubeconfig's)."""
     accept_eks_tokens: bool = True
@@ -90,6 +97,8 @@ class KubeApi:
         for obj in objects:
             group, resource = KIND_RESOURCE[obj["kind"]]
             with self.lock:
+                if group in CUSTOM_GROUPS:
+                    self.crds.add(group)
                 self.resource_version += 1
                 stored = copy.deepcopy(obj)
                 metadata = stored.setdefault("metadata", {})
@@ -135,7 +144,7 @@ def _route(path: str) -> tuple[str, str, str | None, str, str | None] | None:
     return None
 
 
-def _discovery(path: str) -> dict[str, Any] | None:
+def _discovery(path: str, crds: set[str]) -> dict[str, Any] | None:
     if path == "/version":
         return {"major": "1", "minor": "35", "gitVersion": "v1.35.0-eks-1a2b3c4", "platform": "linux/amd64"}
     if path == "/api":
@@ -144,10 +153,12 @@ def _discovery(path: str) -> dict[str, Any] | None:
         groups = [
             {"name": g, "versions": [{"groupVersion": f"{g}/{v}", "version": v}],
              "preferredVersion": {"groupVersion": f"{g}/{v}", "version": v}}
-            for g, (v, _) in GROUPS.items() if g
+            for g, (v, _) in GROUPS.items() if g and (g not in CUSTOM_GROUPS or g in crds)
         ]  # fmt: skip
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
     for group, (version, kinds) in GROUPS.items():
+        if group in CUSTOM_GROUPS and group not in crds:
+            continue
         if path == (f"/apis/{group}/{version}" if group else f"/api/{version}"):
             resources = [
                 {"name": r, "singularName": k.lower(), "namespaced": ns, "kind": k, "verbs": ["get", "list", "watch"]}
@@ -190,12 +201,18 @@ class _Handler(BaseHTTPRequestHandler):
         if not ((self.api.accept_eks_tokens and token_ok(token)) or token in self.api.static_tokens):
             self._send(401, _status(401, "Unauthorized", "Unauthorized"))
             return
-        found = _discovery(path)
+        found = _discovery(path, self.api.crds)
         if found is not None:
             self._send(200, found)
             return
         route = _route(path)
-        if route is None or route[0] not in GROUPS or route[3] not in GROUPS[route[0]][1]:
+        if (
+            route is None
+            or route[0] not in GROUPS
+            or route[1] != GROUPS[route[0]][0]
+            or route[3] not in GROUPS[route[0]][1]
+            or (route[0] in CUSTOM_GROUPS and route[0] not in self.api.crds)
+        ):
             self._send(404, _status(404, "NotFound", f"the server could not find the requested resource ({path})"))
             return
         group, version, namespace, resource, name = route

@@ -33,6 +33,10 @@ ASSUME_EKS = ASSUME_EC2.replace("ec2.amazonaws.com", "eks.amazonaws.com")
 PAB_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+CNI_DEFAULT = "v1.20.4-eksbuild.1"
+"""The vpc-cni version the seeded accounts' EKS installs by default on 1.35 (DescribeAddonVersions): behind the
+pack's data file figure, so the audit is seen to judge by the account's own default."""
+CSI_DEFAULT = "v1.41.0-eksbuild.1"
 
 
 @dataclass
@@ -99,6 +103,45 @@ def set_access_config(account_id: str, region: str, cluster: str, mode: str | No
     eks_backends[account_id][region].clusters[cluster].access_config = {
         k: v for k, v in config.items() if v is not None
     }
+
+
+def set_deletion_protection(account_id: str, region: str, cluster: str, value: bool = True) -> None:
+    """moto's EKS takes no deletionProtection; the server serialises the backend attribute."""
+    eks_backends[account_id][region].clusters[cluster].deletion_protection = value
+
+
+def irsa_trust(account_id: str, issuer: str, namespace: str, service_account: str) -> str:
+    """An IRSA role's trust policy scoped to one service account, with the audience IRSA uses
+    (https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html)."""
+    provider = issuer.removeprefix("https://")
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::{account_id}:oidc-provider/{provider}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                f"{provider}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                f"{provider}:aud": "sts.amazonaws.com",
+            }
+        },
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def pod_identity_trust(account_id: str, cluster_arn: str | None = None) -> str:
+    """A Pod Identity role's trust policy (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html),
+    limited to the account's (or one cluster's) associations when ``cluster_arn`` is given, else open to any."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": "pods.eks.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+    }
+    if cluster_arn:
+        statement["Condition"] = {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnEquals": {"aws:SourceArn": cluster_arn},
+        }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def set_endpoint(account_id: str, region: str, cluster: str, url: str) -> None:
@@ -253,6 +296,7 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
     al2 = eks.create_nodegroup(
         clusterName="weak",
         nodegroupName="al2",
+        version="1.33",  # what AWS gives a node group created without one (moto gives 1.19)
         nodeRole=node_role,
         subnets=subnets,
         amiType="AL2_x86_64",
@@ -280,6 +324,7 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
     stale = eks.create_nodegroup(
         clusterName="weak",
         nodegroupName="stale",
+        version="1.33",  # what AWS gives a node group created without one (moto gives 1.19)
         nodeRole=node_role,
         subnets=subnets,
         amiType="AL2023_x86_64_STANDARD",
@@ -304,6 +349,21 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         admins: [{"policyArn": CLUSTER_ADMIN, "accessScope": {"type": "cluster"}}],
     }
     out.gaps.addons["weak"] = {"vpc-cni": {"addonVersion": "v1.20.4-eksbuild.1", "addonArn": "arn:addon/weak/vpc-cni"}}
+    out.gaps.imds_defaults.update({REGION: {}, SECOND_REGION: {}})  # the account set none (no preference)
+    out.gaps.addon_defaults["vpc-cni", "1.33"] = "v1.21.0-eksbuild.2"
+    uploader = role(iam, "weak-uploader", pod_identity_trust(account_id), ["AmazonS3ReadOnlyAccess"])
+    out.gaps.associate(account_id, REGION, "weak", "uploader", uploader, namespace="apps")
+    fargate_trust = ASSUME_EC2.replace("ec2.amazonaws.com", "eks-fargate-pods.amazonaws.com")
+    fargate_role = role(
+        iam, "weak-fargate", fargate_trust, ["AmazonEKSFargatePodExecutionRolePolicy", "AmazonS3ReadOnlyAccess"]
+    )
+    batch = eks.create_fargate_profile(
+        fargateProfileName="batch",
+        clusterName="weak",
+        podExecutionRoleArn=fargate_role,
+        subnets=subnets,
+        selectors=[{"namespace": "batch"}],
+    )["fargateProfile"]
 
     # A second region: a private, logged, encrypted cluster whose key does not rotate.
     make2 = clients(session, endpoint, SECOND_REGION)
@@ -319,6 +379,9 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key}}],
     )["cluster"]
     set_access_config(account_id, SECOND_REGION, "keyed", "API", False)
+    logs2 = make2("logs")
+    logs2.create_log_group(logGroupName="/aws/eks/keyed/cluster")  # never expires, CloudWatch's own key
+    keyed_logs = logs2.describe_log_groups(logGroupNamePrefix="/aws/eks/keyed/")["logGroups"][0]["logGroupArn"]
 
     bucket = f"weak-trail-{account_id}"
     make("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -374,6 +437,17 @@ def seed_insecure(session: boto3.Session, endpoint: str, account_id: str) -> See
         ("stack-trail-bucket-public-access-block", f"arn:aws:s3:::{bucket}"),
         ("stack-multi-region-trail", arn),
         ("stack-multi-region-trail", keyed["arn"]),
+        ("eks-endpoint-private-access", arn),
+        ("eks-deletion-protection", arn),
+        ("eks-deletion-protection", keyed["arn"]),
+        ("eks-control-plane-log-group", keyed_logs),
+        ("eks-addon-version", "arn:addon/weak/vpc-cni"),
+        ("eks-addon-identity", "arn:addon/weak/vpc-cni"),
+        ("eks-addon-identity", keyed["arn"]),  # EKS's own VPC CNI, on the node role
+        ("ec2-imds-account-defaults", f"{account_id}/{REGION}"),
+        ("ec2-imds-account-defaults", f"{account_id}/{SECOND_REGION}"),
+        ("iam-pod-identity-trust-scoped", uploader),
+        ("eks-fargate-pod-execution-role", batch["fargateProfileArn"]),
     }
     out.names.update(
         cluster="weak",
@@ -432,14 +506,10 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
         rule = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [pair]}
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[rule])
     cluster_role = role(iam, "good-cluster", ASSUME_EKS, ["AmazonEKSClusterPolicy"])
-    node_role = role(
-        iam,
-        "good-node",
-        ASSUME_EC2,
-        ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"],
-    )
+    node_role = role(iam, "good-node", ASSUME_EC2, ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"])
     key = kms.create_key(Description="eks")["KeyMetadata"]["Arn"]
     kms.enable_key_rotation(KeyId=key)
+    logs = make("logs")
     template_data = {
         "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
         "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 50, "Encrypted": True}}],
@@ -455,10 +525,15 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
             (latest, dt.datetime(2026, 11, 21, tzinfo=dt.UTC)),
         ],
     )
+    out.gaps.imds_defaults[REGION] = {"httpTokens": "required", "httpPutResponseHopLimit": 1}
+    fargate_trust = ASSUME_EC2.replace("ec2.amazonaws.com", "eks-fargate-pods.amazonaws.com")
+    fargate_role = role(iam, "good-fargate", fargate_trust, ["AmazonEKSFargatePodExecutionRolePolicy"])
     for index in range(clusters):
         name = f"good-{index}"
         lt = ec2.create_launch_template(LaunchTemplateName=f"{name}-lt", LaunchTemplateData=template_data)
-        eks.create_cluster(
+        logs.create_log_group(logGroupName=f"/aws/eks/{name}/cluster", kmsKeyId=key)
+        logs.put_retention_policy(logGroupName=f"/aws/eks/{name}/cluster", retentionInDays=365)
+        cluster = eks.create_cluster(
             name=name,
             version="1.35",
             roleArn=cluster_role,
@@ -470,11 +545,13 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
                 "endpointPrivateAccess": True,
             },
             encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key}}],
-        )
+        )["cluster"]
         set_access_config(account_id, REGION, name, "API", False)
+        set_deletion_protection(account_id, REGION, name)
         eks.create_nodegroup(
             clusterName=name,
             nodegroupName="workers",
+            version="1.35",
             nodeRole=node_role,
             subnets=subnets,
             amiType="AL2023_x86_64_STANDARD",
@@ -484,9 +561,38 @@ def seed_compliant(session: boto3.Session, endpoint: str, account_id: str, clust
         drop_remote_access(account_id, REGION, name, "workers")
         viewer = f"arn:aws:iam::{account_id}:role/Viewers"
         out.gaps.access[name] = {viewer: [{"policyArn": VIEW, "accessScope": {"type": "cluster"}}]}
-        out.gaps.addons[name] = {"vpc-cni": {"addonVersion": "v1.20.4-eksbuild.1"}}
+        eks.create_fargate_profile(
+            fargateProfileName="system",
+            clusterName=name,
+            podExecutionRoleArn=fargate_role,
+            subnets=subnets,
+            selectors=[{"namespace": "batch"}],
+        )
+        # vpc-cni through Pod Identity, the EBS CSI driver through IRSA: each with a role of its own
+        cni_trust = pod_identity_trust(account_id, cluster["arn"])
+        cni_role = role(iam, f"{name}-vpc-cni", cni_trust, ["AmazonEKS_CNI_Policy"])
+        issuer = cluster["identity"]["oidc"]["issuer"]
+        csi_trust = irsa_trust(account_id, issuer, "kube-system", "ebs-csi-controller-sa")
+        csi_role = role(iam, f"{name}-ebs-csi", csi_trust, ["service-role/AmazonEBSCSIDriverPolicy"])
+        cni_arn = f"arn:aws:eks:{REGION}:{account_id}:addon/{name}/vpc-cni/0"
+        out.gaps.addons[name] = {
+            "vpc-cni": {
+                "addonVersion": CNI_DEFAULT,
+                "addonArn": cni_arn,
+                "configurationValues": json.dumps({"enableNetworkPolicy": "true"}),
+                "podIdentityAssociations": [
+                    out.gaps.associate(account_id, REGION, name, "aws-node", cni_role, owner=cni_arn)
+                ],
+            },
+            "aws-ebs-csi-driver": {
+                "addonVersion": CSI_DEFAULT,
+                "addonArn": f"arn:aws:eks:{REGION}:{account_id}:addon/{name}/aws-ebs-csi-driver/0",
+                "serviceAccountRoleArn": csi_role,
+            },
+        }
+    out.gaps.addon_defaults.update({("vpc-cni", "1.35"): CNI_DEFAULT, ("aws-ebs-csi-driver", "1.35"): CSI_DEFAULT})
 
-    s3, logs, trail_client = make("s3"), make("logs"), make("cloudtrail")
+    s3, trail_client = make("s3"), make("cloudtrail")
     bucket = f"org-trail-{account_id}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PAB_ON)

@@ -58,14 +58,22 @@ def test_compliant_account_statuses(compliant):
     assert account_block == {"stack-trail-bucket-public-access-block"}
     assert by_status["not_assessed"] == kubernetes | account_block
     assert by_status.get("not_applicable", set()) == NOTHING_TO_JUDGE
-    # stack policies publish the types they read, so a cluster not read makes exactly them not assessed too
+    # stack policies publish the types they read, so a cluster not read makes exactly them not assessed too; the
+    # node controls also judge Karpenter's and Auto Mode's node classes, which live in the cluster
     assert {"stack-namespace-network-policy", "workload-resource-limits"} <= kubernetes
+    assert {"node-imdsv2-required", "node-ebs-encrypted", "node-public-ip"} <= kubernetes
     passed = by_status["passed"]
     assert {
         "eks-endpoint-public-access",
-        "node-imdsv2-required",
-        "node-ebs-encrypted",
-        "node-public-ip",
+        "eks-deletion-protection",
+        "eks-control-plane-log-group",
+        "eks-addon-version",
+        "iam-node-role-least-privilege",
+        "iam-irsa-trust-scoped",
+        "iam-pod-identity-trust-scoped",
+        "eks-fargate-pod-execution-role",
+        "ec2-imds-account-defaults",
+        "nodegroup-version-skew",
         "nodegroup-ami-age",
         "sg-open-ingress",
         "nacl-admin-ports-open",
@@ -84,9 +92,10 @@ def test_what_was_judged_is_counted(compliant):
     assert results["eks-endpoint-public-access"].resources_evaluated == 1
     assert results["node-imdsv2-required"].resources_evaluated == 1
     assert results["sg-open-ingress"].resources_evaluated == 2
-    # A stack policy reads every resource of its declared types: the node and cluster roles and their four
-    # attachments (the trail's role is not one a cluster uses, so the audit does not read it).
-    assert results["iam-node-role-admin"].resources_evaluated == 6
+    # A stack policy reads every resource of its declared types: the cluster, node, Fargate pod execution, vpc-cni
+    # (Pod Identity) and EBS CSI (IRSA) roles and their six attachments (the trail's role is not one a cluster uses,
+    # so the audit does not read it).
+    assert results["iam-node-role-admin"].resources_evaluated == 11
     assert report.extra["clusters"] == 1 and report.target["resources"] == len(inventory.resources)
 
 
@@ -99,12 +108,9 @@ def test_coverage_counts_the_live_resources_a_policy_judged(compliant):
     assert report.coverage is not None
     assert (report.coverage.resources, report.coverage.judged) == (
         len(inventory.resources),
-        len(inventory.resources) - 2,
+        len(inventory.resources) - 1,
     )
-    assert report.coverage.not_judged == (
-        UnjudgedType(type="aws:eks/accessEntry:AccessEntry", count=1, remote=False),
-        UnjudgedType(type="aws:eks/addon:Addon", count=1, remote=False),
-    )
+    assert report.coverage.not_judged == (UnjudgedType(type="aws:eks/accessEntry:AccessEntry", count=1, remote=False),)
 
 
 def test_report_target_and_exit_code(insecure, compliant):
@@ -272,7 +278,9 @@ def test_a_launch_template_eks_generated_and_not_found_is_judged_on_what_eks_doc
             )
         ],
     )
-    assert results["node-imdsv2-required"].status == "passed"  # AL2023: IMDSv2 required, hop limit 1
+    imds = results["node-imdsv2-required"]  # AL2023: IMDSv2 required, hop limit 1; node classes not read
+    assert (imds.status, imds.findings) == ("not_assessed", [])
+    assert imds.reason.startswith(f"not assessed in cluster plain ({region}): Kubernetes objects not read")
 
 
 def test_every_aws_declaration_uses_the_pulumi_aws_input_names_and_types(insecure, compliant):
@@ -309,6 +317,10 @@ def test_every_aws_declaration_uses_the_pulumi_aws_input_names_and_types(insecur
         "aws:guardduty/detectorFeature:DetectorFeature",
         "aws:inspector2/enabler:Enabler",
         "aws:efs/fileSystem:FileSystem",
+        "aws:eks/fargateProfile:FargateProfile",
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults",
     }
 
 

@@ -24,7 +24,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from eksguard.audit import kubernetes as live_kubernetes
 from eksguard.audit.judging import judge
 from eksguard.audit.kubernetes.client import KubernetesRefusedError, ReadOnlyApiClient, eks_client
-from eksguard.audit.kubernetes.kinds import LISTED, TYPES
+from eksguard.audit.kubernetes.kinds import CONFIG_MAPS, CUSTOM, LISTED, TYPES
 from eksguard.audit.kubernetes.token import eks_token
 from eksguard.audit.live import Inventory
 from eksguard.judge.packs import PackRun
@@ -255,7 +255,8 @@ def test_lists_page_with_limit_and_continue_and_read_everything(endpoint, small_
     assert names == [f"k8s/shop/bare-{i}" for i in range(5)]  # the ReplicaSet's pod is judged through its owner
     assert inventory.gaps == []
     calls = [r.path for r in small_cluster.requests]
-    assert len(calls) == 1 + len(LISTED) + 2 + 1  # /version, a list per kind (pods in 3 pages), the aws-auth get
+    # /version, a list per kind (pods in 3 pages), each version of the custom resources (no CRD: 404), the two gets
+    assert len(calls) == 1 + len(LISTED) + 2 + sum(len(versions) for versions in CUSTOM) + len(CONFIG_MAPS)
 
 
 def test_server_fields_are_dropped_and_kind_restored(endpoint, small_cluster):
@@ -314,6 +315,70 @@ def test_a_forbidden_kind_is_not_assessed_and_the_rest_is_judged(endpoint, pack,
     assert binding.status == "not_applicable" and binding.reason.startswith("the audit found no live kubernetes:")
     assert results["namespace-pod-security-enforce"].status == "passed"
     assert report.extra["kubernetes_clusters"] == [f"cluster k8s ({REGION})"]
+
+
+EC2_NODE_CLASS = {
+    "apiVersion": "karpenter.k8s.aws/v1",
+    "kind": "EC2NodeClass",
+    "metadata": {"name": "default"},
+    "spec": {"amiSelectorTerms": [{"alias": "al2023@latest"}], "metadataOptions": {"httpPutResponseHopLimit": 2}},
+}
+AUTO_MODE_NODE_CLASS = {
+    "apiVersion": "eks.amazonaws.com/v1",
+    "kind": "NodeClass",
+    "metadata": {"name": "private"},
+    "spec": {"role": "auto-nodes", "subnetSelectorTerms": [{"tags": {"tier": "private"}}]},
+}
+VPC_CNI_CONFIG = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "amazon-vpc-cni", "namespace": "kube-system"},
+    "data": {"enable-network-policy-controller": "true"},
+}
+
+
+def test_node_classes_are_read_where_their_crd_is_installed(endpoint, pack):
+    """Karpenter's EC2NodeClass and Auto Mode's NodeClass are listed like any kind and judged by the node controls;
+    where the CRD is absent (404, in every version) the cluster has none and nothing is missing; a class the
+    identity may not list makes the node controls not assessed there."""
+    karpenter = KubeApi()
+    karpenter.add(NAMESPACE, EC2_NODE_CLASS, AUTO_MODE_NODE_CLASS, VPC_CNI_CONFIG)
+    plain = KubeApi()
+    plain.add(NAMESPACE)
+    locked = KubeApi(crds={"karpenter.k8s.aws"}, forbidden={"ec2nodeclasses"})
+    locked.add(NAMESPACE)
+    with serving(karpenter) as one, serving(plain) as two, serving(locked) as three:
+        account = kube_account(endpoint, {"karp": one, "plain": two, "locked": three})
+        inventory, report = audit(audit_session(endpoint, account), pack, [REGION], kubernetes=True)
+    names = {(r.type.rsplit(":", 1)[-1], r.name) for r in inventory.resources.values() if r.scope != "aws"}
+    assert {("EC2NodeClass", "karp/default"), ("NodeClass", "karp/private")} <= names
+    assert ("ConfigMap", "karp/kube-system/amazon-vpc-cni") in names
+    imds = next(r for r in report.results if r.control.id == "node-imdsv2-required")
+    assert [(f.resource_name, f.message) for f in imds.findings] == [
+        (
+            "karp/default",
+            "spec.metadataOptions.httpPutResponseHopLimit is 2: pods can reach the node's IMDS credentials",
+        )
+    ]
+    assert imds.reason == (
+        f"not assessed in cluster locked ({REGION}): list ec2nodeclasses: 403 Forbidden: ec2nodeclasses.karpenter"
+        '.k8s.aws is forbidden: User "arn:aws:sts::111111111111:assumed-role/auditor/eksguard" cannot list resource '
+        '"ec2nodeclasses" in API group "karpenter.k8s.aws" at the cluster scope'
+    )
+    absent = [(r.path, r.method) for r in plain.requests if "nodeclasses" in r.path]
+    assert absent == [
+        ("/apis/karpenter.k8s.aws/v1/ec2nodeclasses", "GET"),
+        ("/apis/karpenter.k8s.aws/v1beta1/ec2nodeclasses", "GET"),
+        ("/apis/eks.amazonaws.com/v1/nodeclasses", "GET"),
+    ]
+    assert [g["where"] for g in report.extra["not_read"] if "nodeclasses" in g["reason"]] == [
+        f"cluster locked ({REGION})"
+    ]
+    (gap,) = [g for g in report.extra["not_read"] if "nodeclasses" in g["reason"]]
+    assert gap["types"] == [
+        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+        "kubernetes:karpenter.k8s.aws/v1beta1:EC2NodeClass",
+    ]
 
 
 def test_an_unreachable_or_unauthorised_cluster_is_not_assessed_and_the_run_goes_on(endpoint, pack, small_cluster):
@@ -461,8 +526,11 @@ def test_a_write_watch_or_other_read_is_refused_before_any_request_is_sent(endpo
 def test_every_type_read_has_the_pulumi_kubernetes_token():
     import pulumi_kubernetes
 
-    for token in TYPES:
+    custom = {k.type_token: k for versions in CUSTOM for k in versions}
+    for token in TYPES - set(custom):
         _, module, kind = token.split(":")
         group, version = module.rsplit("/", 1)
         package = group.removesuffix(".k8s.io").removesuffix(".authorization")
         assert hasattr(getattr(getattr(pulumi_kubernetes, package), version), kind), token
+    # a custom resource is declared with apiextensions.CustomResource, whose type is kubernetes:<apiVersion>:<kind>
+    assert all(token == f"kubernetes:{k.api_version}:{k.kind}" for token, k in custom.items())

@@ -30,10 +30,15 @@ from tests.audit.seed import (
     clients,
     drop_remote_access,
     ecr_uses_aws_managed_key,
+    irsa_trust,
     network,
+    pod_identity_trust,
     role,
     set_access_config,
+    set_deletion_protection,
 )
+from tests.policies.component_children import USER_DATA_UNKNOWN
+from tests.policies.test_kubelet import SHELL_WITH_SECRETS, al2, b64, bottlerocket, flags, kubelet
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -132,9 +137,12 @@ CLUSTER_CONTROLS = {
     "eks-version-standard-support",
     "eks-authentication-mode",
     "eks-bootstrap-cluster-creator-admin",
+    "eks-endpoint-private-access",
+    "eks-deletion-protection",
 }
 CLUSTER_CONFIGS = st.fixed_dictionaries(
     {
+        "deletion": st.sampled_from([None, True, False]),
         "public": st.sampled_from([None, True, False]),
         "private": st.sampled_from([None, True, False]),
         "cidrs": st.sampled_from([None, ["0.0.0.0/0"], ["203.0.113.0/24"], ["203.0.113.0/24", "0.0.0.0/0"]]),
@@ -154,6 +162,7 @@ HARDENED_CLUSTER = {
     "version": "1.35",
     "mode": "API",
     "bootstrap": False,
+    "deletion": True,
 }
 
 
@@ -186,6 +195,9 @@ def _cluster_case(world: World, config: dict[str, Any]) -> Declared:
     if any(v is not None for v in access.values()):
         set_access_config(world.account, REGION, world.name, config["mode"], config["bootstrap"])
         props["accessConfig"] = {k: v for k, v in access.items() if v is not None}
+    if config["deletion"] is not None:
+        set_deletion_protection(world.account, REGION, world.name, config["deletion"])
+        props["deletionProtection"] = config["deletion"]
     return Declared(CLUSTER, world.name, props)
 
 
@@ -202,7 +214,7 @@ def test_cluster_parity_on_aws_defaults_and_hardened(worlds, pack):
     """The named ends: a cluster created with nothing set fails all but the version; a hardened one passes."""
     defaults = {"public": None, "private": None, "cidrs": None, "logs": [], "encrypt": False, "version": "1.35"}
     world = worlds("cluster-ends")
-    declared = _cluster_case(world, {**defaults, "mode": None, "bootstrap": None})
+    declared = _cluster_case(world, {**defaults, "mode": None, "bootstrap": None, "deletion": None})
     got = assert_parity(world.audit(pack), pack, [declared], CLUSTER_CONTROLS)
     assert {c for c, _, _ in got} == CLUSTER_CONTROLS - {"eks-version-standard-support"}
     world = worlds("cluster-ends")
@@ -212,6 +224,8 @@ def test_cluster_parity_on_aws_defaults_and_hardened(worlds, pack):
 
 # --- node groups and their launch templates ---------------------------------------------------------------
 
+USER_DATA_CONTROLS = set(USER_DATA_UNKNOWN)
+"""The controls that read a launch template's user data (kubelet configuration, credentials)."""
 NODE_CONTROLS = {
     "nodegroup-ami-family",
     "nodegroup-ssh-remote-access",
@@ -219,9 +233,19 @@ NODE_CONTROLS = {
     "node-imdsv2-required",
     "node-ebs-encrypted",
     "node-public-ip",
+    "nodegroup-version-skew",
+    *USER_DATA_CONTROLS,
 }
+USER_DATA = [  # launch template user data (base64, as EC2 keeps it): nodeadm, Bottlerocket, AL2, a shell script
+    kubelet(authentication__anonymous__enabled=True, readOnlyPort=10255),
+    flags("--node-labels=team=payments"),
+    bottlerocket("standalone-mode = true\n"),
+    b64(al2("--authorization-mode=AlwaysAllow --rotate-certificates=false --event-qps=1")),
+    b64(SHELL_WITH_SECRETS),
+]
 TEMPLATES = st.fixed_dictionaries(
     {
+        "user_data": st.sampled_from([None, *USER_DATA]),
         "tokens": st.sampled_from([None, "optional", "required"]),
         "hops": st.sampled_from([None, 1, 2]),
         "endpoint": st.sampled_from([None, "enabled", "disabled"]),
@@ -240,6 +264,7 @@ NODE_GROUPS = st.fixed_dictionaries(
         "ssh_sources": st.booleans(),
         "template": st.none() | TEMPLATES,
         "ebs_default": st.booleans(),
+        "version": st.sampled_from([None, "1.35", "1.34", "1.31", "1.30"]),  # the cluster runs 1.35
     }
 )
 
@@ -273,6 +298,8 @@ def _template_case(world: World, config: dict[str, Any]) -> tuple[str, Declared]
         props["networkInterfaces"] = [{"deviceIndex": 0, "associatePublicIpAddress": flag(config["public_ip"])}]
     if config["image"]:
         data["ImageId"] = props["imageId"] = config["image"]
+    if config["user_data"]:
+        data["UserData"] = props["userData"] = config["user_data"]
     template = world.make("ec2").create_launch_template(LaunchTemplateName=props["name"], LaunchTemplateData=data)
     template_id = template["LaunchTemplate"]["LaunchTemplateId"]
     return template_id, Declared(LAUNCH_TEMPLATE, template_id, props)
@@ -282,7 +309,8 @@ def _node_group_case(world: World, config: dict[str, Any]) -> list[Declared]:
     world.cluster()
     node_role = role(world.make("iam"), f"{world.name}-nodes", ASSUME_EC2, ["AmazonEKSWorkerNodePolicy"])
     ami = config["ami"] if config["template"] is not None or config["ami"] != "CUSTOM" else "AL2023_x86_64_STANDARD"
-    arguments: dict[str, Any] = {"amiType": ami, "releaseVersion": config["release"], "version": "1.35"}
+    version = config.get("version") or "1.35"  # what AWS gives a node group created without one: its cluster's
+    arguments: dict[str, Any] = {"amiType": ami, "releaseVersion": config["release"], "version": version}
     props: dict[str, Any] = {
         "clusterName": world.name,
         "nodeGroupName": "ng",
@@ -290,7 +318,7 @@ def _node_group_case(world: World, config: dict[str, Any]) -> list[Declared]:
         "subnetIds": world.subnets,
         **arguments,
     }
-    declared = [world.cluster_declared()]
+    declared = [Declared(CLUSTER, world.name, {**world.cluster_declared().props, "version": "1.35"})]
     if config["template"] is not None:
         template_id, template = _template_case(world, config["template"])
         arguments["launchTemplate"] = props["launchTemplate"] = {"id": template_id, "version": "1"}
@@ -313,6 +341,7 @@ def _node_group_case(world: World, config: dict[str, Any]) -> list[Declared]:
     if "remoteAccess" not in arguments:
         drop_remote_access(world.account, REGION, world.name, "ng")
     deps = {"launchTemplate": [(LAUNCH_TEMPLATE, props["launchTemplate"]["id"])]} if "launchTemplate" in props else {}
+    deps["clusterName"] = [(CLUSTER, world.name)]
     return [*declared, Declared(NODE_GROUP, f"{world.name}:ng", props, deps)]
 
 
@@ -328,7 +357,8 @@ def test_node_group_and_launch_template_parity(worlds, pack, config):
 def test_the_region_ebs_default_reaches_the_rule(worlds, pack):
     """Volumes whose encryption is not set: a violation unless the region encrypts by default, as the pack's
     accountEncryptionByDefault setting says, read per region by the audit."""
-    template = {"tokens": "required", "hops": 1, "endpoint": None, "volumes": [None], "public_ip": False, "image": None}
+    template = {"tokens": "required", "hops": 1, "endpoint": None, "volumes": [None], "public_ip": False}
+    template.update(image=None, user_data=None)
     base = {"ami": "AL2023_x86_64_STANDARD", "release": "1.35.2-20261120", "ssh": None, "ssh_sources": False}
     found = {}
     for default in (False, True):
@@ -867,3 +897,167 @@ def test_inspector_parity(worlds, pack, scans):
     finally:
         if scans:
             inspector.disable(accountIds=[world.account], resourceTypes=scans)
+
+
+# --- add-ons, their identities and versions; Fargate profiles (issue 12) ------------------------------------------
+
+ADDON, PIA = "aws:eks/addon:Addon", "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+FARGATE, LOG_GROUP = "aws:eks/fargateProfile:FargateProfile", "aws:cloudwatch/logGroup:LogGroup"
+IMDS_DEFAULTS = "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults"
+ADDON_CONTROLS = {"eks-addon-version", "eks-addon-identity", "iam-pod-identity-trust-scoped", "iam-irsa-trust-scoped"}
+ADDONS = st.fixed_dictionaries(
+    {
+        "version": st.sampled_from(["v1.20.4-eksbuild.1", "v1.21.1-eksbuild.7", "v1.22.0-eksbuild.1"]),
+        "default": st.sampled_from([None, "v1.20.4-eksbuild.1", "v1.21.1-eksbuild.7"]),
+        "identity": st.sampled_from([None, "addon-pod-identity", "association", "irsa"]),
+        "scoped": st.booleans(),
+    }
+)
+UNSCOPED_IRSA = {
+    "Effect": "Allow",
+    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AB12"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+}
+
+
+def _addon_case(world: World, config: dict[str, Any]) -> tuple[list[Declared], dict[str, Any]]:
+    """A cluster's vpc-cni add-on at a version, with the account's default for it given or not (the pack's data
+    then judges), calling AWS as the node role, through Pod Identity (the add-on's own association or one made
+    apart) or IRSA, on a role whose trust is scoped or not."""
+    cluster = world.cluster()
+    name, iam = world.name, world.make("iam")
+    declared = [Declared(CLUSTER, name, {**world.cluster_declared().props, "version": "1.35"})]
+    on_cluster = {"clusterName": [(CLUSTER, name)]}
+    addon: dict[str, Any] = {"addonVersion": config["version"]}
+    props: dict[str, Any] = {"clusterName": name, "addonName": "vpc-cni", "addonVersion": config["version"]}
+    deps = dict(on_cluster)
+    if config["identity"] is not None:
+        role_name = f"{name}-cni"
+        if config["identity"] == "irsa":
+            issuer = cluster["identity"]["oidc"]["issuer"]
+            trust = irsa_trust(world.account, issuer, "kube-system", "aws-node") if config["scoped"] else None
+            trust = trust or _document(UNSCOPED_IRSA)
+        else:
+            trust = pod_identity_trust(world.account, cluster["arn"] if config["scoped"] else None)
+        role_arn = role(iam, role_name, trust, ["AmazonEKS_CNI_Policy"])
+        declared.append(Declared(ROLE, role_name, {"name": role_name, "assumeRolePolicy": trust}))
+        if config["identity"] == "irsa":
+            addon["serviceAccountRoleArn"] = props["serviceAccountRoleArn"] = role_arn
+            deps["serviceAccountRoleArn"] = [(ROLE, role_name)]
+        elif config["identity"] == "addon-pod-identity":
+            owner = f"arn:aws:eks:{REGION}:{world.account}:addon/{name}/vpc-cni/0"
+            addon["addonArn"] = owner
+            addon["podIdentityAssociations"] = [
+                world.gaps.associate(world.account, REGION, name, "aws-node", role_arn, owner)
+            ]
+            props["podIdentityAssociations"] = [{"roleArn": role_arn, "serviceAccount": "aws-node"}]
+            deps["podIdentityAssociations"] = [(ROLE, role_name)]
+        else:
+            arn = world.gaps.associate(world.account, REGION, name, "aws-node", role_arn)
+            association = {"clusterName": name, "namespace": "kube-system", "serviceAccount": "aws-node"}
+            association["roleArn"] = role_arn
+            link = {**on_cluster, "roleArn": [(ROLE, role_name)]}
+            declared.append(Declared(PIA, f"{name},{arn.rsplit('/', 1)[-1]}", association, link))
+    world.gaps.addons[name] = {"vpc-cni": addon}
+    declared.append(Declared(ADDON, f"{name}:vpc-cni", props, deps))
+    config_for_pack: dict[str, Any] = {}
+    world.gaps.addon_defaults.pop(("vpc-cni", "1.35"), None)
+    if config["default"] is not None:
+        world.gaps.addon_defaults["vpc-cni", "1.35"] = config["default"]
+        config_for_pack["eks-addon-version"] = {"defaultVersions": {"vpc-cni": {"1.35": config["default"]}}}
+    return declared, config_for_pack
+
+
+@EXAMPLES
+@given(config=ADDONS)
+@example(config={"version": "v1.20.4-eksbuild.1", "default": "v1.20.4-eksbuild.1", "identity": None, "scoped": True})
+@example(config={"version": "v1.20.4-eksbuild.1", "default": None, "identity": "association", "scoped": False})
+def test_addon_parity(worlds, pack, config):
+    world = worlds("addons")
+    declared, settings_given = _addon_case(world, config)
+    assert_parity(world.audit(pack), pack, declared, ADDON_CONTROLS, settings_given)
+
+
+FARGATE_POLICIES = ["AmazonEKSFargatePodExecutionRolePolicy", "AmazonS3ReadOnlyAccess", "AmazonEKS_CNI_Policy"]
+
+
+@EXAMPLES
+@given(policies=st.lists(st.sampled_from(FARGATE_POLICIES), unique=True, min_size=1))
+def test_fargate_profile_parity(worlds, pack, policies):
+    world = worlds("fargate")
+    world.cluster()
+    trust = ASSUME_EC2.replace("ec2.amazonaws.com", "eks-fargate-pods.amazonaws.com")
+    role_name = f"{world.name}-fargate"
+    role_arn = role(world.make("iam"), role_name, trust, policies)
+    world.make("eks").create_fargate_profile(
+        fargateProfileName="batch",
+        clusterName=world.name,
+        podExecutionRoleArn=role_arn,
+        subnets=world.subnets,
+        selectors=[{"namespace": "batch"}],
+    )
+    declared = [world.cluster_declared(), Declared(ROLE, role_name, {"name": role_name, "assumeRolePolicy": trust})]
+    for policy in policies:
+        arn = f"arn:aws:iam::aws:policy/{policy}"
+        link = {"role": [(ROLE, role_name)]}
+        declared.append(Declared(ATTACHMENT, f"{role_name}/{arn}", {"role": role_name, "policyArn": arn}, link))
+    props = {
+        "clusterName": world.name,
+        "fargateProfileName": "batch",
+        "podExecutionRoleArn": role_arn,
+        "subnetIds": world.subnets,
+        "selectors": [{"namespace": "batch"}],
+    }
+    link = {"clusterName": [(CLUSTER, world.name)], "podExecutionRoleArn": [(ROLE, role_name)]}
+    declared.append(Declared(FARGATE, f"{world.name}:batch", props, link))
+    found = assert_parity(world.audit(pack), pack, declared, {"eks-fargate-pod-execution-role"})
+    assert bool(found) == (policies != ["AmazonEKSFargatePodExecutionRolePolicy"])
+
+
+# --- the control-plane log group and the account's instance metadata defaults ---------------------------------
+
+
+@EXAMPLES
+@given(
+    logs=st.booleans(),
+    group=st.booleans(),
+    retention=st.sampled_from([None, 30, 365, 3653]),
+    key=st.booleans(),
+)
+def test_control_plane_log_group_parity(worlds, pack, logs, group, retention, key):
+    world = worlds("log-group")
+    extra = {"logging": {"clusterLogging": [{"types": ["audit"], "enabled": True}]}} if logs else {}
+    world.cluster(**extra)
+    cluster = world.cluster_declared()
+    if logs:
+        cluster.props["enabledClusterLogTypes"] = ["audit"]
+    declared = [cluster]
+    if group:
+        name = f"/aws/eks/{world.name}/cluster"
+        props: dict[str, Any] = {"name": name}
+        arguments: dict[str, Any] = {"logGroupName": name}
+        if key:
+            arguments["kmsKeyId"] = props["kmsKeyId"] = world.make("kms").create_key()["KeyMetadata"]["Arn"]
+        world.make("logs").create_log_group(**arguments)
+        if retention:
+            world.make("logs").put_retention_policy(logGroupName=name, retentionInDays=retention)
+            props["retentionInDays"] = retention
+        declared.append(Declared(LOG_GROUP, name, props))
+    found = assert_parity(world.audit(pack), pack, declared, {"eks-control-plane-log-group"})
+    assert bool(found) == (logs and not (group and key and retention and retention >= 365))
+
+
+@EXAMPLES
+@given(
+    tokens=st.sampled_from([None, "optional", "required", "no-preference"]),
+    hops=st.sampled_from([None, -1, 1, 2]),
+    endpoint=st.sampled_from([None, "enabled", "disabled"]),
+)
+def test_account_imds_defaults_parity(worlds, pack, tokens, hops, endpoint):
+    world = worlds("imds-defaults")
+    given_ = {"httpTokens": tokens, "httpPutResponseHopLimit": hops, "httpEndpoint": endpoint}
+    given_ = {k: v for k, v in given_.items() if v is not None}
+    world.gaps.imds_defaults[REGION] = given_
+    world.cluster()
+    declared = [Declared(IMDS_DEFAULTS, REGION, {**given_, "region": REGION})]
+    assert_parity(world.audit(pack), pack, declared, {"ec2-imds-account-defaults"})

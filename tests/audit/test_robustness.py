@@ -6,6 +6,7 @@ the error parser run exactly as for a response from AWS.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -138,3 +139,47 @@ def test_an_account_service_not_read_is_not_assessed_never_missing(seeded, pack)
     assert {r.control.id for r in report.results if r.reason.startswith(why)} == guardduty
     assert {cid: statuses(report)[cid] for cid in guardduty} == dict.fromkeys(guardduty, "not_assessed")
     assert finding_set(report) == set()
+
+
+def test_what_moto_does_not_implement_is_not_assessed_and_an_unread_default_leaves_the_data_to_judge(seeded, pack):
+    """GetInstanceMetadataDefaults left to moto, which does not implement it (an HTML 500): the account's IMDS
+    defaults are not assessed, with the reason, never passed. DescribeAddonVersions denied: eks-addon-version judges
+    by its data file, as ``check`` does, and the report lists what was not read."""
+    endpoint, gaps = seeded
+    without_imds = dataclasses.replace(gaps, imds_defaults={})
+    denied = _json_error(403, "AccessDeniedException", "User is not authorized to perform eks:DescribeAddonVersions")
+    injector = Injector("DescribeAddonVersions", denied, times=10**6)
+    _, report = audit(audit_session(endpoint, ACCOUNT, None, injector, without_imds), pack, [REGION])
+    imds = next(r for r in report.results if r.control.id == "ec2-imds-account-defaults")
+    assert (imds.status, imds.findings) == ("not_assessed", [])
+    assert imds.reason.startswith(f"not assessed in {REGION}: ResponseParserError: Unable to parse response")
+    assert "<" not in imds.reason and len(imds.reason) < 220  # the HTML page reduced to its text, cut short
+    version = next(r for r in report.results if r.control.id == "eks-addon-version")
+    assert [(f.resource_name, f.message) for f in version.findings] == [
+        (
+            "good-0:vpc-cni",
+            "cluster good-0: add-on good-0:vpc-cni addonVersion is v1.20.4-eksbuild.1, behind v1.21.1-eksbuild.7, the "
+            "version expected on Kubernetes 1.35 (data/eks_addons.json): update the add-on",
+        )
+    ]
+    assert {(g["where"], g["reason"], tuple(g["types"])) for g in report.extra["not_read"] if not g["types"]} == {
+        (
+            REGION,
+            "DescribeAddonVersions: AccessDeniedException: User is not authorized to perform eks:DescribeAddonVersions",
+            (),
+        )
+    }
+
+
+def test_an_add_on_association_not_described_keeps_its_service_account_and_only_its_role_is_not_assessed(seeded, pack):
+    """DescribePodIdentityAssociation denied: the list already named the service account vpc-cni's association
+    serves, so the add-on still has its own identity (no finding that it runs on the node role); the role behind it
+    was not read, so the controls that judge roles are not assessed there."""
+    denied = _json_error(403, "AccessDeniedException", "User is not authorized to perform eks:DescribePodIdentity")
+    injector = Injector("DescribePodIdentityAssociation", denied, times=10**6)
+    report = _audit(seeded, pack, injector, [REGION])
+    assert finding_set(report) == set()
+    why = f"not assessed in cluster good-0 ({REGION}): DescribePodIdentityAssociation: AccessDeniedException: "
+    trust = next(r for r in report.results if r.control.id == "iam-pod-identity-trust-scoped")
+    assert (trust.status, trust.reason.startswith(why)) == ("not_assessed", True)
+    assert statuses(report)["eks-addon-version"] == "passed"  # the add-ons themselves were read

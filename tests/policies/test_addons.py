@@ -226,6 +226,31 @@ STACK_CASES: list[StackCase] = [
         ],
         offline=ACCOUNT_SERVICES | {VERSION},
     ),
+    # the default version EKS gives (defaultVersions: `eksguard audit` reads DescribeAddonVersions) replaces the data
+    stack(
+        "version-live-default-reached",
+        [vpc_cni(addonVersion="v1.20.4-eksbuild.1")],  # behind the data's v1.21.1-eksbuild.7, at EKS's own default
+        config={VERSION: {"defaultVersions": {"vpc-cni": {"1.35": "v1.20.4-eksbuild.1"}}}},
+    ),
+    stack(
+        "version-live-default-behind",
+        [
+            vpc_cni(addonVersion="v1.21.1-eksbuild.7"),
+            addon(
+                "aws-ebs-csi-driver",  # the data holds no figure for it: offline above, judged with the default
+                addonVersion="v1.40.0-eksbuild.1",
+                podIdentityAssociations=[{"serviceAccount": "ebs-csi-controller-sa", "roleArn": UNKNOWN}],
+            ),
+        ],
+        {(VERSION, u(ADDON, "prod-aws-ebs-csi-driver"))},
+        config={VERSION: {"defaultVersions": {"aws-ebs-csi-driver": {"1.35": "v1.41.0-eksbuild.1", "1.34": "v1"}}}},
+    ),
+    stack(  # a figure for another Kubernetes version, or one that is no version, is no default: the data decides
+        "version-live-default-other-version",
+        [vpc_cni(addonVersion="v1.19.0-eksbuild.1")],
+        {(VERSION, u(ADDON, "prod-vpc-cni"))},
+        config={VERSION: {"defaultVersions": {"vpc-cni": {"1.34": "v1.19.0-eksbuild.1", "1.35": "latest"}}}},
+    ),
     # pulumi-eks: its own add-ons, from its arguments
     stack_case(
         "pulumi-eks-defaults",

@@ -29,8 +29,11 @@ class RegionRead:
     nodegroups: list[NodeGroupRead] = field(default_factory=list)
     cluster_live: dict[str, LiveResource] = field(default_factory=dict)
     """Cluster name -> its declaration."""
-    addon_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Role ARN of an add-on's service account -> observed component arguments."""
+    pod_roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Role ARN EKS hands to pods (an add-on's service account, a Pod Identity association, a Fargate profile's
+    pod execution role), or to Auto Mode's nodes -> observed component arguments."""
+    addon_defaults: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(add-on, Kubernetes version) -> the version EKS installs by default there (DescribeAddonVersions)."""
 
     def client(self, service: str, region: str | None = None) -> Any:
         return self.session.client(service, region or self.region)

@@ -10,7 +10,14 @@ from typing import Any
 
 from eksguard.audit.aws.context import NodeGroupRead, RegionRead
 from eksguard.audit.aws.reads import chunks, guarded, paginate, tags
-from eksguard.audit.aws.types import LAUNCH_TEMPLATE, NETWORK_ACL, NODE_GROUP, SECURITY_GROUP, SUBNET
+from eksguard.audit.aws.types import (
+    INSTANCE_METADATA_DEFAULTS,
+    LAUNCH_TEMPLATE,
+    NETWORK_ACL,
+    NODE_GROUP,
+    SECURITY_GROUP,
+    SUBNET,
+)
 from eksguard.audit.live import LiveResource, flag, pruned
 
 ASG_CHUNK = 50  # DescribeAutoScalingGroups takes up to 50 names
@@ -393,3 +400,31 @@ def read_network_acls(ctx: RegionRead) -> None:
             )
             live.refer("subnetIds", SUBNET, ctx.region, *(props.get("subnetIds") or []))
             ctx.inventory.add(live)
+
+
+# --- the account's instance metadata defaults ----------------------------------------------------------------
+
+
+def read_instance_metadata_defaults(ctx: RegionRead) -> None:
+    """The region's account-level IMDS defaults (GetInstanceMetadataDefaults), which every instance launched without
+    metadata options of its own gets, as the aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults that would
+    manage them; an account that set none is declared with none (no preference)
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html). Read in the regions
+    with clusters: their nodes are the instances this audit is about."""
+    if not ctx.clusters:
+        return
+    defaults = ctx.client("ec2").get_instance_metadata_defaults().get("AccountLevel") or {}
+    props = pruned(
+        {
+            "httpTokens": defaults.get("HttpTokens"),
+            "httpPutResponseHopLimit": defaults.get("HttpPutResponseHopLimit"),
+            "httpEndpoint": defaults.get("HttpEndpoint"),
+            "instanceMetadataTags": defaults.get("InstanceMetadataTags"),
+            "region": ctx.region,
+        }
+    )
+    ctx.inventory.add(
+        LiveResource(
+            INSTANCE_METADATA_DEFAULTS, ctx.region, ctx.region, props, arn=f"{ctx.inventory.account}/{ctx.region}"
+        )
+    )

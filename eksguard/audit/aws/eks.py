@@ -1,5 +1,5 @@
-"""EKS clusters, managed node groups, access entries and their access policies, and add-ons, as the
-aws:eks/* declarations that would manage them (pulumi-aws 7 input names)."""
+"""EKS clusters, managed node groups, access entries and their access policies, add-ons, Fargate profiles and
+Pod Identity associations, as the aws:eks/* declarations that would manage them (pulumi-aws 7 input names)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from eksguard.audit.aws.types import (
     ADDON,
     CLUSTER,
     EVERY_CLUSTER_DERIVED,
+    FARGATE_PROFILE,
     KMS_KEY,
     NODE_GROUP,
     NODE_TYPES,
+    POD_IDENTITY_ASSOCIATION,
     ROLE,
     SECURITY_GROUP,
     SUBNET,
@@ -51,7 +53,14 @@ def read_clusters(ctx: RegionRead) -> None:
             {ACCESS_ENTRY, ACCESS_POLICY_ASSOCIATION},
             lambda c=cluster: _read_access_entries(ctx, eks, c),
         )
-        guarded(ctx.inventory, where, {ADDON}, lambda c=cluster: _read_addons(ctx, eks, c))
+        owned = guarded(
+            ctx.inventory,
+            where,
+            {POD_IDENTITY_ASSOCIATION},
+            lambda c=cluster: _read_pod_identity_associations(ctx, eks, c),
+        )
+        guarded(ctx.inventory, where, {ADDON}, lambda c=cluster, o=owned: _read_addons(ctx, eks, c, o or {}))
+        guarded(ctx.inventory, where, {FARGATE_PROFILE}, lambda c=cluster: _read_fargate_profiles(ctx, eks, c))
 
 
 def _enabled_log_types(cluster: dict[str, Any]) -> list[str]:
@@ -67,6 +76,7 @@ def cluster_declaration(cluster: dict[str, Any], region: str) -> LiveResource:
     encryption = (cluster.get("encryptionConfig") or [{}])[0]
     access = cluster.get("accessConfig") or {}
     network = cluster.get("kubernetesNetworkConfig") or {}
+    compute, storage = cluster.get("computeConfig") or {}, cluster.get("storageConfig") or {}
     key_arn = (encryption.get("provider") or {}).get("keyArn")
     props = pruned(
         {
@@ -89,7 +99,14 @@ def cluster_declaration(cluster: dict[str, Any], region: str) -> LiveResource:
             "kubernetesNetworkConfig": {
                 "serviceIpv4Cidr": network.get("serviceIpv4Cidr"),
                 "ipFamily": network.get("ipFamily"),
+                "elasticLoadBalancing": {"enabled": (network.get("elasticLoadBalancing") or {}).get("enabled")},
             },
+            "computeConfig": {  # EKS Auto Mode (https://docs.aws.amazon.com/eks/latest/userguide/automode.html)
+                "enabled": compute.get("enabled"),
+                "nodePools": compute.get("nodePools"),
+                "nodeRoleArn": compute.get("nodeRoleArn"),
+            },
+            "storageConfig": {"blockStorage": {"enabled": (storage.get("blockStorage") or {}).get("enabled")}},
             "upgradePolicy": {"supportType": (cluster.get("upgradePolicy") or {}).get("supportType")},
             "deletionProtection": cluster.get("deletionProtection"),
             "tags": cluster.get("tags"),
@@ -112,6 +129,8 @@ def cluster_declaration(cluster: dict[str, Any], region: str) -> LiveResource:
     )
     if cluster.get("roleArn"):
         live.refer("roleArn", ROLE, GLOBAL, arn_name(cluster["roleArn"]))
+    if compute.get("nodeRoleArn"):
+        live.refer("computeConfig", ROLE, GLOBAL, arn_name(compute["nodeRoleArn"]))
     live.refer("vpcConfig", SUBNET, region, *(vpc.get("subnetIds") or []))
     live.refer("vpcConfig", SECURITY_GROUP, region, *(vpc.get("securityGroupIds") or []))
     if key_arn and ":key/" in key_arn:
@@ -244,14 +263,15 @@ def _read_access_entries(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> 
             ctx.inventory.add(live)
 
 
-def _read_addons(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> None:
+def _read_addons(ctx: RegionRead, eks: Any, cluster: dict[str, Any], owned: dict[str, dict[str, Any]]) -> None:
+    """EKS ListAddons and DescribeAddon; ``owned``: the add-ons' Pod Identity associations as listed, by ARN."""
     name = cluster["name"]
     for addon_name in paginate(eks, "list_addons", "addons", clusterName=name):
         addon = eks.describe_addon(clusterName=name, addonName=addon_name)["addon"]
         identities = [
-            {"roleArn": p.get("roleArn"), "serviceAccount": p.get("serviceAccount")}
-            for p in addon.get("podIdentityAssociations") or []
-            if isinstance(p, dict)
+            _owned_association(ctx, eks, name, arn, owned.get(arn))
+            for arn in addon.get("podIdentityAssociations") or []
+            if isinstance(arn, str) and "/" in arn
         ]
         live = LiveResource(
             ADDON,
@@ -278,5 +298,99 @@ def _read_addons(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> None:
         ]:
             if role:
                 live.refer(prop, ROLE, GLOBAL, arn_name(role))
-                ctx.addon_roles.setdefault(role, {"cluster_name": name})
+                ctx.pod_roles.setdefault(role, {"cluster_name": name})
         ctx.inventory.add(live)
+
+
+def _owned_association(
+    ctx: RegionRead, eks: Any, cluster: str, arn: str, listed: dict[str, Any] | None
+) -> dict[str, Any]:
+    """An association the add-on owns, as its ``podIdentityAssociations`` entry: DescribeAddon gives only the
+    association's ARN (``.../podidentityassociation/<cluster>/<id>``); the role is read with
+    DescribePodIdentityAssociation. If that fails for an association the list gave, its service account is still
+    known (the add-on's identity stays judgeable) and only its role is not read."""
+
+    def describe() -> dict[str, Any]:
+        return eks.describe_pod_identity_association(clusterName=cluster, associationId=arn_name(arn))["association"]
+
+    if listed is None:
+        association = describe()  # a failure leaves the cluster's add-ons unread (the caller's gap)
+    else:
+        association = guarded(ctx.inventory, f"cluster {cluster} ({ctx.region})", {ROLE}, describe) or listed
+    return {"roleArn": association.get("roleArn"), "serviceAccount": association.get("serviceAccount")}
+
+
+def _read_fargate_profiles(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> None:
+    """EKS ListFargateProfiles and DescribeFargateProfile; the pod execution role is read with the other roles."""
+    name = cluster["name"]
+    for profile_name in paginate(eks, "list_fargate_profiles", "fargateProfileNames", clusterName=name):
+        profile = eks.describe_fargate_profile(clusterName=name, fargateProfileName=profile_name)["fargateProfile"]
+        role = profile.get("podExecutionRoleArn")
+        live = LiveResource(
+            FARGATE_PROFILE,
+            f"{name}:{profile_name}",
+            ctx.region,
+            pruned(
+                {
+                    "clusterName": name,
+                    "fargateProfileName": profile_name,
+                    "podExecutionRoleArn": role,
+                    "subnetIds": profile.get("subnets"),
+                    "selectors": [
+                        {"namespace": s.get("namespace"), "labels": s.get("labels")}
+                        for s in profile.get("selectors") or []
+                        if isinstance(s, dict)
+                    ],
+                    "tags": profile.get("tags"),
+                    "region": ctx.region,
+                }
+            ),
+            arn=profile.get("fargateProfileArn", f"{name}:{profile_name}"),
+            observed={"cluster_name": name},
+        )
+        live.refer("clusterName", CLUSTER, ctx.region, name)
+        live.refer("subnetIds", SUBNET, ctx.region, *(profile.get("subnets") or []))
+        if role:
+            live.refer("podExecutionRoleArn", ROLE, GLOBAL, arn_name(role))
+            ctx.pod_roles.setdefault(role, {"cluster_name": name})
+        ctx.inventory.add(live)
+
+
+def _read_pod_identity_associations(ctx: RegionRead, eks: Any, cluster: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """EKS ListPodIdentityAssociations and DescribePodIdentityAssociation. An association an add-on made (it names
+    the add-on as its owner) is declared by that add-on's podIdentityAssociations, so it is not declared again:
+    returned instead, listed, by ARN."""
+    name = cluster["name"]
+    owned: dict[str, dict[str, Any]] = {}
+    for summary in paginate(eks, "list_pod_identity_associations", "associations", clusterName=name):
+        if summary.get("ownerArn"):
+            owned[summary.get("associationArn", "")] = summary
+            continue
+        described = eks.describe_pod_identity_association(clusterName=name, associationId=summary["associationId"])
+        association = described["association"]
+        live = LiveResource(
+            POD_IDENTITY_ASSOCIATION,
+            f"{name},{summary['associationId']}",
+            ctx.region,
+            pruned(
+                {
+                    "clusterName": name,
+                    "namespace": association.get("namespace"),
+                    "serviceAccount": association.get("serviceAccount"),
+                    "roleArn": association.get("roleArn"),
+                    "targetRoleArn": association.get("targetRoleArn"),
+                    "disableSessionTags": association.get("disableSessionTags"),
+                    "tags": association.get("tags"),
+                    "region": ctx.region,
+                }
+            ),
+            arn=association.get("associationArn", f"{name},{summary['associationId']}"),
+            observed={"cluster_name": name},
+        )
+        live.refer("clusterName", CLUSTER, ctx.region, name)
+        for prop in ("roleArn", "targetRoleArn"):
+            if association.get(prop):
+                live.refer(prop, ROLE, GLOBAL, arn_name(association[prop]))
+                ctx.pod_roles.setdefault(association[prop], {"cluster_name": name})
+        ctx.inventory.add(live)
+    return owned

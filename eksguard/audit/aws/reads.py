@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from eksguard.audit.live import Inventory
 
@@ -21,11 +22,13 @@ def describe_error(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         code = err.get("Code") or str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
-        message = " ".join(re.sub(r"<[^>]*>", " ", str(err.get("Message", ""))).split())
-        if len(message) > MAX_REASON:
-            message = message[: MAX_REASON - 3] + "..."
-        return f"{exc.operation_name}: {code}: {message}".strip()
-    return f"{type(exc).__name__}: {exc}"
+        return f"{exc.operation_name}: {code}: {_text(err.get('Message', ''))}".strip()
+    return f"{type(exc).__name__}: {_text(exc)}"
+
+
+def _text(message: object) -> str:
+    text = " ".join(re.sub(r"<[^>]*>", " ", str(message)).split())
+    return text[: MAX_REASON - 3] + "..." if len(text) > MAX_REASON else text
 
 
 def error_code(exc: ClientError) -> str:
@@ -33,10 +36,11 @@ def error_code(exc: ClientError) -> str:
 
 
 def guarded(inventory: Inventory, where: str, types: Iterable[str], action: Callable[[], T]) -> T | None:
-    """``action()``, or None with a gap for ``types`` in ``where`` when AWS refuses or fails."""
+    """``action()``, or None with a gap for ``types`` in ``where`` when AWS refuses or fails (an answer botocore
+    cannot parse, such as an HTML error page from a proxy or an emulator, is a failure too)."""
     try:
         return action()
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         inventory.gap(where, describe_error(exc), types)
         return None
 

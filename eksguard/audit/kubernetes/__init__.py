@@ -1,7 +1,8 @@
 """Read a live cluster's Kubernetes objects, read-only, and give them to the pack as the declarations they are.
 
 For each cluster: GET /version (is the endpoint reachable, is the audit authorised), one paged list per kind
-(``limit``/``continue``, as kubectl pages), and one get of the aws-auth ConfigMap. A cluster the audit cannot
+(``limit``/``continue``, as kubectl pages; a custom resource whose CRD is absent answers 404: none), and one get
+of each ConfigMap the rules read (aws-auth, amazon-vpc-cni). A cluster the audit cannot
 reach or is not authorised on, or a kind it may not list, becomes a gap with the reason; the run goes on.
 """
 
@@ -25,12 +26,23 @@ from eksguard.audit.kubernetes.client import (
     kubeconfig_client,
     kubeconfig_context,
 )
-from eksguard.audit.kubernetes.kinds import AWS_AUTH, CONFIG_MAP, LISTED, TYPES, VERSION_PATH, Kind, declared, owned
+from eksguard.audit.kubernetes.kinds import (
+    CONFIG_MAP,
+    CONFIG_MAPS,
+    CUSTOM,
+    LISTED,
+    TYPES,
+    VERSION_PATH,
+    Kind,
+    declared,
+    owned,
+)
 from eksguard.audit.live import Inventory, LiveResource
 from eksguard.audit.session import ReadOnlySession
 
 PAGE_LIMIT = 500  # kubectl's default chunk size
 GONE = 410  # an expired continue token: the list starts over
+NOT_FOUND = 404
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,10 @@ def read_cluster(
             get_json(api, VERSION_PATH)
             for kind in LISTED:
                 _read_kind(api, cluster, kind, inventory, limit)
-            _read_aws_auth(api, cluster, inventory)
+            for versions in CUSTOM:
+                _read_custom(api, cluster, versions, inventory, limit)
+            for namespace, name in CONFIG_MAPS:
+                _read_config_map(api, cluster, namespace, name, inventory)
     except ApiException as exc:
         what = "not authorised" if exc.status in (401, 403) else "the API server answered"
         inventory.gap(cluster.where, f"{what}: {status_message(exc)}", TYPES)
@@ -131,26 +146,49 @@ def read_cluster(
     return True
 
 
-def _read_kind(api: ReadOnlyApiClient, cluster: ClusterEndpoint, kind: Kind, inventory: Inventory, limit: int) -> None:
+def _read_kind(
+    api: ReadOnlyApiClient,
+    cluster: ClusterEndpoint,
+    kind: Kind,
+    inventory: Inventory,
+    limit: int,
+    types: frozenset[str] | None = None,
+) -> bool:
+    """List ``kind`` into ``inventory``; False when the server does not serve it (404), a gap for ``types`` (default:
+    the kind's) on any other refusal."""
     try:
         objects = list(list_objects(api, kind, limit))
     except ApiException as exc:
         if exc.status in (401,):
             raise
-        inventory.gap(cluster.where, f"list {kind.resource}: {status_message(exc)}", {kind.type_token})
-        return
+        if exc.status == NOT_FOUND and types is not None:
+            return False
+        inventory.gap(cluster.where, f"list {kind.resource}: {status_message(exc)}", types or {kind.type_token})
+        return True
     for obj in objects:
         if not (kind.only_unowned and owned(obj)):
             inventory.add(live_object(cluster, kind, obj))
+    return True
 
 
-def _read_aws_auth(api: ReadOnlyApiClient, cluster: ClusterEndpoint, inventory: Inventory) -> None:
-    namespace, name = AWS_AUTH
+def _read_custom(
+    api: ReadOnlyApiClient, cluster: ClusterEndpoint, versions: tuple[Kind, ...], inventory: Inventory, limit: int
+) -> None:
+    """A custom resource in the first of its versions the server serves; none served: the CRD is absent."""
+    types = frozenset(k.type_token for k in versions)
+    for kind in versions:
+        if _read_kind(api, cluster, kind, inventory, limit, types):
+            return
+
+
+def _read_config_map(
+    api: ReadOnlyApiClient, cluster: ClusterEndpoint, namespace: str, name: str, inventory: Inventory
+) -> None:
     try:
         obj = get_json(api, CONFIG_MAP.object_path(name, namespace))
     except ApiException as exc:
-        if exc.status == 404:
-            return  # no aws-auth ConfigMap: access comes from access entries only
+        if exc.status == NOT_FOUND:
+            return  # no such ConfigMap (no aws-auth: access comes from access entries only)
         if exc.status == 401:
             raise
         inventory.gap(

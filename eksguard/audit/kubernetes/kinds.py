@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from eksguard_policies.facts import VPC_CNI_CONFIG_MAP
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -69,22 +71,34 @@ LISTED: tuple[Kind, ...] = (
     Kind("", "v1", "pods", "Pod", namespaced=True, only_unowned=True),
 )
 """Listed cluster-wide, one paged list call per kind."""
+KARPENTER, AUTO_MODE = "karpenter.k8s.aws", "eks.amazonaws.com"
+CUSTOM: tuple[tuple[Kind, ...], ...] = (
+    (
+        Kind(KARPENTER, "v1", "ec2nodeclasses", "EC2NodeClass", namespaced=False),
+        Kind(KARPENTER, "v1beta1", "ec2nodeclasses", "EC2NodeClass", namespaced=False),
+    ),
+    (Kind(AUTO_MODE, "v1", "nodeclasses", "NodeClass", namespaced=False),),
+)
+"""Custom resources the node controls judge: Karpenter's EC2NodeClass and EKS Auto Mode's NodeClass
+(https://karpenter.sh/docs/concepts/nodeclasses/, https://docs.aws.amazon.com/eks/latest/userguide/create-node-class.html).
+Each is listed in the first version the server serves (Karpenter 1.0 still serves v1beta1 for its migration: the
+same objects, not listed twice); a 404 means the CRD is not installed, so the cluster has none."""
 CONFIG_MAP = Kind("", "v1", "configmaps", "ConfigMap", namespaced=True)
 AWS_AUTH = ("kube-system", "aws-auth")
 """The ConfigMap that maps IAM principals to Kubernetes identities
-(docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html); read with one get."""
-TYPES = frozenset(k.type_token for k in (*LISTED, CONFIG_MAP))
+(docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html)."""
+CONFIG_MAPS = (AWS_AUTH, VPC_CNI_CONFIG_MAP)
+"""The ConfigMaps the rules read, each with one get: aws-auth, and amazon-vpc-cni (where EKS Auto Mode turns its
+NetworkPolicy enforcement on)."""
+TYPES = frozenset(k.type_token for k in (*LISTED, *(k for versions in CUSTOM for k in versions), CONFIG_MAP))
 
 VERSION_PATH = "/version"
 _READABLE = re.compile(
     "^(?:"
     + "|".join(
         [re.escape(VERSION_PATH)]
-        + [re.escape(k.list_path()) for k in LISTED]
-        + [
-            re.escape(CONFIG_MAP.base_path)
-            + re.escape(f"/namespaces/{AWS_AUTH[0]}/{CONFIG_MAP.resource}/{AWS_AUTH[1]}")
-        ]
+        + [re.escape(k.list_path()) for k in (*LISTED, *(k for versions in CUSTOM for k in versions))]
+        + [re.escape(CONFIG_MAP.object_path(name, namespace)) for namespace, name in CONFIG_MAPS]
     )
     + ")$"
 )
@@ -103,7 +117,7 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def readable(path: str) -> bool:
-    """Whether ``path`` is one the audit reads: /version, a kind's cluster-wide list, the aws-auth ConfigMap."""
+    """Whether ``path`` is one the audit reads: /version, a kind's cluster-wide list, one of its ConfigMaps."""
     return bool(_READABLE.match(path))
 
 

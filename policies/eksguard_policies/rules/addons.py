@@ -357,13 +357,43 @@ def _cluster_version(cluster: Cluster) -> str | None:
     return latest_version() if value is None else kubernetes_version(value)
 
 
-def _version_findings(wanted: str, version: Any, k8s: str | None, where: str) -> Iterator[str]:
+VERSION_CONFIG = {
+    "defaultVersions": {
+        "type": "object",
+        "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+        "default": {},
+        "description": "The version EKS installs by default, by add-on and Kubernetes version "
+        '({"vpc-cni": {"1.35": "v1.21.1-eksbuild.7"}}: DescribeAddonVersions\' defaultVersion); an add-on is judged '
+        "against it in place of data/eks_addons.json's figure. `eksguard audit` fills it in from the account.",
+    }
+}
+
+
+def _live_default(defaults: Any, wanted: str, k8s: str | None) -> str | None:
+    """The default version the account's EKS gave for (add-on, Kubernetes version) in ``defaultVersions``."""
+    by_version = defaults.get(wanted) if isinstance(defaults, Mapping) else None
+    figure = by_version.get(k8s) if isinstance(by_version, Mapping) and k8s is not None else None
+    try:
+        return figure if addon_data.version_key(figure) else None
+    except ValueError:
+        return None
+
+
+def _version_findings(wanted: str, version: Any, k8s: str | None, where: str, defaults: Any) -> Iterator[str]:
     if version is None:
         return
     try:
         addon_data.version_key(version)
     except ValueError:
         yield f"{where} is {show(version)}, not an EKS add-on version (vMAJOR.MINOR.PATCH-eksbuild.N)"
+        return
+    default = _live_default(defaults, wanted, k8s)
+    if default is not None:
+        if addon_data.is_behind(version, default):
+            yield (
+                f"{where} is {version}, behind {default}, the version EKS installs by default on Kubernetes {k8s} "
+                "(DescribeAddonVersions): update the add-on"
+            )
         return
     if k8s is None or k8s not in load_versions():
         raise not_checkable_offline(f"{where}: the cluster's Kubernetes version is not one eksguard knows")
@@ -392,10 +422,11 @@ def _pinned(resource: Any) -> bool:
 
 
 # https://docs.aws.amazon.com/eks/latest/userguide/updating-an-add-on.html
-@stack_rule("eks-addon-version", types=(*CLUSTERS, ADDON, VPC_CNI_COMPONENT))
+@stack_rule("eks-addon-version", types=(*CLUSTERS, ADDON, VPC_CNI_COMPONENT), config=VERSION_CONFIG)
 def addon_version(ctx: StackContext) -> list[tuple[str, str | None]]:
     stack = Stack(ctx)
     offline: list[str] = []
+    defaults = ctx.config.get("defaultVersions")
     judged = any(cluster.addons or cluster.component for cluster in stack.clusters)
     for cluster in stack.clusters:
         with stack.verdict.checking():
@@ -412,7 +443,7 @@ def addon_version(ctx: StackContext) -> list[tuple[str, str | None]]:
                     pinned.append((name, value, f"{argument}.{version_field}", cluster.resource))
             for name, version, where, resource in pinned:
                 try:
-                    for message in _version_findings(name, version, k8s, where):
+                    for message in _version_findings(name, version, k8s, where, defaults):
                         stack.verdict.add((f"cluster {cluster.name}: {message}", resource.urn))
                 except NotApplicable as exc:
                     offline.append(exc.reason.split(": ", 1)[-1])
