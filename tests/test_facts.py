@@ -178,12 +178,6 @@ ALLOWED = [
     Allowed("examples/*", USERS_PROGRAMS, "programs written as users write them (examples/insecure on purpose)"),
     Allowed("bench/*", USERS_PROGRAMS, "synthetic programs written as users write them"),
     Allowed(
-        "policies/eksguard_policies/rules/addons.py",
-        frozenset({"addon_names"}),
-        "VPC_CNI and COMPONENT_ADDONS name add-ons; the module was being changed on another branch when the names "
-        "moved to facts: read facts.VPC_CNI_ADDON, KUBE_PROXY_ADDON and COREDNS_ADDON there, then delete this entry",
-    ),
-    Allowed(
         "docs/usage.md",
         frozenset({"release", "type_tokens"}),
         "instructions for people; test_instructions_name_the_current_release compares the release they install",

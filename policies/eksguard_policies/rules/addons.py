@@ -37,11 +37,14 @@ ADDON = "aws:eks/addon:Addon"
 VPC_CNI_COMPONENT = "eks:index:VpcCniAddon"
 POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 CLUSTERS = (AWS_EKS_CLUSTER, EKS_CLUSTER)
-VPC_CNI = "vpc-cni"
+VPC_CNI = facts.VPC_CNI_ADDON
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 """The ServiceAccount annotation IRSA reads (https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html)."""
-COMPONENT_ADDONS = {VPC_CNI: ("vpcCniOptions", "addonVersion"), "kube-proxy": ("kubeProxyAddonOptions", "version")}
-COMPONENT_ADDONS["coredns"] = ("corednsAddonOptions", "version")
+COMPONENT_ADDONS = {
+    VPC_CNI: ("vpcCniOptions", "addonVersion"),
+    facts.KUBE_PROXY_ADDON: ("kubeProxyAddonOptions", "version"),
+    facts.COREDNS_ADDON: ("corednsAddonOptions", "version"),
+}
 """The add-ons a pulumi-eks Cluster manages, with the argument and the field pinning their version; unpinned, it asks
 for the most recent version of the cluster's Kubernetes version (cluster/cluster.ts:766-777, :1186-1197,
 addons/cni-addon.ts getAddonVersionOutput mostRecent)."""
