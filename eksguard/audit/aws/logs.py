@@ -4,7 +4,7 @@ declarations: one paginated DescribeLogGroups per region, whatever the number of
 
 from __future__ import annotations
 
-from eksguard_policies.rules.control_plane_logs import log_group_name
+from eksguard_policies.facts import control_plane_log_group
 
 from eksguard.audit.aws.context import RegionRead
 from eksguard.audit.aws.eks import arn_name
@@ -12,12 +12,12 @@ from eksguard.audit.aws.reads import paginate
 from eksguard.audit.aws.types import KMS_KEY, LOG_GROUP
 from eksguard.audit.live import LiveResource, pruned
 
-PREFIX = log_group_name("\0").split("\0", 1)[0]
+PREFIX = control_plane_log_group("\0").split("\0", 1)[0]
 """What every cluster's log group name starts with (``/aws/eks/``)."""
 
 
 def read_log_groups(ctx: RegionRead) -> None:
-    wanted = {log_group_name(c["name"]): c["name"] for c in ctx.clusters}
+    wanted = {control_plane_log_group(c["name"]): c["name"] for c in ctx.clusters}
     if not wanted:
         return
     logs = ctx.client("logs")
