@@ -1,8 +1,9 @@
 """Time `eksguard check` on generated stacks of 10, 100 and 1000 node groups.
 
 Each node group comes with its launch template, security group (and two rules), IAM role and a
-Kubernetes Role and RoleBinding; once per stack: the EKS cluster (secrets encrypted), its role, a
-multi-region trail and the Kubernetes provider. All hardened, so every stack passes and the whole pack
+Kubernetes Role and RoleBinding; once per stack: the EKS cluster (secrets encrypted, deletion protection), its
+role, its log group, the vpc-cni add-on on its own Pod Identity role with the agent, a multi-region trail and the
+Kubernetes provider. All hardened, so every stack passes and the whole pack
 runs on every resource. One run per
 size; prints the wall-clock time of `python -m eksguard check` (process start to exit), resources per
 second and the ratio to the previous size. Target: the 1000 case within 12x the 100 case.
@@ -37,16 +38,26 @@ cluster_role = aws.iam.Role("cluster-role", assume_role_policy=json.dumps({{
     "Version": "2012-10-17",
     "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "eks.amazonaws.com"}}, "Action": "sts:AssumeRole"}}],
 }}))
+logs = aws.cloudwatch.LogGroup("bench-logs", name="/aws/eks/bench/cluster", retention_in_days=365, kms_key_id=KEY)
 cluster = aws.eks.Cluster(
     "bench",
+    name="bench",
     role_arn=cluster_role.arn,
+    deletion_protection=True,
     version="1.34",
     vpc_config={{"subnet_ids": ["subnet-0a", "subnet-0b"], "endpoint_private_access": True,
                  "endpoint_public_access": False}},
     access_config={{"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False}},
     enabled_cluster_log_types=["api", "audit", "authenticator", "controllerManager", "scheduler"],
     encryption_config={{"resources": ["secrets"], "provider": {{"key_arn": KEY}}}},
+    opts=pulumi.ResourceOptions(depends_on=[logs]),
 )
+agent = aws.eks.Addon("pod-identity-agent", cluster_name=cluster.name, addon_name="eks-pod-identity-agent")
+aws.eks.Addon("vpc-cni", cluster_name=cluster.name, addon_name="vpc-cni",
+    configuration_values=json.dumps({{"enableNetworkPolicy": "true"}}),
+    pod_identity_associations=[{{"role_arn": "arn:aws:iam::123456789012:role/bench-vpc-cni",
+                                 "service_account": "aws-node"}}],
+    opts=pulumi.ResourceOptions(depends_on=[agent]))
 aws.cloudtrail.Trail("trail", s3_bucket_name="bench-trail-logs", is_multi_region_trail=True,
     enable_log_file_validation=True, kms_key_id=KEY,
     cloud_watch_logs_group_arn="arn:aws:logs:eu-west-1:123456789012:log-group:trail:*",
