@@ -118,6 +118,7 @@ FACTS = [
     Fact("ecr_settings", code=lambda c: c.value in _ECR_SETTINGS),
     Fact("guardduty_features", code=lambda c: c.value in _GUARDDUTY_FEATURES),
     Fact("inspector_scans", listed=frozenset(facts.INSPECTOR_EKS_SCANS)),
+    Fact("config_maps", code=lambda c: c.value in {facts.AWS_AUTH_CONFIG_MAP[1], facts.VPC_CNI_CONFIG_MAP[1]}),
 ]
 ALL = frozenset(f.name for f in FACTS)
 
@@ -132,6 +133,7 @@ class Allowed:
 USERS_PROGRAMS = frozenset(
     {
         "admin_ports",
+        "config_maps",
         "internet_cidrs",
         "log_types",
         "log_group",
@@ -327,6 +329,7 @@ def test_every_exception_is_still_needed(entry: Allowed):
         ("ecr_settings", 'aws.ecr.Repository("api", image_tag_mutability="IMMUTABLE")\n'),
         ("guardduty_features", 'AGENT = "EKS_ADDON_MANAGEMENT"\n'),
         ("inspector_scans", 'SCANS = ["EC2", "ECR", "LAMBDA"]\n'),
+        ("config_maps", 'AWS_AUTH = ("kube-system", "aws-auth")\n'),
     ],
 )
 def test_the_scan_finds_each_fact_written_out(fact: str, text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from eksguard_policies.facts import VPC_CNI_CONFIG_MAP
+from eksguard_policies.facts import AWS_AUTH_CONFIG_MAP, VPC_CNI_CONFIG_MAP
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,9 @@ CUSTOM: tuple[tuple[Kind, ...], ...] = (
 Each is listed in the first version the server serves (Karpenter 1.0 still serves v1beta1 for its migration: the
 same objects, not listed twice); a 404 means the CRD is not installed, so the cluster has none."""
 CONFIG_MAP = Kind("", "v1", "configmaps", "ConfigMap", namespaced=True)
-AWS_AUTH = ("kube-system", "aws-auth")
-"""The ConfigMap that maps IAM principals to Kubernetes identities
-(docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html)."""
-CONFIG_MAPS = (AWS_AUTH, VPC_CNI_CONFIG_MAP)
-"""The ConfigMaps the rules read, each with one get: aws-auth, and amazon-vpc-cni (where EKS Auto Mode turns its
+CONFIG_MAPS = (AWS_AUTH_CONFIG_MAP, VPC_CNI_CONFIG_MAP)
+"""The ConfigMaps the rules read, each with one get: aws-auth, which maps IAM principals to Kubernetes identities
+(docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html), and amazon-vpc-cni (where EKS Auto Mode turns its
 NetworkPolicy enforcement on)."""
 TYPES = frozenset(k.type_token for k in (*LISTED, *(k for versions in CUSTOM for k in versions), CONFIG_MAP))
 
