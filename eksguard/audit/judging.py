@@ -82,10 +82,10 @@ def judge(
     urns = {inventory.urn_of(live): live for live in inventory.resources.values()}
     root = stack_urn(inventory.account)
     for result in results:
-        result.findings = [_named(f, urns, result.control.component, root) for f in result.findings]
         policy = policies.get(result.control.id)
         if policy is not None:
-            _mark_gaps(result, declared_types(policy), inventory.gaps)
+            _mark_gaps(result, declared_types(policy), inventory.gaps, urns)
+        result.findings = [_named(f, urns, result.control.component, root) for f in result.findings]
     return results, coverage([r.resource for r in records], packs, tallies.declined)
 
 
@@ -155,10 +155,13 @@ def _named(finding: Finding, by_urn: Mapping[str, LiveResource], component: str,
     return finding
 
 
-def _mark_gaps(result: ControlResult, types: frozenset[str], gaps: Sequence[Gap]) -> None:
+def _mark_gaps(
+    result: ControlResult, types: frozenset[str], gaps: Sequence[Gap], by_urn: Mapping[str, LiveResource]
+) -> None:
     """A policy is not assessed where the types it reads (its ``resource-type:`` tags: a resource policy's subjects,
-    every type a stack policy reads) could not be read; a violation found elsewhere still stands. A policy of
-    another pack that publishes no types is judged on what was read, and its reason lists every gap."""
+    every type a stack policy reads) could not be read; a violation found elsewhere still stands, but not one on the
+    cluster (or its parts) whose reads failed (``Gap.cluster``). A policy of another pack that publishes no types is
+    judged on what was read, and its reason lists every gap. Findings still name resources by URN here."""
     if result.status == "not_applicable" and result.reason == DISABLED:
         return
     if types:
@@ -166,6 +169,9 @@ def _mark_gaps(result: ControlResult, types: frozenset[str], gaps: Sequence[Gap]
         if not missing:
             return
         where = "not assessed in " + "; ".join(f"{g.where}: {g.reason}" for g in missing)
+        result.findings = [f for f in result.findings if not _unread(by_urn.get(f.resource), missing)]
+        if result.status == "violated" and not result.findings:
+            result.status = "not_assessed"
         if result.status == "violated":
             result.reason = "; ".join(r for r in (result.reason, where) if r)
         else:
@@ -173,3 +179,7 @@ def _mark_gaps(result: ControlResult, types: frozenset[str], gaps: Sequence[Gap]
     elif gaps:
         unread = "judged on what was read; not read: " + "; ".join(f"{g.where}: {g.reason}" for g in gaps)
         result.reason = "; ".join(r for r in (result.reason, unread) if r)
+
+
+def _unread(live: LiveResource | None, gaps: Sequence[Gap]) -> bool:
+    return live is not None and any(g.covers(live) for g in gaps)

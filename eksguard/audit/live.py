@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from eksguard_policies.facts import AWS_EKS_CLUSTER
+
 from eksguard.engine import RecordedResource
 from eksguard.protocol.messages import Resource
 
@@ -76,6 +78,17 @@ class Gap:
     """A region, ``account``, or ``cluster <name> (<region>)``."""
     reason: str
     types: frozenset[str]
+    cluster: tuple[str, str] | None = None
+    """(region, name) of the cluster whose own resources were read while these types were not: what a policy reading
+    these types found on that cluster or its parts may follow from the missing read (a cluster whose add-ons went
+    unread looks like one without add-ons), so it is not assessed there instead."""
+
+    def covers(self, live: LiveResource) -> bool:
+        """Whether ``live`` is the gap's cluster or one of its parts (it names the cluster by ``clusterName``)."""
+        if self.cluster is None or live.region != self.cluster[0]:
+            return False
+        name = self.cluster[1]
+        return (live.type == AWS_EKS_CLUSTER and live.name == name) or live.props.get("clusterName") == name
 
 
 @dataclass
@@ -102,8 +115,8 @@ class Inventory:
         for resource in resources:
             self.add(resource)
 
-    def gap(self, where: str, reason: str, types: Iterable[str]) -> None:
-        entry = Gap(where, reason, frozenset(types))
+    def gap(self, where: str, reason: str, types: Iterable[str], cluster: tuple[str, str] | None = None) -> None:
+        entry = Gap(where, reason, frozenset(types), cluster)
         if entry not in self.gaps:
             self.gaps.append(entry)
 

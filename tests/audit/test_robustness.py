@@ -43,17 +43,18 @@ def _query_error(status: int, code: str, message: str) -> AWSResponse:
 
 
 class Injector:
-    """Answers the first ``times`` matching requests with ``response``; counts every attempt per operation."""
+    """Answers the first ``times`` requests of ``operation`` (one name, or several separated by spaces) with
+    ``response``; counts every attempt per operation."""
 
     def __init__(self, operation: str, response: AWSResponse, times: int, region: str | None = None) -> None:
-        self.operation, self.response, self.times, self.region = operation, response, times, region
+        self.operations, self.response, self.times, self.region = set(operation.split()), response, times, region
         self.attempts: dict[str, int] = {}
 
     def __call__(self, request, event_name: str, **_):
         name = event_name.rsplit(".", 1)[-1]
         self.attempts[name] = self.attempts.get(name, 0) + 1
         in_region = self.region is None or f"/{self.region}/" in str(request.headers.get("Authorization", ""))
-        if name == self.operation and in_region and self.times > 0:
+        if name in self.operations and in_region and self.times > 0:
             self.times -= 1
             return self.response
         return None
@@ -183,3 +184,16 @@ def test_an_add_on_association_not_described_keeps_its_service_account_and_only_
     trust = next(r for r in report.results if r.control.id == "iam-pod-identity-trust-scoped")
     assert (trust.status, trust.reason.startswith(why)) == ("not_assessed", True)
     assert statuses(report)["eks-addon-version"] == "passed"  # the add-ons themselves were read
+
+
+def test_a_cluster_whose_add_on_identities_cannot_be_read_is_not_judged_on_their_absence(seeded, pack):
+    """Pod Identity associations neither listed nor described: vpc-cni's association cannot be resolved, so the
+    cluster's add-ons go unread. The cluster then looks as if it ran the self-managed VPC CNI on the node role; that
+    is the missing read, not a finding: the add-on controls are not assessed on that cluster."""
+    denied = _json_error(403, "AccessDeniedException", "User is not authorized to read Pod Identity associations")
+    injector = Injector("ListPodIdentityAssociations DescribePodIdentityAssociation", denied, times=10**6)
+    report = _audit(seeded, pack, injector, [REGION])
+    assert finding_set(report) == set()
+    why = f"not assessed in cluster good-0 ({REGION}): ListPodIdentityAssociations: AccessDeniedException: "
+    identity = next(r for r in report.results if r.control.id == "eks-addon-identity")
+    assert (identity.status, identity.reason.startswith(why)) == ("not_assessed", True)

@@ -53,13 +53,22 @@ def read_clusters(ctx: RegionRead) -> None:
             {ACCESS_ENTRY, ACCESS_POLICY_ASSOCIATION},
             lambda c=cluster: _read_access_entries(ctx, eks, c),
         )
+        # who an add-on runs as is read from both: a cluster whose add-ons or associations went unread is not
+        # judged on their absence (Gap.cluster)
         owned = guarded(
             ctx.inventory,
             where,
             {POD_IDENTITY_ASSOCIATION},
             lambda c=cluster: _read_pod_identity_associations(ctx, eks, c),
+            (ctx.region, name),
         )
-        guarded(ctx.inventory, where, {ADDON}, lambda c=cluster, o=owned: _read_addons(ctx, eks, c, o or {}))
+        guarded(
+            ctx.inventory,
+            where,
+            {ADDON},
+            lambda c=cluster, o=owned: _read_addons(ctx, eks, c, o or {}),
+            (ctx.region, name),
+        )
         guarded(ctx.inventory, where, {FARGATE_PROFILE}, lambda c=cluster: _read_fargate_profiles(ctx, eks, c))
 
 

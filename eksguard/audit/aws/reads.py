@@ -35,13 +35,20 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def guarded(inventory: Inventory, where: str, types: Iterable[str], action: Callable[[], T]) -> T | None:
-    """``action()``, or None with a gap for ``types`` in ``where`` when AWS refuses or fails (an answer botocore
-    cannot parse, such as an HTML error page from a proxy or an emulator, is a failure too)."""
+def guarded(
+    inventory: Inventory,
+    where: str,
+    types: Iterable[str],
+    action: Callable[[], T],
+    cluster: tuple[str, str] | None = None,
+) -> T | None:
+    """``action()``, or None with a gap for ``types`` in ``where`` (of ``cluster``, see ``Gap.cluster``) when AWS
+    refuses or fails (an answer botocore cannot parse, such as an HTML error page from a proxy or an emulator, is a
+    failure too)."""
     try:
         return action()
     except (ClientError, BotoCoreError, ResponseParserError) as exc:
-        inventory.gap(where, describe_error(exc), types)
+        inventory.gap(where, describe_error(exc), types, cluster)
         return None
 
 
