@@ -170,9 +170,7 @@ def _mark_gaps(
             return
         where = "not assessed in " + "; ".join(f"{g.where}: {g.reason}" for g in missing)
         result.findings = [f for f in result.findings if not _unread(by_urn.get(f.resource), missing)]
-        if result.status == "violated" and not result.findings:
-            result.status = "not_assessed"
-        if result.status == "violated":
+        if result.status == "violated" and result.findings:
             result.reason = "; ".join(r for r in (result.reason, where) if r)
         else:
             result.status, result.reason = "not_assessed", where
