@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+
+from tests.moto_server import moto_server
 
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -39,13 +40,8 @@ def fake_aws_environment() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def endpoint(fake_aws_environment: None) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def account_session(endpoint: str, account_id: str) -> boto3.Session:

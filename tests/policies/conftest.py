@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from eksguard.protocol.analyzer import PolicyPackProcess
+from tests.moto_server import moto_server
 
 from .pack_driver import PACK_DIR, PackDriver
 
@@ -19,12 +20,5 @@ def pack() -> Iterator[PackDriver]:
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
     """A moto server on 127.0.0.1 (real HTTP) for the rules that may ask AWS; its URL."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield url
